@@ -1,0 +1,1 @@
+"""pypwext (being written)."""

@@ -1,0 +1,278 @@
+"""The one error family of pypwext, and the collector that gathers errors during an invocation.
+
+A :class:`ServiceError` carries an HTTP status (``code``), a message for the client (``msg``), a
+classification and free-form ``details``: exactly PyPwExt's error body
+``{"code", "msg", "classification", "details"}``. Its ``action`` says whether it stops the
+invocation (``RAISE``) or is collected while the work goes on (``CONTINUE``).
+
+One :class:`ErrorCollector` is installed per invocation and reachable through
+:func:`current_collector` (a ``ContextVar``), so helpers and threads started with
+``contextvars.copy_context()`` collect into the same place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from pypwext.base import ErrorAction, InfoClassification
+
+__all__ = [
+    "BadRequest",
+    "Conflict",
+    "ErrorCollector",
+    "ErrorWithReturn",
+    "Forbidden",
+    "InternalError",
+    "NotFound",
+    "ServiceError",
+    "ServiceUnavailable",
+    "TooManyRequests",
+    "Unauthorized",
+    "UnprocessableEntity",
+    "collecting",
+    "current_collector",
+]
+
+
+class ServiceError(Exception):
+    """An error a service raises on purpose: it renders as its ``code`` and, unless the service
+    sets ``just_status_code``, as PyPwExt's error body.
+
+    >>> err = ServiceError("no such order", code=404, details={"order_id": 7})
+    >>> err.to_dict()
+    {'code': 404, 'msg': 'no such order', 'classification': 'NA', 'details': {'order_id': 7}}
+
+    Subclasses fix the code (``NotFound("no such order")``); ``action=ErrorAction.CONTINUE``
+    makes the error collected instead of raised, and the method that raised it returns
+    ``return_value``.
+    """
+
+    default_code: ClassVar[int] = HTTPStatus.INTERNAL_SERVER_ERROR
+    default_msg: ClassVar[str] = "Internal Server Error"
+    default_action: ClassVar[ErrorAction] = ErrorAction.RAISE
+
+    def __init__(
+        self,
+        msg: str | None = None,
+        *,
+        code: int | None = None,
+        details: Mapping[str, Any] | None = None,
+        classification: InfoClassification = InfoClassification.NA,
+        action: ErrorAction = ErrorAction.INDECISIVE,
+        return_value: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.code = int(code if code is not None else self.default_code)
+        if not 400 <= self.code <= 599:
+            raise ValueError(f"a ServiceError code must be an HTTP error status (400-599), got {self.code}")
+        self.msg = msg if msg is not None else _reason(self.code)
+        self.details: dict[str, Any] = dict(details or {})
+        self.classification = InfoClassification(classification)
+        self.action = ErrorAction(action)
+        self.return_value = return_value
+        self.headers: dict[str, str] = dict(headers or {})
+        super().__init__(self.msg)
+
+    @property
+    def effective_action(self) -> ErrorAction:
+        """The action after ``INDECISIVE`` has been resolved to the class default."""
+        if self.action is ErrorAction.INDECISIVE:
+            return self.default_action
+        return self.action
+
+    def to_dict(self) -> dict[str, Any]:
+        """PyPwExt's error object: ``{"code", "msg", "classification", "details"}``."""
+        return {
+            "code": self.code,
+            "msg": self.msg,
+            "classification": self.classification.value,
+            "details": self.details,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ServiceError:
+        """Rebuild an error from :meth:`to_dict`'s output, as the subclass its code names.
+
+        A calling service uses this to turn a remote pypwext error back into the same error.
+
+        >>> type(ServiceError.from_dict({"code": 404, "msg": "gone"})).__name__
+        'NotFound'
+        """
+        code = int(data.get("code", HTTPStatus.INTERNAL_SERVER_ERROR))
+        err_cls = _BY_CODE.get(code, ServiceError)
+        details = data.get("details")
+        return err_cls(
+            str(data.get("msg", _reason(code))),
+            code=code,
+            details=details if isinstance(details, Mapping) else {},
+            classification=InfoClassification(data.get("classification", "NA")),
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code}, msg={self.msg!r})"
+
+
+def _reason(code: int) -> str:
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return "Error"
+
+
+class BadRequest(ServiceError):
+    """400: the request is malformed or fails validation; ``details`` say what and where."""
+
+    default_code = HTTPStatus.BAD_REQUEST
+
+
+class Unauthorized(ServiceError):
+    """401: the caller is not authenticated."""
+
+    default_code = HTTPStatus.UNAUTHORIZED
+
+
+class Forbidden(ServiceError):
+    """403: the caller is authenticated but may not do this."""
+
+    default_code = HTTPStatus.FORBIDDEN
+
+
+class NotFound(ServiceError):
+    """404: the thing asked for does not exist."""
+
+    default_code = HTTPStatus.NOT_FOUND
+
+
+class Conflict(ServiceError):
+    """409: the request conflicts with the current state (a duplicate, a version mismatch)."""
+
+    default_code = HTTPStatus.CONFLICT
+
+
+class UnprocessableEntity(ServiceError):
+    """422: well-formed input that breaks a business rule."""
+
+    default_code = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class TooManyRequests(ServiceError):
+    """429: the caller should slow down (set a ``Retry-After`` header through ``headers``)."""
+
+    default_code = HTTPStatus.TOO_MANY_REQUESTS
+
+
+class InternalError(ServiceError):
+    """500: something failed inside the service. Its message to the client stays generic."""
+
+    default_code = HTTPStatus.INTERNAL_SERVER_ERROR
+
+
+class ServiceUnavailable(ServiceError):
+    """503: a dependency is down or the service cannot answer now; worth retrying later."""
+
+    default_code = HTTPStatus.SERVICE_UNAVAILABLE
+
+
+class ErrorWithReturn(ServiceError):
+    """An error that is collected rather than raised (PyPwExt's ``PyPwExtErrorWithReturn``).
+
+    The method that raises it returns ``return_value`` and the invocation goes on; the error shows
+    up in the response's collected errors.
+
+    >>> err = ErrorWithReturn("customer not found", code=404, return_value=None)
+    >>> err.effective_action.value
+    'CONTINUE'
+    """
+
+    default_code = HTTPStatus.BAD_REQUEST
+    default_action = ErrorAction.CONTINUE
+
+
+_BY_CODE: dict[int, type[ServiceError]] = {
+    c.default_code: c
+    for c in (
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        Conflict,
+        UnprocessableEntity,
+        TooManyRequests,
+        InternalError,
+        ServiceUnavailable,
+    )
+}
+
+
+class ErrorCollector:
+    """The errors collected during one invocation, in the order they were collected.
+
+    Thread-safe: fan-out threads started with ``contextvars.copy_context()`` share it.
+
+    >>> c = ErrorCollector()
+    >>> c.collect(NotFound("a")); c.collect(BadRequest("b"))
+    >>> c.highest_code(), len(c)
+    (404, 2)
+    """
+
+    def __init__(self) -> None:
+        self._errors: list[ServiceError] = []
+        self._lock = threading.Lock()
+
+    def collect(self, error: ServiceError) -> None:
+        """Add an error."""
+        with self._lock:
+            self._errors.append(error)
+
+    @property
+    def errors(self) -> list[ServiceError]:
+        """A copy of the collected errors."""
+        with self._lock:
+            return list(self._errors)
+
+    def highest_code(self) -> int | None:
+        """The highest collected status code, or ``None`` when nothing was collected."""
+        with self._lock:
+            return max((e.code for e in self._errors), default=None)
+
+    def clear(self) -> None:
+        """Forget every collected error (a service may decide they do not matter after all)."""
+        with self._lock:
+            self._errors.clear()
+
+    def __len__(self) -> int:
+        return len(self._errors)
+
+    def __bool__(self) -> bool:
+        return bool(self._errors)
+
+    def __iter__(self) -> Iterator[ServiceError]:
+        return iter(self.errors)
+
+    def __repr__(self) -> str:
+        return f"ErrorCollector({self.errors!r})"
+
+
+_CURRENT: ContextVar[ErrorCollector | None] = ContextVar("pypwext_error_collector", default=None)
+
+
+def current_collector() -> ErrorCollector | None:
+    """The collector of the invocation running in this context, if any (PyPwExt's
+    ``get_current_collector``)."""
+    return _CURRENT.get()
+
+
+@contextlib.contextmanager
+def collecting(collector: ErrorCollector | None = None) -> Iterator[ErrorCollector]:
+    """Install ``collector`` (or a fresh one) as the current collector for the ``with`` block."""
+    active = collector if collector is not None else ErrorCollector()
+    token = _CURRENT.set(active)
+    try:
+        yield active
+    finally:
+        _CURRENT.reset(token)
