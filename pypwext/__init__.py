@@ -1,1 +1,58 @@
-"""pypwext (being written)."""
+"""pypwext: AWS Lambda micro-services as classes, with PyPwExt's discipline.
+
+>>> from pypwext import BaseService, Request
+>>> class Ping(BaseService):
+...     def execute(self, request: Request) -> dict[str, bool]:
+...         return {"pong": True}
+>>> handler = Ping.handler
+"""
+
+from pypwext.base import ErrorAction, InfoClassification, LogEntryType
+from pypwext.codec import strict
+from pypwext.cors import Cors
+from pypwext.errors import (
+    BadRequest,
+    Conflict,
+    ErrorCollector,
+    ErrorWithReturn,
+    Forbidden,
+    InternalError,
+    NotFound,
+    ServiceError,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+    UnprocessableEntity,
+    current_collector,
+)
+from pypwext.events import EventSource, Request
+from pypwext.responses import Response
+from pypwext.service import BaseService, step
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BadRequest",
+    "BaseService",
+    "Conflict",
+    "Cors",
+    "ErrorAction",
+    "ErrorCollector",
+    "ErrorWithReturn",
+    "EventSource",
+    "Forbidden",
+    "InfoClassification",
+    "InternalError",
+    "LogEntryType",
+    "NotFound",
+    "Request",
+    "Response",
+    "ServiceError",
+    "ServiceUnavailable",
+    "TooManyRequests",
+    "Unauthorized",
+    "UnprocessableEntity",
+    "current_collector",
+    "step",
+    "strict",
+]

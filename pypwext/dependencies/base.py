@@ -1,0 +1,65 @@
+"""The base of every dependency descriptor.
+
+A dependency is declared on a service class (``inventory = Http(...)``). Reading it on an
+instance gives the client, which the descriptor builds on first use and keeps for the life of
+the container; ``Service(inventory=fake)`` puts a replacement in that instance's ``__dict__``,
+where Python finds it before the descriptor (a non-data descriptor), so tests need no patching.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Generic, TypeVar, overload
+
+ClientT = TypeVar("ClientT")
+
+__all__ = ["Dependency"]
+
+
+class Dependency(Generic[ClientT]):
+    """Base class of dependency descriptors; subclasses implement :meth:`build`.
+
+    >>> class Clock(Dependency[float]):
+    ...     def build(self) -> float:
+    ...         return 42.0
+    >>> class S:
+    ...     now = Clock()
+    >>> S().now
+    42.0
+    """
+
+    name: str = ""
+
+    def __init__(self) -> None:
+        self._client: ClientT | None = None
+        self._lock = threading.Lock()
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> Dependency[ClientT]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type) -> ClientT: ...
+
+    def __get__(self, instance: object | None, owner: type) -> Dependency[ClientT] | ClientT:
+        if instance is None:
+            return self
+        return self.client()
+
+    def client(self) -> ClientT:
+        """The client, built once per container (thread-safe)."""
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self.build()
+        return self._client
+
+    def build(self) -> ClientT:
+        """Build the costly client. Called at most once per container."""
+        raise NotImplementedError(f"{type(self).__name__} must implement build()")
+
+    def describe(self) -> dict[str, Any]:
+        """What the dependency is, for logs and generated templates."""
+        return {"name": self.name, "kind": type(self).__name__}

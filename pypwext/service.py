@@ -1,0 +1,640 @@
+"""``BaseService`` and its metaclass: the lifecycle of one invocation and ``Service.handler``.
+
+The metaclass does its work once per class, at import, in one plain function,
+:func:`prepare_class`:
+
+* it checks the class options and the lifecycle signatures, and fails with a message that says
+  how to fix them;
+* it resolves the input type (annotated on ``validate``'s parameter, or ``execute``'s when
+  ``validate`` is not overridden) and makes sure the shared converter can build it;
+* it collects the dependency descriptors so that ``Service(name=fake)`` can replace them;
+* it wraps ``validate``, ``execute``, ``on_error`` and ``render`` with entry/exit logging and
+  error collection (the same treatment ``@step`` gives a helper);
+* it builds ``handler``, the Lambda entry point.
+
+Everything else is ordinary Python.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import inspect
+import logging as _stdlib_logging
+import re
+import time
+import typing
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
+from typing import Any, ClassVar, TypeVar, cast, overload
+
+import attrs
+
+from pypwext import codec
+from pypwext.base import ErrorAction, InfoClassification, LogEntryType
+from pypwext.cors import Cors
+from pypwext.dependencies.base import Dependency
+from pypwext.errors import (
+    BadRequest,
+    ErrorCollector,
+    InternalError,
+    ServiceError,
+    collecting,
+    current_collector,
+)
+from pypwext.events import EventSource, Request, detect_source, parse_request
+from pypwext.logging import ServiceLogger, current_logger, reset_current_logger, set_current_logger
+from pypwext.responses import Response, to_source
+
+__all__ = ["BaseService", "Handler", "ServiceMeta", "prepare_class", "step"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LIFECYCLE = ("validate", "execute", "on_error", "render")
+
+_OPTION_TYPES: dict[str, tuple[type, ...]] = {
+    "operation": (str, type(None)),
+    "service": (str, type(None)),
+    "classification": (InfoClassification,),
+    "log_type": (LogEntryType,),
+    "status": (int,),
+    "just_status_code": (bool,),
+    "code_from_error": (bool,),
+    "cors": (Cors, type(None)),
+}
+"""The class options a service may set, with the types they take."""
+
+_RESERVED = frozenset({"handler", "errors", "request", "context", "logger"})
+
+
+class Handler:
+    """The Lambda entry point of a service class: ``handler = CreateOrder.handler``.
+
+    Each call makes a fresh instance and runs one invocation. ``handler.service_class`` names the
+    class.
+    """
+
+    def __init__(self, service_class: type[BaseService]) -> None:
+        self.service_class = service_class
+        self.__name__ = "handler"
+        self.__qualname__ = f"{service_class.__qualname__}.handler"
+        self.__doc__ = f"Lambda entry point of {service_class.__qualname__}."
+
+    def __call__(self, event: Any, context: Any = None) -> Any:
+        return self.service_class()(event, context)
+
+    def __repr__(self) -> str:
+        return f"<pypwext handler of {self.service_class.__module__}.{self.service_class.__qualname__}>"
+
+
+class _ClassOnly:
+    """A class attribute that refuses instance access (``svc.handler`` is a mistake)."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+
+    def __get__(self, instance: object | None, owner: type) -> Handler:
+        if instance is not None:
+            raise AttributeError(
+                f"handler is the Lambda entry point of the class {owner.__qualname__}; "
+                "to run an invocation on this instance, call it: svc(event, context)"
+            )
+        return self.handler
+
+
+@attrs.frozen
+class _StepInfo:
+    name: str
+    operation: str | None
+    classification: InfoClassification | None
+    log_type: LogEntryType | None
+    exit_level: int
+
+
+def _run_step(info: _StepInfo, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    svc = args[0] if args and isinstance(args[0], BaseService) else None
+    if svc is not None:
+        cls = type(svc)
+        logger: ServiceLogger | None = cls._pypwext_logger
+        operation = info.operation or cls._pypwext_operation
+        classification = info.classification or cls.classification
+        log_type = info.log_type or cls.log_type
+        call_args = args[1:]
+    else:
+        logger = current_logger()
+        operation = info.operation or info.name
+        classification = info.classification or InfoClassification.NA
+        log_type = info.log_type or LogEntryType.STD
+        call_args = args
+    if logger is not None and logger.is_enabled(_stdlib_logging.DEBUG):
+        shown: Any = call_args[0] if len(call_args) == 1 and not kwargs else {"args": call_args, **kwargs}
+        logger.entry(operation, info.name, shown, classification, log_type)
+    try:
+        result = fn(*args, **kwargs)
+    except ServiceError as err:
+        if err.effective_action is not ErrorAction.CONTINUE:
+            raise
+        collector = current_collector() or (svc._errors if svc is not None else None)
+        if collector is None:
+            raise
+        collector.collect(err)
+        return err.return_value
+    if logger is not None:
+        logger.exit(operation, info.name, result, classification, log_type, info.exit_level)
+    return result
+
+
+def _wrap(fn: F, info: _StepInfo) -> F:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return _run_step(info, fn, args, kwargs)
+
+    wrapper.__pypwext_step__ = info  # type: ignore[attr-defined]
+    return cast(F, wrapper)
+
+
+@overload
+def step(fn: F, /) -> F: ...
+
+
+@overload
+def step(
+    *,
+    operation: str | None = None,
+    classification: InfoClassification | None = None,
+    log_type: LogEntryType | None = None,
+) -> Callable[[F], F]: ...
+
+
+def step(
+    fn: F | None = None,
+    /,
+    *,
+    operation: str | None = None,
+    classification: InfoClassification | None = None,
+    log_type: LogEntryType | None = None,
+) -> F | Callable[[F], F]:
+    """Give a helper the lifecycle methods' treatment (PyPwExt's ``@logger.method`` and
+    ``@errors.collect`` in one).
+
+    The entry is logged at DEBUG with the arguments, the exit at INFO with the result, both
+    redacted by ``classification`` (default: the service's); a ``ServiceError`` with
+    ``action=CONTINUE`` (or an ``ErrorWithReturn``) is collected into the invocation's
+    collector and the helper returns the error's ``return_value``.
+
+    >>> class Offers(BaseService):
+    ...     @step(operation="send-offer", classification=InfoClassification.PII)
+    ...     def send_offer(self, email: str) -> str:
+    ...         return email
+    ...     def execute(self, request: Request) -> list[str]:
+    ...         return [self.send_offer("a@example.com")]
+    """
+
+    def decorate(f: F) -> F:
+        if inspect.iscoroutinefunction(f):
+            raise TypeError(f"@step does not support async functions ({f.__qualname__})")
+        info = _StepInfo(f.__name__, operation, classification, log_type, _stdlib_logging.INFO)
+        return _wrap(f, info)
+
+    if fn is not None:
+        return decorate(fn)
+    return decorate
+
+
+def _kebab(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", name).lower()
+
+
+def _definition_error(cls_name: str, message: str) -> TypeError:
+    return TypeError(f"{cls_name}: {message}")
+
+
+def _check_options(name: str, namespace: Mapping[str, Any]) -> None:
+    for key, value in namespace.items():
+        if key.startswith("_") or key.isupper() or key in LIFECYCLE:
+            continue
+        if key in _RESERVED:
+            raise _definition_error(
+                name, f"'{key}' is reserved by BaseService; pick another name for your attribute"
+            )
+        if key in _OPTION_TYPES:
+            types = _OPTION_TYPES[key]
+            if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
+                wanted = " or ".join("None" if t is type(None) else t.__name__ for t in types)
+                raise _definition_error(name, f"option '{key}' takes {wanted}, got {value!r}")
+            continue
+        if isinstance(value, (Dependency, staticmethod, classmethod, property, type)) or callable(value):
+            continue
+        close = difflib.get_close_matches(key, _OPTION_TYPES, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise _definition_error(
+            name,
+            f"unknown option '{key} = {value!r}'.{hint} Known options: {', '.join(sorted(_OPTION_TYPES))}. "
+            "Constants of your own go in UPPER_CASE or _private names.",
+        )
+
+
+def _check_signature(name: str, method_name: str, fn: Any, arg_name: str) -> None:
+    if not callable(fn):
+        raise _definition_error(name, f"{method_name} must be a method, got {fn!r}")
+    if inspect.iscoroutinefunction(fn):
+        raise _definition_error(name, f"{method_name} must be a plain 'def', not 'async def'")
+    params = list(inspect.signature(fn).parameters.values())
+    positional = [
+        p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    if len(positional) != 2 or any(p.kind is p.VAR_POSITIONAL for p in params):
+        raise _definition_error(
+            name,
+            f"{method_name} must take exactly one argument besides self: def {method_name}(self, {arg_name}) "
+            f"-- got {method_name}{inspect.signature(fn)}",
+        )
+
+
+def _input_type(cls: type[BaseService]) -> Any:
+    if "validate" in _defined_lifecycle(cls):
+        fn = _unwrap(cls.validate)
+    else:
+        fn = _unwrap(cls.execute)
+    params = list(inspect.signature(fn).parameters)
+    if len(params) < 2:
+        return Request
+    try:
+        hints = typing.get_type_hints(fn)
+    except NameError as exc:
+        raise _definition_error(
+            cls.__qualname__,
+            f"cannot resolve the type annotated on {fn.__name__}'s parameter ({exc}); "
+            "define the input class before the service, at module level",
+        ) from None
+    return hints.get(params[1], Request)
+
+
+def _defined_lifecycle(cls: type) -> set[str]:
+    found: set[str] = set()
+    for klass in cls.__mro__:
+        if klass is BaseService or klass is object:
+            continue
+        found.update(name for name in LIFECYCLE if name in vars(klass))
+    return found
+
+
+def _unwrap(fn: Any) -> Any:
+    return getattr(fn, "__wrapped__", fn)
+
+
+def _check_input_type(cls_name: str, input_type: Any) -> None:
+    if input_type in (Request, Any, object):
+        return
+    try:
+        codec.converter.get_structure_hook(input_type)
+    except Exception as exc:
+        raise _definition_error(
+            cls_name,
+            f"the input type {input_type!r} cannot be built from a request body ({exc}). "
+            "Use an attrs class, a dataclass, list[...], dict[str, ...], a scalar, or Request, "
+            "or register a structure hook on pypwext.codec.converter.",
+        ) from None
+
+
+def prepare_class(cls: type[BaseService], namespace: Mapping[str, Any]) -> None:
+    """Check and equip a service class; the metaclass's only work.
+
+    Raises ``TypeError`` with a message that says how to fix a class that cannot work.
+    """
+    name = cls.__qualname__
+    _check_options(name, namespace)
+    if not 200 <= cls.status <= 399:
+        raise _definition_error(name, f"status must be a success status (200-399), got {cls.status}")
+    for method_name, arg_name in zip(LIFECYCLE, ("data", "data", "error", "result"), strict=True):
+        if method_name in namespace:
+            _check_signature(name, method_name, namespace[method_name], arg_name)
+
+    deps: dict[str, Dependency[Any]] = {}
+    for klass in reversed(cls.__mro__):
+        for key, value in vars(klass).items():
+            if isinstance(value, Dependency):
+                deps[key] = value
+    cls._pypwext_dependencies = deps
+
+    operation = namespace.get("operation") or cls.operation or _kebab(cls.__name__)
+    cls._pypwext_operation = operation
+    cls._pypwext_logger = ServiceLogger(cls.service or _kebab(cls.__name__))
+
+    for method_name in LIFECYCLE:
+        fn = namespace.get(method_name)
+        if fn is not None and not hasattr(fn, "__pypwext_step__"):
+            info = _StepInfo(method_name, None, None, None, _stdlib_logging.DEBUG)
+            setattr(cls, method_name, _wrap(fn, info))
+
+    input_type = _input_type(cls)
+    _check_input_type(name, input_type)
+    cls._pypwext_input_type = input_type
+    cls._pypwext_input_fields = _field_names(input_type)
+    cls.handler = _ClassOnly(Handler(cls))  # type: ignore[assignment]
+
+
+def _field_names(input_type: Any) -> frozenset[str] | None:
+    if isinstance(input_type, type) and attrs.has(input_type):
+        return frozenset(a.alias for a in attrs.fields(input_type))
+    if isinstance(input_type, type) and dataclasses.is_dataclass(input_type):
+        return frozenset(f.name for f in dataclasses.fields(input_type))
+    return None
+
+
+class ServiceMeta(type):
+    """The metaclass of services: runs :func:`prepare_class` once per class, at import."""
+
+    def __init__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> None:
+        super().__init__(name, bases, namespace)
+        if bases:  # BaseService itself is prepared below, once its methods exist
+            prepare_class(cast("type[BaseService]", cls), namespace)
+
+
+class BaseService(metaclass=ServiceMeta):
+    """The base class of a pypwext service.
+
+    Override ``execute`` (and optionally ``validate``, ``on_error``, ``render``); set class
+    options; declare dependencies as class attributes; expose ``handler = MyService.handler``.
+
+    Class options:
+
+    ``operation``
+        Name of the operation in logs and errors (default: the class name in kebab-case).
+    ``service``
+        The logger's service name (default: ``POWERTOOLS_SERVICE_NAME``, else the class name).
+    ``classification``
+        :class:`InfoClassification` of what the service handles; PII and AUTHORIZATION_INFO
+        values are masked in logs.
+    ``log_type``
+        :class:`LogEntryType` of the service's log entries.
+    ``status``
+        The success status (default 200); ``None`` results answer 204.
+    ``just_status_code``
+        ``True`` (default): errors answer with their status code only; ``False``: with
+        PyPwExt's error body.
+    ``code_from_error``
+        ``True`` (default): a successful result with collected errors answers with the highest
+        collected code.
+    ``cors``
+        A :class:`~pypwext.cors.Cors` to answer browsers' preflights and add CORS headers.
+
+    >>> class Hello(BaseService):
+    ...     def execute(self, request: Request) -> dict[str, str]:
+    ...         return {"hello": request.query.get("name", "world")}
+    >>> Hello()({"direct": True})["statusCode"]
+    200
+    """
+
+    operation: ClassVar[str | None] = None
+    service: ClassVar[str | None] = None
+    classification: ClassVar[InfoClassification] = InfoClassification.NA
+    log_type: ClassVar[LogEntryType] = LogEntryType.STD
+    status: ClassVar[int] = HTTPStatus.OK
+    just_status_code: ClassVar[bool] = True
+    code_from_error: ClassVar[bool] = True
+    cors: ClassVar[Cors | None] = None
+
+    handler: ClassVar[Handler]
+    _pypwext_dependencies: ClassVar[dict[str, Dependency[Any]]]
+    _pypwext_operation: ClassVar[str]
+    _pypwext_logger: ClassVar[ServiceLogger]
+    _pypwext_input_type: ClassVar[Any]
+    _pypwext_input_fields: ClassVar[frozenset[str] | None]
+
+    def __init__(self, **overrides: Any) -> None:
+        known = type(self)._pypwext_dependencies
+        for key, value in overrides.items():
+            if key not in known:
+                names = ", ".join(sorted(known)) or "none declared"
+                raise TypeError(
+                    f"{type(self).__qualname__}() got an unknown dependency '{key}'; known dependencies: {names}"
+                )
+            self.__dict__[key] = value
+        self._errors = ErrorCollector()
+        self._request: Request | None = None
+
+    # --- state of the current invocation ------------------------------------------------------
+
+    @property
+    def errors(self) -> ErrorCollector:
+        """The errors collected so far in this invocation."""
+        return self._errors
+
+    @property
+    def request(self) -> Request:
+        """The request of the current invocation (only during an invocation)."""
+        if self._request is None:
+            raise RuntimeError("there is no request outside an invocation: call svc(event, context) first")
+        return self._request
+
+    @property
+    def context(self) -> Any:
+        """The Lambda context of the current invocation, or ``None``."""
+        return self._request.context if self._request is not None else None
+
+    @property
+    def logger(self) -> ServiceLogger:
+        """The service's logger (one per class)."""
+        return type(self)._pypwext_logger
+
+    # --- the lifecycle: override these ------------------------------------------------------
+
+    def validate(self, data: Any) -> Any:
+        """Domain checks on the structured input; returns what ``execute`` receives.
+
+        Raise :class:`~pypwext.BadRequest` (or another ``ServiceError``) to refuse it.
+        """
+        return data
+
+    def execute(self, data: Any) -> Any:
+        """The business logic. Return an attrs instance, dataclass, dict, list, str, bytes,
+        ``None`` (204) or a :class:`~pypwext.Response`."""
+        raise NotImplementedError(f"{type(self).__qualname__} must implement execute(self, data)")
+
+    def on_error(self, error: ServiceError) -> Any:
+        """Called with the error that stopped ``validate`` or ``execute`` (unexpected exceptions
+        arrive wrapped in an ``InternalError``, the original as ``__cause__``). Return a result
+        to render it instead, or raise (the default) to answer with the error."""
+        raise error
+
+    def render(self, result: Any) -> Response:
+        """Turn ``execute``'s result and the collected errors into a :class:`~pypwext.Response`."""
+        collected = self._errors.errors
+        if isinstance(result, Response):
+            if collected and not result.errors:
+                result.errors = collected
+            return result
+        status = int(type(self).status) if result is not None else HTTPStatus.NO_CONTENT
+        body: Any = result
+        if collected:
+            if type(self).code_from_error:
+                status = max(e.code for e in collected)
+            if not type(self).just_status_code:
+                body = _with_errors(result, collected)
+        return Response(status, body=body, errors=collected)
+
+    # --- one invocation ---------------------------------------------------------------------
+
+    def __call__(self, event: Any, context: Any = None) -> Any:
+        """Run one invocation on this instance and return what the event source expects."""
+        cls = type(self)
+        started = time.perf_counter()
+        self._errors = ErrorCollector()
+        token = set_current_logger(cls._pypwext_logger)
+        try:
+            with collecting(self._errors):
+                request, early = self._parse(event, context)
+                response = early if early is not None else self._respond(request)
+                if cls.cors is not None and request.source.is_http:
+                    cls.cors.apply(response, request)
+                answer = to_source(response, request)
+            self._summarise(request, response, started)
+            return answer
+        finally:
+            self._request = None
+            reset_current_logger(token)
+
+    def _parse(self, event: Any, context: Any) -> tuple[Request, Response | None]:
+        try:
+            request = parse_request(event, context)
+        except BadRequest as err:  # an event the source adapter cannot read (bad base64, ...)
+            self._request = _fallback_request(event, context)
+            return self._request, self._error_response(err)
+        self._request = request
+        return request, None
+
+    def _respond(self, request: Request) -> Response:
+        cls = type(self)
+        if cls.cors is not None and request.source.is_http and cls.cors.is_preflight(request):
+            return cls.cors.preflight(request)
+        try:
+            try:
+                data = self._structure_input(request)
+                result = self.execute(self.validate(data))
+            except ServiceError as err:
+                result = self.on_error(err)
+            except Exception as exc:
+                self.logger.failure(cls._pypwext_operation, "unexpected error", exc, cls.classification)
+                internal = InternalError()
+                internal.__cause__ = exc
+                internal.logged = True  # type: ignore[attr-defined]
+                result = self.on_error(internal)
+            return self.render(result)
+        except ServiceError as err:
+            if err.code >= 500 and not getattr(err, "logged", False):
+                self.logger.failure(cls._pypwext_operation, f"{err.code} {err.msg}", err, cls.classification)
+            return self._error_response(err)
+        except Exception as exc:
+            self.logger.failure(cls._pypwext_operation, "unexpected error while rendering", exc, cls.classification)
+            return self._error_response(InternalError())
+
+    def _structure_input(self, request: Request) -> Any:
+        cls = type(self)
+        target = cls._pypwext_input_type
+        if target is Request:
+            return request
+        if request.source is EventSource.DIRECT:
+            data = request.json()
+        else:
+            data = _http_input(request, cls._pypwext_input_fields)
+        if target in (Any, object):
+            return data
+        try:
+            return codec.structure(data, target)
+        except codec.InputError as exc:
+            raise BadRequest(
+                "invalid request",
+                details={"problems": [p.to_dict() for p in exc.problems]},
+            ) from None
+
+    def _error_response(self, error: ServiceError) -> Response:
+        errors = [*self._errors.errors, error]
+        body = None
+        if not type(self).just_status_code:
+            body = {"error": _error_body(errors)}
+        return Response(error.code, body=body, headers=dict(error.headers), errors=errors)
+
+    def _summarise(self, request: Request, response: Response, started: float) -> None:
+        cls = type(self)
+        logger = cls._pypwext_logger
+        if not logger.is_enabled(_stdlib_logging.INFO):
+            return
+        logger.summary(
+            cls._pypwext_operation,
+            cls.classification,
+            cls.log_type,
+            source=request.source.value,
+            method=request.method,
+            path=request.path,
+            status=response.status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            errors=[e.code for e in response.errors],
+        )
+
+
+def _fallback_request(event: Any, context: Any) -> Request:
+    source = detect_source(event)
+    return Request(
+        source=source,
+        method="",
+        path="",
+        raw_event=event,
+        context=context,
+        multi_value=isinstance(event, Mapping) and "multiValueHeaders" in event,
+    )
+
+
+def _error_body(errors: list[ServiceError]) -> Any:
+    if len(errors) == 1:
+        return errors[0].to_dict()
+    return [e.to_dict() for e in errors]
+
+
+def _with_errors(result: Any, errors: list[ServiceError]) -> Any:
+    value = None if result is None else codec.unstructure(result)
+    if value is None:
+        return {"error": _error_body(errors)}
+    if isinstance(value, dict):
+        return {**value, "error": _error_body(errors)}
+    return {"result": value, "error": _error_body(errors)}
+
+
+def _http_input(request: Request, fields: frozenset[str] | None) -> Any:
+    """The data to structure from an HTTP request.
+
+    The JSON body is the input. For an attrs class or dataclass, query parameters then path
+    parameters fill the fields the class declares: a body field wins over a query parameter,
+    and a path parameter wins over both (the path names the resource).
+    """
+    if request.body:
+        content_type = request.content_type
+        if content_type is not None and content_type != "application/json" and not content_type.endswith("+json"):
+            raise BadRequest(
+                "unsupported content type",
+                details={"problems": [{"path": "", "reason": f"expected application/json, got {content_type}"}]},
+            )
+        data = request.json()
+    else:
+        data = None
+    if fields is None:
+        return data
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return data  # structuring reports "expected an object"
+    merged = {k: v for k, v in request.query.items() if k in fields and k not in data}
+    merged.update(data)
+    merged.update({k: v for k, v in request.path_params.items() if k in fields})
+    return merged
+
+
+# BaseService's own lifecycle methods get the same wrapping as a subclass's would.
+for _name in LIFECYCLE:
+    setattr(BaseService, _name, _wrap(vars(BaseService)[_name], _StepInfo(_name, None, None, None, _stdlib_logging.DEBUG)))
+BaseService._pypwext_dependencies = {}
+BaseService._pypwext_operation = "base-service"
+BaseService._pypwext_logger = ServiceLogger("base-service")
+BaseService._pypwext_input_type = Request
+BaseService._pypwext_input_fields = None
