@@ -1,0 +1,66 @@
+# pypwext: every target sets itself up (scripts/bootstrap is fast when already done).
+#   make example   set up and run the example service
+#   make check     set up and run every test, lint, type check and the docs build (CI: .ci/run)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+
+# Real AWS event samples, shared beside the repository.
+export PYPWEXT_AWS_EVENTS ?= $(abspath $(CURDIR)/../shared/fixtures/aws-events)
+
+ORDER_OK := {"id": 1, "description": "first order", "items": [{"id": 1, "quantity": 2, "description": "widget"}, {"id": 2, "quantity": 1, "description": "gadget"}]}
+ORDER_BAD := {"id": "one", "description": "bad order", "items": [{"id": 1, "quantity": "two"}]}
+
+.PHONY: help bootstrap example check lint format types test docs clean
+
+help:
+	@echo "make example   set up and run the example service"
+	@echo "make check     set up and run every test, lint, type check and the docs build (CI: .ci/run)"
+	@echo "make test | lint | types | docs | format | bootstrap | clean"
+
+bootstrap:
+	@scripts/bootstrap
+
+example: bootstrap
+	@echo "--- a valid order"
+	$(BIN)/pypwext invoke examples/orders/app.py:handler --http POST /orders --body '$(ORDER_OK)'
+	@echo "--- an invalid order (expect a 400 that names every bad field)"
+	$(BIN)/pypwext invoke examples/orders/app.py:handler --http POST /orders --body '$(ORDER_BAD)'
+
+# Every step runs even when an earlier one fails, so one run shows every problem;
+# the target fails if any step failed.
+check: bootstrap
+	@failed=""; \
+	step() { echo; echo "=== $$*"; "$$@" || failed="$$failed\n  $$*"; }; \
+	step $(BIN)/ruff check . ; \
+	step $(BIN)/ruff format --check . ; \
+	step $(BIN)/mypy pypwext ; \
+	step $(BIN)/pytest ; \
+	step $(BIN)/mkdocs build --strict --quiet ; \
+	echo; \
+	if [[ -n "$$failed" ]]; then echo -e "make check FAILED:$$failed"; exit 1; fi; \
+	echo "make check: all passed"
+
+lint: bootstrap
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: bootstrap
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+types: bootstrap
+	$(BIN)/mypy pypwext
+
+test: bootstrap
+	$(BIN)/pytest
+
+docs: bootstrap
+	$(BIN)/mkdocs build --strict
+
+clean:
+	rm -rf site build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis .tox *.egg-info
