@@ -1,0 +1,464 @@
+"""Event-source detection and the :class:`Request` every service sees.
+
+A Lambda function behind API Gateway (REST or HTTP API), an Application Load Balancer or a
+Function URL receives an HTTP request wrapped in a JSON event whose shape depends on the source;
+a direct invoke receives any JSON value. :func:`detect_source` tells the sources apart and
+:func:`parse_request` turns any event into one :class:`Request`, so the rest of pypwext never
+looks at a raw event again.
+
+Rules a reader should know (each tested against the real samples in ``fixtures/aws-events``):
+
+* **Detection.** ALB: ``requestContext.elb``. REST (payload 1.0): ``httpMethod`` plus a
+  ``requestContext``, ``version`` ``"1.0"`` or absent. Payload 2.0 (``version`` ``"2.0"`` and
+  ``requestContext.http``): a Function URL when ``requestContext.domainName`` (or, without it,
+  the ``Host`` header) is ``<id>.lambda-url.<region>.on.aws``, the HTTP API otherwise -- the
+  domain is the only field that differs: both send ``routeKey`` and ``stage`` ``"$default"``.
+  Lambda *authorizer* events (they carry ``methodArn``/``routeArn``) are not proxy events and
+  expect a policy, not an HTTP response, so they are ``DIRECT``. Anything else is ``DIRECT``.
+* **Headers** are looked up in any case. ``request.headers[name]`` is the single value the source
+  picked (API Gateway and ALB: the last one); ``request.header_values(name)`` lists every value
+  when the source sent ``multiValueHeaders``. Payload 2.0 joins repeated headers with commas
+  itself; those stay one value (a comma may belong to the value).
+* **Query.** ``multi_query`` has every value: ``multiValueQueryStringParameters`` when sent, the
+  parsed ``rawQueryString`` for payload 2.0 (HTTP API joins repeated keys with commas in
+  ``queryStringParameters``), else one value per name. ``query`` has one value per name: the
+  source's own ``queryStringParameters`` for REST and ALB (they put the last value there), the
+  last value of ``multi_query`` when a payload 2.0 ``rawQueryString`` was parsed. ALB passes
+  names and values URL-encoded: they are decoded here (API Gateway decodes them itself).
+* **Cookies** come from the payload 2.0 ``cookies`` list, else from the ``Cookie`` header(s);
+  a cookie without ``=`` is a name with an empty value.
+* **Path** is the path as the source delivered it (not percent-decoded); for an HTTP API stage
+  other than ``$default`` the ``/stage`` prefix of ``rawPath`` is removed.
+* Everything a client controls is checked: a malformed event part, a body that is not base64
+  although ``isBase64Encoded`` says so, or a body that is not UTF-8 / JSON when read as such
+  raise :class:`~pypwext.errors.BadRequest` with ``details["reason"]`` -- never anything else.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterator, Mapping
+from enum import Enum
+from typing import Any
+from urllib.parse import parse_qsl, unquote_plus
+
+import attrs
+
+from pypwext import codec
+from pypwext.errors import BadRequest
+
+__all__ = ["EventSource", "Headers", "Request", "detect_source", "parse_request"]
+
+
+class EventSource(str, Enum):
+    """Where an invocation came from, which decides how the event is read and how to answer.
+
+    >>> EventSource("alb").is_http, EventSource.DIRECT.is_http
+    (True, False)
+    """
+
+    API_GATEWAY_REST = "rest"
+    """API Gateway REST API, Lambda proxy integration (payload format 1.0)."""
+    API_GATEWAY_HTTP = "http-api"
+    """API Gateway HTTP API (payload format 2.0)."""
+    FUNCTION_URL = "function-url"
+    """A Lambda Function URL (payload format 2.0 on a ``*.lambda-url.*.on.aws`` domain)."""
+    ALB = "alb"
+    """An Application Load Balancer target group."""
+    DIRECT = "direct"
+    """Anything else: a direct ``Invoke`` with any JSON value (or an event of another service)."""
+
+    @property
+    def is_http(self) -> bool:
+        """True for the sources that carry an HTTP request and expect an HTTP response."""
+        return self is not EventSource.DIRECT
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# <id>.lambda-url.<region>.on.aws (the id is lower-case alphanumeric in practice; samples use
+# placeholders such as "<url-id>", so anything without a dot is accepted).
+_FUNCTION_URL_DOMAIN = re.compile(r"^[^.]+\.lambda-url\.[^.]+\.on\.aws$", re.IGNORECASE)
+
+
+def detect_source(event: Any) -> EventSource:
+    """Tell which source sent ``event`` (see the module docs for the rules); never raises.
+
+    >>> detect_source({"requestContext": {"elb": {}}, "httpMethod": "GET", "path": "/"})
+    <EventSource.ALB: 'alb'>
+    >>> detect_source([1, 2, 3])
+    <EventSource.DIRECT: 'direct'>
+    """
+    if not isinstance(event, Mapping):
+        return EventSource.DIRECT
+    ctx = event.get("requestContext")
+    if not isinstance(ctx, Mapping):
+        return EventSource.DIRECT
+    if "methodArn" in event or "routeArn" in event:  # a Lambda authorizer's input
+        return EventSource.DIRECT
+    if "elb" in ctx:
+        return EventSource.ALB
+    version = event.get("version")
+    if version == "2.0":
+        if not isinstance(ctx.get("http"), Mapping):
+            return EventSource.DIRECT
+        domain = ctx.get("domainName")
+        if not isinstance(domain, str):
+            domain = _single_host(event.get("headers"))
+        if domain and _FUNCTION_URL_DOMAIN.match(domain):
+            return EventSource.FUNCTION_URL
+        return EventSource.API_GATEWAY_HTTP
+    if (version is None or version == "1.0") and isinstance(event.get("httpMethod"), str):
+        return EventSource.API_GATEWAY_REST
+    return EventSource.DIRECT
+
+
+def _single_host(headers: Any) -> str | None:
+    if isinstance(headers, Mapping):
+        for name, value in headers.items():
+            if isinstance(name, str) and name.lower() == "host" and isinstance(value, str):
+                return value
+    return None
+
+
+class Headers(Mapping[str, str]):
+    """Read-only request headers, looked up in any case.
+
+    ``headers[name]`` is one value (the one the source picked, else the last); :meth:`get_all`
+    lists every value. Iteration yields each name once, as the source first spelled it.
+
+    >>> h = Headers({"Content-Type": "application/json"}, {"X-A": ["1", "2"]})
+    >>> h["content-type"], h["x-a"], h.get_all("X-a")
+    ('application/json', '2', ['1', '2'])
+    """
+
+    __slots__ = ("_multi", "_names", "_single")
+
+    def __init__(
+        self,
+        single: Mapping[str, str] | None = None,
+        multi: Mapping[str, list[str]] | None = None,
+    ) -> None:
+        self._single: dict[str, str] = {}
+        self._multi: dict[str, list[str]] = {}
+        self._names: dict[str, str] = {}
+        for name, values in (multi or {}).items():
+            key = name.lower()
+            self._names.setdefault(key, name)
+            self._multi.setdefault(key, []).extend(values)
+        from_single: dict[str, list[str]] = {}
+        for name, value in (single or {}).items():
+            key = name.lower()
+            self._names.setdefault(key, name)
+            self._single[key] = value
+            from_single.setdefault(key, []).append(value)
+        for key, values in from_single.items():
+            self._multi.setdefault(key, values)
+        for key, values in self._multi.items():
+            if key not in self._single and values:
+                self._single[key] = values[-1]
+        for key in [k for k, v in self._multi.items() if not v and k not in self._single]:
+            del self._multi[key], self._names[key]
+
+    def __getitem__(self, name: str) -> str:
+        return self._single[name.lower()]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._single
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names.values())
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value of header ``name`` (any case), in the order received; ``[]`` when absent."""
+        return list(self._multi.get(name.lower(), ()))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Headers):
+            return self._multi == other._multi and self._single == other._single
+        return super().__eq__(other)
+
+    def __repr__(self) -> str:
+        shown = {self._names[key]: value for key, value in self._single.items()}
+        return f"Headers({shown!r})"
+
+
+_EMPTY_HEADERS = Headers()
+
+
+@attrs.frozen
+class Request:
+    """One incoming request, whatever the source; what ``validate``/``execute`` may ask for.
+
+    Build it with :func:`parse_request`. For a direct invoke, ``method`` is ``"INVOKE"``,
+    ``path`` is ``""``, ``body`` is the event encoded as JSON and :meth:`json` returns the event
+    itself.
+
+    >>> r = parse_request({"version": "2.0", "rawPath": "/orders/7", "rawQueryString": "a=1&a=2",
+    ...     "headers": {"Content-Type": "application/json; charset=utf-8"}, "body": '{"x": 1}',
+    ...     "requestContext": {"http": {"method": "post"}, "requestId": "r-1",
+    ...                        "domainName": "abc.execute-api.eu-west-1.amazonaws.com"}})
+    >>> r.source.value, r.method, r.path, r.query, r.multi_query, r.content_type, r.json()
+    ('http-api', 'POST', '/orders/7', {'a': '2'}, {'a': ['1', '2']}, 'application/json', {'x': 1})
+    """
+
+    source: EventSource
+    method: str
+    path: str
+    headers: Headers = attrs.field(factory=Headers)
+    query: dict[str, str] = attrs.field(factory=dict)
+    multi_query: dict[str, list[str]] = attrs.field(factory=dict)
+    path_params: dict[str, str] = attrs.field(factory=dict)
+    cookies: dict[str, str] = attrs.field(factory=dict)
+    body: bytes = b""
+    raw_event: Any = attrs.field(default=None, repr=False)
+    context: Any = attrs.field(default=None, repr=False, eq=False)
+    request_id: str | None = None
+    multi_value: bool = False
+    origin: str | None = None
+
+    def header_values(self, name: str) -> list[str]:
+        """Every value of header ``name`` (any case); ``[]`` when absent."""
+        return self.headers.get_all(name)
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8; :class:`~pypwext.errors.BadRequest` when it is not UTF-8."""
+        try:
+            return self.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadRequest("request body is not valid UTF-8", details={"reason": str(exc)}) from None
+
+    def json(self) -> Any:
+        """The body parsed as JSON (``None`` when empty); a malformed body is a
+        :class:`~pypwext.errors.BadRequest` whose ``details["reason"]`` says why."""
+        if self.source is EventSource.DIRECT:
+            return self.raw_event
+        if not self.body:
+            return None
+        try:
+            return codec.loads(self.body)
+        except Exception as exc:  # the codec may raise ValueError, UnicodeDecodeError or its own
+            raise BadRequest("malformed JSON body", details={"reason": str(exc)}) from None
+
+    @property
+    def content_type(self) -> str | None:
+        """The media type of the body, without parameters and in lower case (``None`` if unset)."""
+        value = self.headers.get("content-type")
+        if value is None:
+            return None
+        media = value.split(";", 1)[0].strip().lower()
+        return media or None
+
+
+def parse_request(event: Any, context: Any = None) -> Request:
+    """Build the :class:`Request` for ``event`` as received by the handler.
+
+    Raises only :class:`~pypwext.errors.BadRequest` (with ``details["reason"]``), for an event
+    part a client got wrong; a direct invoke of any JSON value always parses.
+
+    >>> parse_request({"order": 7}).json()
+    {'order': 7}
+    """
+    source = detect_source(event)
+    if source is EventSource.DIRECT:
+        return _parse_direct(event, context)
+    return _parse_http(source, event, context)
+
+
+def _context_request_id(context: Any) -> str | None:
+    value = getattr(context, "aws_request_id", None) if context is not None else None
+    return value if isinstance(value, str) else None
+
+
+def _parse_direct(event: Any, context: Any) -> Request:
+    try:
+        body = codec.dumps(event).encode("utf-8", "surrogatepass")
+    except Exception as exc:  # not JSON-encodable: only possible when called by hand
+        raise _malformed("event", f"the event cannot be encoded as JSON: {exc}") from None
+    return Request(
+        source=EventSource.DIRECT,
+        method="INVOKE",
+        path="",
+        headers=_EMPTY_HEADERS,
+        body=body,
+        raw_event=event,
+        context=context,
+        request_id=_context_request_id(context),
+    )
+
+
+def _malformed(field: str, reason: str) -> BadRequest:
+    return BadRequest(f"malformed request: {field}", details={"field": field, "reason": reason})
+
+
+def _scalar(value: Any, field: str) -> str | None:
+    """A JSON scalar as a string (``None`` for null); anything else is malformed."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    raise _malformed(field, f"expected a string, got {type(value).__name__}")
+
+
+def _single_map(event: Mapping[str, Any], field: str, decode: bool = False) -> dict[str, str] | None:
+    raw = event.get(field)
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise _malformed(field, f"expected an object, got {type(raw).__name__}")
+    out: dict[str, str] = {}
+    for name, value in raw.items():
+        text = _scalar(value, field)
+        if text is None:
+            continue
+        key = str(name)
+        if decode:
+            key, text = unquote_plus(key), unquote_plus(text)
+        out[key] = text
+    return out
+
+
+def _multi_map(event: Mapping[str, Any], field: str, decode: bool = False) -> dict[str, list[str]] | None:
+    raw = event.get(field)
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise _malformed(field, f"expected an object, got {type(raw).__name__}")
+    out: dict[str, list[str]] = {}
+    for name, values in raw.items():
+        if values is None:
+            continue
+        items = values if isinstance(values, list) else [values]
+        texts = [t for t in (_scalar(v, field) for v in items) if t is not None]
+        key = str(name)
+        if decode:
+            key, texts = unquote_plus(key), [unquote_plus(t) for t in texts]
+        out.setdefault(key, []).extend(texts)
+    return out
+
+
+def _parse_cookies(pairs: list[str]) -> dict[str, str]:
+    cookies: dict[str, str] = {}
+    for pair_list in pairs:
+        for pair in pair_list.split(";"):
+            name, sep, value = pair.partition("=")
+            name = name.strip()
+            if not name:
+                continue
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            cookies[name] = value if sep else ""
+    return cookies
+
+
+def _body(event: Mapping[str, Any]) -> bytes:
+    raw = event.get("body")
+    if raw is None:
+        return b""
+    if not isinstance(raw, str):
+        raise _malformed("body", f"expected a string, got {type(raw).__name__}")
+    if event.get("isBase64Encoded") is True:
+        try:
+            return base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise BadRequest(
+                "request body is not valid base64", details={"field": "body", "reason": str(exc)}
+            ) from None
+    try:
+        return raw.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise _malformed("body", f"not encodable as UTF-8: {exc}") from None
+
+
+def _parse_http(source: EventSource, event: Mapping[str, Any], context: Any) -> Request:
+    ctx: Mapping[str, Any] = event["requestContext"]
+    is_alb = source is EventSource.ALB
+    v2 = source in (EventSource.API_GATEWAY_HTTP, EventSource.FUNCTION_URL)
+
+    if v2:
+        http = ctx["http"]
+        method = _scalar(http.get("method"), "requestContext.http.method")
+        path = event.get("rawPath")
+        if not isinstance(path, str):
+            path = http.get("path")
+        stage = ctx.get("stage")
+        if (
+            source is EventSource.API_GATEWAY_HTTP
+            and isinstance(stage, str)
+            and stage not in ("", "$default")
+            and isinstance(path, str)
+            and path.startswith(f"/{stage}/")
+        ):
+            path = path[len(stage) + 1 :]
+    else:
+        method = _scalar(event.get("httpMethod"), "httpMethod")
+        path = event.get("path")
+    if not method:
+        raise _malformed("method", "the event names no HTTP method")
+    path = _scalar(path, "path") or ""
+
+    single_headers = _single_map(event, "headers")
+    multi_headers = None if v2 else _multi_map(event, "multiValueHeaders")
+    headers = Headers(single_headers, multi_headers)
+
+    single_query = _single_map(event, "queryStringParameters", decode=is_alb)
+    multi_query: dict[str, list[str]] | None = None
+    query: dict[str, str] | None = single_query
+    if v2:
+        raw_qs = event.get("rawQueryString")
+        if isinstance(raw_qs, str) and raw_qs:
+            multi_query = {}
+            for name, value in parse_qsl(raw_qs, keep_blank_values=True):
+                multi_query.setdefault(name, []).append(value)
+            query = None
+    else:
+        multi_query = _multi_map(event, "multiValueQueryStringParameters", decode=is_alb)
+    if multi_query is None:
+        multi_query = {k: [v] for k, v in (single_query or {}).items()}
+    if query is None:
+        query = {k: vs[-1] for k, vs in multi_query.items() if vs}
+
+    path_params = _single_map(event, "pathParameters") or {}
+
+    cookie_list: list[str] = []
+    if v2 and isinstance(event.get("cookies"), list):
+        cookie_list = [c for c in (_scalar(v, "cookies") for v in event["cookies"]) if c is not None]
+    if not cookie_list:
+        cookie_list = headers.get_all("cookie")
+
+    if is_alb:
+        request_id = headers.get("x-amzn-trace-id")
+    else:
+        rid = ctx.get("requestId")
+        request_id = rid if isinstance(rid, str) else None
+    if request_id is None:
+        request_id = _context_request_id(context)
+
+    return Request(
+        source=source,
+        method=method.upper(),
+        path=path,
+        headers=headers,
+        query=query,
+        multi_query=multi_query,
+        path_params=path_params,
+        cookies=_parse_cookies(cookie_list),
+        body=_body(event),
+        raw_event=event,
+        context=context,
+        request_id=request_id,
+        multi_value=multi_headers is not None,
+        origin=headers.get("origin"),
+    )
