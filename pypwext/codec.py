@@ -49,6 +49,7 @@ __all__ = [
     "loads",
     "strict",
     "structure",
+    "to_jsonable",
     "unstructure",
 ]
 
@@ -394,7 +395,9 @@ def unstructure(obj: Any) -> Any:
 # --- JSON -----------------------------------------------------------------------------------
 
 
-def _default(obj: Any) -> Any:
+def to_jsonable(obj: Any) -> Any:
+    """The JSON-ready form of one object the ``json`` module cannot encode by itself (the
+    ``default`` of :func:`dumps`); ``TypeError`` when there is none."""
     if attrs.has(type(obj)) or (dataclasses.is_dataclass(obj) and not isinstance(obj, type)):
         return converter.unstructure(obj)
     if isinstance(obj, enum.Enum):
@@ -419,7 +422,7 @@ def _default(obj: Any) -> Any:
     raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
 
 
-_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_default)
+_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=to_jsonable)
 
 
 def dumps(obj: Any) -> str:

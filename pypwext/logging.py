@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging as _stdlib_logging
 import os
+import sys
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from pypwext.base import InfoClassification, LogEntryType
-from pypwext.codec import unstructure
+from pypwext.codec import to_jsonable, unstructure
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
@@ -44,6 +45,24 @@ def redact(value: Any, classification: InfoClassification) -> Any:
         return repr(value)
 
 
+class _CurrentStdout:
+    """Writes to whatever ``sys.stdout`` is at the time of writing (Lambda's stdout, a test's
+    capture, the CLI's redirection to stderr), not to the one there was when the logger was built."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+def _log_default(value: Any) -> Any:
+    try:
+        return to_jsonable(value)
+    except Exception:  # a log line must never fail: fall back to the repr
+        return repr(value)
+
+
 class ServiceLogger:
     """The logger of one service class (``self.logger``).
 
@@ -62,7 +81,12 @@ class ServiceLogger:
             from aws_lambda_powertools import Logger
 
             level = os.environ.get("POWERTOOLS_LOG_LEVEL") or os.environ.get("LOG_LEVEL") or "INFO"
-            self._logger = Logger(service=self.service, level=level.upper())
+            self._logger = Logger(
+                service=self.service,
+                level=level.upper(),
+                stream=_CurrentStdout(),
+                json_default=_log_default,
+            )
         return self._logger
 
     def is_enabled(self, level: int) -> bool:
@@ -77,12 +101,13 @@ class ServiceLogger:
         classification: InfoClassification,
         log_type: LogEntryType = LogEntryType.STD,
     ) -> None:
-        """Log the entry of a lifecycle method or step at DEBUG, arguments under ``args``."""
+        """Log the entry of a lifecycle method or step at DEBUG: the message is PyPwExt's
+        ``{"msg": ..., "args": ...}``."""
         if not self.is_enabled(_stdlib_logging.DEBUG):
             return
         self.powertools.debug(
-            f"enter {method}",
-            extra=self._fields(operation, classification, log_type, args=redact(args, classification)),
+            {"msg": f"enter {method}", "args": redact(args, classification)},
+            extra=self._fields(operation, classification, log_type),
             stacklevel=3,
         )
 
@@ -95,13 +120,13 @@ class ServiceLogger:
         log_type: LogEntryType = LogEntryType.STD,
         level: int = _stdlib_logging.DEBUG,
     ) -> None:
-        """Log the exit of a lifecycle method or step, the result under ``return``."""
+        """Log the exit of a lifecycle method or step: the message is ``{"msg": ..., "return": ...}``."""
         if not self.is_enabled(level):
             return
         self.powertools.log(
             level,
-            f"exit {method}",
-            extra=self._fields(operation, classification, log_type, **{"return": redact(result, classification)}),
+            {"msg": f"exit {method}", "return": redact(result, classification)},
+            extra=self._fields(operation, classification, log_type),
             stacklevel=3,
         )
 

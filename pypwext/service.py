@@ -23,6 +23,7 @@ import functools
 import inspect
 import logging as _stdlib_logging
 import re
+import sys
 import time
 import typing
 from collections.abc import Callable, Mapping
@@ -135,7 +136,9 @@ def _run_step(info: _StepInfo, fn: Callable[..., Any], args: tuple[Any, ...], kw
     except ServiceError as err:
         if err.effective_action is not ErrorAction.CONTINUE:
             raise
-        collector = current_collector() or (svc._errors if svc is not None else None)
+        collector = current_collector()  # (an empty collector is falsy: compare with None)
+        if collector is None and svc is not None:
+            collector = svc._errors
         if collector is None:
             raise
         collector.collect(err)
@@ -252,7 +255,7 @@ def _check_signature(name: str, method_name: str, fn: Any, arg_name: str) -> Non
         )
 
 
-def _input_type(cls: type[BaseService]) -> Any:
+def _input_type(cls: type[BaseService], localns: Mapping[str, Any] | None = None) -> Any:
     if "validate" in _defined_lifecycle(cls):
         fn = _unwrap(cls.validate)
     else:
@@ -261,7 +264,7 @@ def _input_type(cls: type[BaseService]) -> Any:
     if len(params) < 2:
         return Request
     try:
-        hints = typing.get_type_hints(fn)
+        hints = typing.get_type_hints(fn, localns=dict(localns) if localns else None)
     except NameError as exc:
         raise _definition_error(
             cls.__qualname__,
@@ -298,8 +301,13 @@ def _check_input_type(cls_name: str, input_type: Any) -> None:
         ) from None
 
 
-def prepare_class(cls: type[BaseService], namespace: Mapping[str, Any]) -> None:
+def prepare_class(
+    cls: type[BaseService], namespace: Mapping[str, Any], localns: Mapping[str, Any] | None = None
+) -> None:
     """Check and equip a service class; the metaclass's only work.
+
+    ``localns`` are the names visible where the class is defined (so that input types defined
+    in a function, as tests often do, resolve under ``from __future__ import annotations``).
 
     Raises ``TypeError`` with a message that says how to fix a class that cannot work.
     """
@@ -328,7 +336,7 @@ def prepare_class(cls: type[BaseService], namespace: Mapping[str, Any]) -> None:
             info = _StepInfo(method_name, None, None, None, _stdlib_logging.DEBUG)
             setattr(cls, method_name, _wrap(fn, info))
 
-    input_type = _input_type(cls)
+    input_type = _input_type(cls, localns)
     _check_input_type(name, input_type)
     cls._pypwext_input_type = input_type
     cls._pypwext_input_fields = _field_names(input_type)
@@ -349,7 +357,8 @@ class ServiceMeta(type):
     def __init__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> None:
         super().__init__(name, bases, namespace)
         if bases:  # BaseService itself is prepared below, once its methods exist
-            prepare_class(cast("type[BaseService]", cls), namespace)
+            definer = sys._getframe(1)  # where the class statement runs
+            prepare_class(cast("type[BaseService]", cls), namespace, definer.f_locals)
 
 
 class BaseService(metaclass=ServiceMeta):
