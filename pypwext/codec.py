@@ -32,13 +32,13 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
+from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory, mapping_structure_factory
 from cattrs.errors import (
     ClassValidationError,
     ForbiddenExtraKeysError,
     IterableValidationError,
     StructureHandlerNotFoundError,
 )
-from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory, mapping_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_hetero_tuple_structure_fn
 
 __all__ = [
@@ -97,7 +97,7 @@ def strict(cls: type[T]) -> type[T]:
     if not (attrs.has(cls) or dataclasses.is_dataclass(cls)):
         raise TypeError(f"strict() takes an attrs class or a dataclass, not {cls!r}")
     setattr(cls, _STRICT_ATTR, True)
-    return cls
+    return cls  # type: ignore[return-value]  # attrs.has() narrows it to AttrsInstance
 
 
 # --- scalar hooks: convert only without loss ------------------------------------------------
@@ -259,7 +259,9 @@ def _is_model(t: Any) -> bool:
 
 
 def _model_hook(t: type) -> Callable[[Any, Any], Any]:
-    inner = make_dict_structure_fn(t, converter, _cattrs_forbid_extra_keys=bool(t.__dict__.get(_STRICT_ATTR)))
+    inner: Callable[[Any, Any], Any] = make_dict_structure_fn(
+        t, converter, _cattrs_forbid_extra_keys=bool(t.__dict__.get(_STRICT_ATTR))
+    )
 
     def structure_model(value: Any, cl: Any) -> Any:
         if not isinstance(value, Mapping):

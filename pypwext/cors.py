@@ -53,7 +53,9 @@ class Cors:
 
     def __attrs_post_init__(self) -> None:
         if self.credentials and "*" in self.origins:
-            raise ValueError("Cors(credentials=True) needs explicit origins, not '*': browsers refuse that pair")
+            raise ValueError(
+                "Cors(credentials=True) needs explicit origins, not '*': browsers refuse that pair"
+            )
         if self.max_age is not None and self.max_age < 0:
             raise ValueError("Cors(max_age=...) must be >= 0 seconds")
 

@@ -13,7 +13,7 @@ import logging as _stdlib_logging
 import os
 import sys
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from pypwext.base import InfoClassification, LogEntryType
 from pypwext.codec import to_jsonable, unstructure
@@ -84,14 +84,14 @@ class ServiceLogger:
             self._logger = Logger(
                 service=self.service,
                 level=level.upper(),
-                stream=_CurrentStdout(),
+                stream=cast("IO[str]", _CurrentStdout()),
                 json_default=_log_default,
             )
         return self._logger
 
     def is_enabled(self, level: int) -> bool:
         """Whether an entry at ``level`` would be written (check before building its arguments)."""
-        return self.powertools.isEnabledFor(level)
+        return bool(self.powertools._logger.isEnabledFor(level))
 
     def entry(
         self,
@@ -123,7 +123,7 @@ class ServiceLogger:
         """Log the exit of a lifecycle method or step: the message is ``{"msg": ..., "return": ...}``."""
         if not self.is_enabled(level):
             return
-        self.powertools.log(
+        self.powertools._logger.log(
             level,
             {"msg": f"exit {method}", "return": redact(result, classification)},
             extra=self._fields(operation, classification, log_type),

@@ -536,7 +536,9 @@ class BaseService(metaclass=ServiceMeta):
                 self.logger.failure(cls._pypwext_operation, f"{err.code} {err.msg}", err, cls.classification)
             return self._error_response(err)
         except Exception as exc:
-            self.logger.failure(cls._pypwext_operation, "unexpected error while rendering", exc, cls.classification)
+            self.logger.failure(
+                cls._pypwext_operation, "unexpected error while rendering", exc, cls.classification
+            )
             return self._error_response(InternalError())
 
     def _structure_input(self, request: Request) -> Any:
@@ -619,10 +621,16 @@ def _http_input(request: Request, fields: frozenset[str] | None) -> Any:
     """
     if request.body:
         content_type = request.content_type
-        if content_type is not None and content_type != "application/json" and not content_type.endswith("+json"):
+        if (
+            content_type is not None
+            and content_type != "application/json"
+            and not content_type.endswith("+json")
+        ):
             raise BadRequest(
                 "unsupported content type",
-                details={"problems": [{"path": "", "reason": f"expected application/json, got {content_type}"}]},
+                details={
+                    "problems": [{"path": "", "reason": f"expected application/json, got {content_type}"}]
+                },
             )
         data = request.json()
     else:
@@ -641,7 +649,11 @@ def _http_input(request: Request, fields: frozenset[str] | None) -> Any:
 
 # BaseService's own lifecycle methods get the same wrapping as a subclass's would.
 for _name in LIFECYCLE:
-    setattr(BaseService, _name, _wrap(vars(BaseService)[_name], _StepInfo(_name, None, None, None, _stdlib_logging.DEBUG)))
+    setattr(
+        BaseService,
+        _name,
+        _wrap(vars(BaseService)[_name], _StepInfo(_name, None, None, None, _stdlib_logging.DEBUG)),
+    )
 BaseService._pypwext_dependencies = {}
 BaseService._pypwext_operation = "base-service"
 BaseService._pypwext_logger = ServiceLogger("base-service")

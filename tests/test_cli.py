@@ -52,7 +52,17 @@ def test_invoke_with_headers_query_and_body_file(tmp_path: Path) -> None:
     body = tmp_path / "order.json"
     body.write_text(ORDER)
     result = run(
-        "invoke", APP, "--http", "POST", "/orders", "--body", f"@{body}", "--header", "X-Trace: 1", "--query", "a=b"
+        "invoke",
+        APP,
+        "--http",
+        "POST",
+        "/orders",
+        "--body",
+        f"@{body}",
+        "--header",
+        "X-Trace: 1",
+        "--query",
+        "a=b",
     )
     assert result.returncode == 0 and json.loads(result.stdout)["statusCode"] == 201
 

@@ -50,11 +50,15 @@ def test_preflight_from_unknown_origin_or_method_is_refused() -> None:
 
 
 def test_actual_response_carries_cors_headers_only_for_allowed_origins() -> None:
-    allowed = Shop.handler(api_gateway_event("GET", "/orders", headers={"Origin": "https://shop.example"}), None)
+    allowed = Shop.handler(
+        api_gateway_event("GET", "/orders", headers={"Origin": "https://shop.example"}), None
+    )
     assert allowed["headers"]["Access-Control-Allow-Origin"] == "https://shop.example"
     assert allowed["headers"]["Vary"] == "Origin"
     assert allowed["headers"]["Access-Control-Expose-Headers"] == "X-Total"
-    other = Shop.handler(api_gateway_event("GET", "/orders", headers={"Origin": "https://evil.example"}), None)
+    other = Shop.handler(
+        api_gateway_event("GET", "/orders", headers={"Origin": "https://evil.example"}), None
+    )
     assert "Access-Control-Allow-Origin" not in other["headers"]
 
 

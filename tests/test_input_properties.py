@@ -40,11 +40,18 @@ class Checkout(BaseService):
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
 basket_like = st.fixed_dictionaries(
-    {"id": json_values, "lines": st.lists(st.dictionaries(st.sampled_from(["sku", "quantity", "price", "x"]), json_values), max_size=3)},
+    {
+        "id": json_values,
+        "lines": st.lists(
+            st.dictionaries(st.sampled_from(["sku", "quantity", "price", "x"]), json_values), max_size=3
+        ),
+    },
     optional={"tags": json_values, "gift": json_values, "extra": json_values},
 )
 
@@ -69,7 +76,9 @@ def test_arbitrary_json_never_fails_the_server(body: Any, version: str) -> None:
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=st.binary(max_size=200), content_type=st.sampled_from([None, "application/json", "text/plain"]))
 def test_arbitrary_bytes_never_fail_the_server(raw: bytes, content_type: str | None) -> None:
-    event = api_gateway_event("POST", "/checkout", headers={"Content-Type": content_type} if content_type else None)
+    event = api_gateway_event(
+        "POST", "/checkout", headers={"Content-Type": content_type} if content_type else None
+    )
     event["body"] = base64.b64encode(raw).decode()
     event["isBase64Encoded"] = True
     check(invoke(Checkout, event))

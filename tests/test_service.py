@@ -133,7 +133,9 @@ def test_instance_can_be_called_repeatedly_each_from_clean_state() -> None:
 
 
 def test_typed_body_is_structured_and_rendered_with_success_status() -> None:
-    response = Orders.handler(post({"id": 7, "items": [{"id": 1, "quantity": 2}, {"id": 2, "quantity": 3}]}), None)
+    response = Orders.handler(
+        post({"id": 7, "items": [{"id": 1, "quantity": 2}, {"id": 2, "quantity": 3}]}), None
+    )
     assert response["statusCode"] == 201
     assert body_of(response) == {"id": 7, "total": 5}
     assert response["headers"]["Content-Type"] == "application/json"
@@ -249,7 +251,9 @@ def test_unknown_override_lists_known_dependencies() -> None:
 
 
 def test_every_problem_is_named_by_its_path() -> None:
-    response = Orders.handler(post({"id": "x", "items": [{"id": 1, "quantity": 2}, {"id": 2}, {"quantity": 1.5}]}), None)
+    response = Orders.handler(
+        post({"id": "x", "items": [{"id": 1, "quantity": 2}, {"id": 2}, {"quantity": 1.5}]}), None
+    )
     assert response["statusCode"] == 400
     error = body_of(response)["error"]
     problems = {p["path"]: p["reason"] for p in error["details"]["problems"]}
@@ -285,7 +289,9 @@ def test_wrong_content_type_is_400() -> None:
 
 def test_base64_request_body_is_decoded() -> None:
     event = post(None)
-    event["body"] = base64.b64encode(json.dumps({"id": 1, "items": [{"id": 1, "quantity": 4}]}).encode()).decode()
+    event["body"] = base64.b64encode(
+        json.dumps({"id": 1, "items": [{"id": 1, "quantity": 4}]}).encode()
+    ).decode()
     event["isBase64Encoded"] = True
     assert body_of(Orders.handler(event, None)) == {"id": 1, "total": 4}
 
@@ -351,7 +357,11 @@ def test_path_and_query_parameters_fill_declared_fields_with_documented_preceden
     assert body_of(Get.handler(event, None)) == {"order_id": 42, "verbose": True, "page": 3}
     # the path parameter wins over a body field of the same name, a body field over the query
     event = api_gateway_event(
-        "POST", "/orders/42", body={"order_id": 1, "page": 9}, path_params={"order_id": "42"}, query={"page": "3"}
+        "POST",
+        "/orders/42",
+        body={"order_id": 1, "page": 9},
+        path_params={"order_id": "42"},
+        query={"page": "3"},
     )
     assert body_of(Get.handler(event, None)) == {"order_id": 42, "verbose": False, "page": 9}
 
@@ -396,7 +406,9 @@ def test_error_body_follows_pypwext_format() -> None:
     }
 
 
-def test_unexpected_exception_is_a_generic_500_logged_once_with_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+def test_unexpected_exception_is_a_generic_500_logged_once_with_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     class Boom(BaseService):
         just_status_code = False
 
@@ -521,7 +533,10 @@ def test_collector_is_visible_in_threads_started_with_copy_context() -> None:
 
     response = Fanout.handler(api_gateway_event("GET", "/"), None)
     assert response["statusCode"] == 404
-    assert body_of(response) == {"result": "done", "error": {"code": 404, "msg": "from a thread", "classification": "NA", "details": {}}}
+    assert body_of(response) == {
+        "result": "done",
+        "error": {"code": 404, "msg": "from a thread", "classification": "NA", "details": {}},
+    }
 
 
 def test_step_on_a_plain_function_collects_into_the_current_invocation() -> None:
@@ -562,7 +577,9 @@ def test_none_is_204_bytes_are_base64_and_response_gives_full_control() -> None:
 
     class Custom(BaseService):
         def execute(self, request: Request) -> Response:
-            return Response(202, body={"queued": True}, headers={"Location": "/jobs/1"}, cookies=["a=1", "b=2"])
+            return Response(
+                202, body={"queued": True}, headers={"Location": "/jobs/1"}, cookies=["a=1", "b=2"]
+            )
 
     response = Custom.handler(api_gateway_event("GET", "/"), None)
     assert response["statusCode"] == 202

@@ -68,7 +68,9 @@ class CreateOrder(BaseService):
     def execute(self, order: Order) -> OrderCreated:
         total = sum(item.quantity for item in order.items)
         if total > MAX_QUANTITY:
-            raise UnprocessableEntity(f"an order may hold at most {MAX_QUANTITY} items", details={"total": total})
+            raise UnprocessableEntity(
+                f"an order may hold at most {MAX_QUANTITY} items", details={"total": total}
+            )
         return OrderCreated(order.id, total)
 
 

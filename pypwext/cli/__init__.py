@@ -164,7 +164,9 @@ def _parser() -> argparse.ArgumentParser:
     inv.add_argument("--body", help="request body for --http: JSON text, or @FILE")
     inv.add_argument("--header", action="append", default=[], metavar="NAME:VALUE", help="repeatable")
     inv.add_argument("--query", action="append", default=[], metavar="NAME=VALUE", help="repeatable")
-    inv.add_argument("--source", choices=SOURCES, default="rest", help="event format for --http (default: rest)")
+    inv.add_argument(
+        "--source", choices=SOURCES, default="rest", help="event format for --http (default: rest)"
+    )
     return parser
 
 

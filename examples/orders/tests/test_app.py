@@ -38,7 +38,9 @@ def test_too_many_items_is_422() -> None:
 
 @pytest.mark.parametrize("version", ["1.0", "2.0"])
 def test_post_orders_answers_201(version: str) -> None:
-    result = invoke(handler, api_gateway_event("POST", "/orders", body=ORDER, version=version), lambda_context())
+    result = invoke(
+        handler, api_gateway_event("POST", "/orders", body=ORDER, version=version), lambda_context()
+    )
     assert result.status == 201
     assert result.json == {"id": 1, "total_quantity": 2}
 
