@@ -1,0 +1,727 @@
+"""Test helpers: events shaped like the real ones, a Lambda context, and ``invoke``.
+
+Every factory builds an event with the keys and value types of the real AWS samples in
+``fixtures/aws-events`` (checked key by key in ``tests/test_testing.py``), with a fresh request
+id and the current time, so a test says *what* request it sends, not how a source wraps it:
+
+>>> from pypwext import BaseService, Request
+>>> class Hello(BaseService):
+...     def execute(self, request: Request) -> dict[str, str]:
+...         return {"hello": request.query.get("name", "world")}
+>>> result = invoke(Hello, api_gateway_event("GET", "/hello", query={"name": "Ada"}))
+>>> result.status, result.json
+(200, {'hello': 'Ada'})
+
+Bodies may be ``None``, ``str``, ``bytes`` (sent base64-encoded, ``isBase64Encoded`` true) or any
+object :func:`pypwext.codec.dumps` encodes (dict, list, attrs instance, dataclass), which is sent
+as JSON with ``Content-Type: application/json`` unless the headers name another type. Query
+values and header values may be a ``str`` or a list of them. Cookies (a ``dict``) go where the
+source puts them: the ``cookies`` list for payload 2.0, a ``Cookie`` header otherwise.
+
+Where a source leaves a part out, so do the factories: a REST event without a query has
+``queryStringParameters: null`` (as API Gateway sends it), a payload 2.0 event without a body has
+no ``body`` key, a Function URL event has ``cookies`` and ``queryStringParameters`` only when
+there are some.
+
+This module imports nothing heavy (no boto3, no requests): it is safe to import in any test.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import string
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import attrs
+
+from pypwext import codec
+from pypwext.events import Headers
+from pypwext.responses import from_direct, is_direct_document
+from pypwext.service import BaseService
+
+__all__ = [
+    "ClientContext",
+    "CognitoIdentity",
+    "InvokeResult",
+    "LambdaContext",
+    "alb_event",
+    "api_gateway_event",
+    "function_url_event",
+    "invoke",
+    "lambda_context",
+    "read_result",
+]
+
+Values = str | Sequence[str]
+"""One value or several: ``"a"`` or ``["a", "b"]``."""
+
+_ACCOUNT_ID = "123456789012"
+_SOURCE_IP = "127.0.0.1"
+_USER_AGENT = "pypwext-test"
+_JSON = "application/json"
+# Placeholders with the structure of the samples' mutual-TLS client certificate.
+_CLIENT_CERT: dict[str, Any] = {
+    "clientCertPem": "-----BEGIN CERTIFICATE-----\nTEST\n-----END CERTIFICATE-----",
+    "subjectDN": "CN=client.example.com",
+    "issuerDN": "CN=Example test issuer",
+    "serialNumber": "01:02:03:04:05:06:07:08",
+    "validity": {"notBefore": "Jan  1 00:00:00 2024 GMT", "notAfter": "Jan  1 00:00:00 2099 GMT"},
+}
+_ALPHANUM = string.ascii_lowercase + string.digits
+
+
+# --- building blocks --------------------------------------------------------------------------
+
+
+def _random_id(length: int) -> str:
+    return "".join(secrets.choice(_ALPHANUM) for _ in range(length))
+
+
+def _as_list(value: Values) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def _multi(values: Mapping[str, Values] | None) -> dict[str, list[str]]:
+    return {str(name): _as_list(value) for name, value in (values or {}).items()}
+
+
+def _encode_body(body: Any) -> tuple[str | None, bool, str | None]:
+    """``(text, is_base64, content type to add)`` for a request body."""
+    if body is None:
+        return None, False, None
+    if isinstance(body, str):
+        return body, False, None
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return base64.b64encode(bytes(body)).decode("ascii"), True, None
+    return codec.dumps(body), False, _JSON
+
+
+def _headers(
+    defaults: Mapping[str, str],
+    given: Mapping[str, Values] | None,
+    content_type: str | None,
+    lower: bool,
+) -> dict[str, list[str]]:
+    """Default headers overridden (in any case) by the given ones; names lower-cased if ``lower``."""
+    merged: dict[str, tuple[str, list[str]]] = {k.lower(): (k, [v]) for k, v in defaults.items()}
+    for name, values in _multi(given).items():
+        merged[name.lower()] = (name, values)
+    if content_type is not None and "content-type" not in merged:
+        merged["content-type"] = ("Content-Type", [content_type])
+    return {(key if lower else name): values for key, (name, values) in merged.items()}
+
+
+def _cookie_pairs(cookies: Mapping[str, str] | None) -> list[str]:
+    return [f"{name}={value}" for name, value in (cookies or {}).items()]
+
+
+def _add_cookie_header(headers: dict[str, list[str]], pairs: list[str], name: str) -> None:
+    if not pairs:
+        return
+    for key, values in headers.items():
+        if key.lower() == "cookie":
+            values[-1] = "; ".join([values[-1], *pairs]) if values else "; ".join(pairs)
+            return
+    headers[name] = ["; ".join(pairs)]
+
+
+def _single(headers: Mapping[str, list[str]]) -> dict[str, str]:
+    """One value per name: the last, as API Gateway and ALB pick it."""
+    return {name: values[-1] for name, values in headers.items() if values}
+
+
+def _trace_id(now: float) -> str:
+    return f"Root=1-{int(now):08x}-{secrets.token_hex(12)}"
+
+
+def _clf_time(now: float) -> str:
+    """``04/Mar/2020:19:15:17 +0000``, the request time format of API Gateway."""
+    return datetime.fromtimestamp(now, tz=timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000")
+
+
+# --- HTTP event factories ---------------------------------------------------------------------
+
+
+def api_gateway_event(
+    method: str = "GET",
+    path: str = "/",
+    *,
+    body: Any = None,
+    headers: Mapping[str, Values] | None = None,
+    query: Mapping[str, Values] | None = None,
+    path_params: Mapping[str, str] | None = None,
+    cookies: Mapping[str, str] | None = None,
+    version: str = "1.0",
+    resource: str | None = None,
+    stage: str | None = None,
+    stage_variables: Mapping[str, str] | None = None,
+    claims: Mapping[str, Any] | None = None,
+    region: str = "us-east-1",
+) -> dict[str, Any]:
+    """An API Gateway proxy event: REST API (``version="1.0"``) or HTTP API (``"2.0"``).
+
+    ``resource`` is the route template (``"/orders/{order_id}"``; default: ``path``; for the
+    HTTP API it makes ``routeKey`` ``"POST /orders/{order_id}"`` instead of ``"$default"``).
+    ``stage`` defaults to ``"prod"`` for REST and ``"$default"`` for the HTTP API; another HTTP
+    API stage prefixes ``rawPath`` with ``/stage`` as API Gateway does. ``claims`` are the
+    authorizer's (Cognito or JWT) claims.
+
+    >>> event = api_gateway_event("POST", "/orders/7", body={"qty": 2}, path_params={"order_id": "7"},
+    ...                           resource="/orders/{order_id}")
+    >>> event["httpMethod"], event["body"], event["headers"]["Content-Type"]
+    ('POST', '{"qty":2}', 'application/json')
+    >>> api_gateway_event("GET", "/", version="2.0", cookies={"s": "1"})["cookies"]
+    ['s=1']
+    """
+    method = method.upper()
+    if version == "1.0":
+        return _rest_event(
+            method, path, body, headers, query, path_params, cookies, resource,
+            "prod" if stage is None else stage, stage_variables, claims, region,
+        )  # fmt: skip
+    if version == "2.0":
+        return _http_api_event(
+            method, path, body, headers, query, path_params, cookies, resource,
+            "$default" if stage is None else stage, stage_variables, claims, region,
+        )  # fmt: skip
+    raise ValueError(f'version must be "1.0" (REST API) or "2.0" (HTTP API), got {version!r}')
+
+
+def _rest_event(
+    method: str,
+    path: str,
+    body: Any,
+    headers: Mapping[str, Values] | None,
+    query: Mapping[str, Values] | None,
+    path_params: Mapping[str, str] | None,
+    cookies: Mapping[str, str] | None,
+    resource: str | None,
+    stage: str,
+    stage_variables: Mapping[str, str] | None,
+    claims: Mapping[str, Any] | None,
+    region: str,
+) -> dict[str, Any]:
+    now = time.time()
+    api_id = _random_id(10)
+    domain = f"{api_id}.execute-api.{region}.amazonaws.com"
+    text, b64, content_type = _encode_body(body)
+    defaults = {
+        "Accept": "*/*",
+        "Host": domain,
+        "User-Agent": _USER_AGENT,
+        "X-Amzn-Trace-Id": _trace_id(now),
+        "X-Forwarded-For": _SOURCE_IP,
+        "X-Forwarded-Port": "443",
+        "X-Forwarded-Proto": "https",
+    }
+    multi_headers = _headers(defaults, headers, content_type, lower=False)
+    _add_cookie_header(multi_headers, _cookie_pairs(cookies), "Cookie")
+    single_headers = _single(multi_headers)
+    multi_query = _multi(query) or None
+    resource = resource if resource is not None else path
+    return {
+        "version": "1.0",
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": single_headers,
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": _single(multi_query) if multi_query else None,
+        "multiValueQueryStringParameters": multi_query,
+        "requestContext": {
+            "accountId": _ACCOUNT_ID,
+            "apiId": api_id,
+            "authorizer": {"claims": dict(claims) if claims is not None else None, "scopes": None},
+            "domainName": domain,
+            "domainPrefix": api_id,
+            "extendedRequestId": secrets.token_urlsafe(12),
+            "httpMethod": method,
+            "identity": {
+                "accessKey": None,
+                "accountId": None,
+                "caller": None,
+                "cognitoAuthenticationProvider": None,
+                "cognitoAuthenticationType": None,
+                "cognitoIdentityId": None,
+                "cognitoIdentityPoolId": None,
+                "principalOrgId": None,
+                "sourceIp": _SOURCE_IP,
+                "user": None,
+                "userAgent": single_headers.get("User-Agent", _USER_AGENT),
+                "userArn": None,
+                "clientCert": _copy_cert(),
+            },
+            "path": path if stage == "$default" else f"/{stage}{path}",
+            "protocol": "HTTP/1.1",
+            "requestId": str(uuid.uuid4()),
+            "requestTime": _clf_time(now),
+            "requestTimeEpoch": int(now * 1000),
+            "resourceId": _random_id(6),
+            "resourcePath": resource,
+            "stage": stage,
+        },
+        "pathParameters": dict(path_params) if path_params else None,
+        "stageVariables": dict(stage_variables) if stage_variables else None,
+        "body": text,
+        "isBase64Encoded": b64,
+    }
+
+
+def _copy_cert() -> dict[str, Any]:
+    return {**_CLIENT_CERT, "validity": dict(_CLIENT_CERT["validity"])}
+
+
+def _v2_parts(
+    headers: Mapping[str, Values] | None,
+    defaults: Mapping[str, str],
+    content_type: str | None,
+    query: Mapping[str, Values] | None,
+    cookies: Mapping[str, str] | None,
+) -> tuple[dict[str, str], list[str], str, dict[str, str]]:
+    """Payload 2.0 headers (repeated ones joined with commas, cookies moved out), the cookies,
+    ``rawQueryString`` and ``queryStringParameters`` (repeated names joined with commas)."""
+    multi_headers = _headers(defaults, headers, content_type, lower=True)
+    cookie_list = [
+        pair.strip() for value in multi_headers.pop("cookie", []) for pair in value.split(";") if pair.strip()
+    ]
+    cookie_list.extend(_cookie_pairs(cookies))
+    joined = {name: ",".join(values) for name, values in multi_headers.items()}
+    multi_query = _multi(query)
+    raw_query = urlencode([(name, v) for name, values in multi_query.items() for v in values])
+    single_query = {name: ",".join(values) for name, values in multi_query.items()}
+    return joined, cookie_list, raw_query, single_query
+
+
+def _v2_context(
+    api_id: str, domain: str, method: str, raw_path: str, user_agent: str, route_key: str, stage: str
+) -> dict[str, Any]:
+    now = time.time()
+    return {
+        "accountId": _ACCOUNT_ID,
+        "apiId": api_id,
+        "domainName": domain,
+        "domainPrefix": api_id,
+        "http": {
+            "method": method,
+            "path": raw_path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": _SOURCE_IP,
+            "userAgent": user_agent,
+        },
+        "requestId": str(uuid.uuid4()),
+        "routeKey": route_key,
+        "stage": stage,
+        "time": _clf_time(now),
+        "timeEpoch": int(now * 1000),
+    }
+
+
+def _v2_defaults(domain: str) -> dict[str, str]:
+    return {
+        "accept": "*/*",
+        "host": domain,
+        "user-agent": _USER_AGENT,
+        "x-amzn-trace-id": _trace_id(time.time()),
+        "x-forwarded-for": _SOURCE_IP,
+        "x-forwarded-port": "443",
+        "x-forwarded-proto": "https",
+    }
+
+
+def _http_api_event(
+    method: str,
+    path: str,
+    body: Any,
+    headers: Mapping[str, Values] | None,
+    query: Mapping[str, Values] | None,
+    path_params: Mapping[str, str] | None,
+    cookies: Mapping[str, str] | None,
+    resource: str | None,
+    stage: str,
+    stage_variables: Mapping[str, str] | None,
+    claims: Mapping[str, Any] | None,
+    region: str,
+) -> dict[str, Any]:
+    api_id = _random_id(10)
+    domain = f"{api_id}.execute-api.{region}.amazonaws.com"
+    text, b64, content_type = _encode_body(body)
+    joined, cookie_list, raw_query, single_query = _v2_parts(
+        headers, _v2_defaults(domain), content_type, query, cookies
+    )
+    raw_path = path if stage == "$default" else f"/{stage}{path}"
+    route_key = "$default" if resource is None else f"{method} {resource}"
+    context = _v2_context(
+        api_id, domain, method, raw_path, joined.get("user-agent", _USER_AGENT), route_key, stage
+    )
+    context["authentication"] = {"clientCert": _copy_cert()}
+    context["authorizer"] = {"jwt": {"claims": dict(claims or {}), "scopes": []}}
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": raw_path,
+        "rawQueryString": raw_query,
+        "cookies": cookie_list,
+        "headers": joined,
+        "queryStringParameters": single_query,
+        "requestContext": dict(sorted(context.items())),
+        "pathParameters": dict(path_params or {}),
+        "isBase64Encoded": b64,
+        "stageVariables": dict(stage_variables or {}),
+    }
+    if text is not None:
+        event["body"] = text
+    return event
+
+
+def function_url_event(
+    method: str = "GET",
+    path: str = "/",
+    *,
+    body: Any = None,
+    headers: Mapping[str, Values] | None = None,
+    query: Mapping[str, Values] | None = None,
+    cookies: Mapping[str, str] | None = None,
+    url_id: str | None = None,
+    region: str = "us-east-1",
+) -> dict[str, Any]:
+    """A Lambda Function URL event (payload 2.0 on ``<url_id>.lambda-url.<region>.on.aws``).
+
+    ``body``, ``cookies`` and ``queryStringParameters`` are present only when given, as the
+    service sends them; ``url_id`` defaults to a random 32-character id.
+
+    >>> event = function_url_event("PUT", "/items/1", body=b"\\x00\\x01", url_id="abc")
+    >>> event["requestContext"]["domainName"], event["body"], event["isBase64Encoded"]
+    ('abc.lambda-url.us-east-1.on.aws', 'AAE=', True)
+    """
+    method = method.upper()
+    url_id = url_id if url_id is not None else uuid.uuid4().hex
+    domain = f"{url_id}.lambda-url.{region}.on.aws"
+    text, b64, content_type = _encode_body(body)
+    joined, cookie_list, raw_query, single_query = _v2_parts(
+        headers, _v2_defaults(domain), content_type, query, cookies
+    )
+    context = _v2_context(
+        url_id, domain, method, path, joined.get("user-agent", _USER_AGENT), "$default", "$default"
+    )
+    context["accountId"] = "anonymous"
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": raw_query,
+    }
+    if cookie_list:
+        event["cookies"] = cookie_list
+    event["headers"] = joined
+    if single_query:
+        event["queryStringParameters"] = single_query
+    event["requestContext"] = context
+    if text is not None:
+        event["body"] = text
+    event["isBase64Encoded"] = b64
+    return event
+
+
+def alb_event(
+    method: str = "GET",
+    path: str = "/",
+    *,
+    body: Any = None,
+    headers: Mapping[str, Values] | None = None,
+    query: Mapping[str, Values] | None = None,
+    cookies: Mapping[str, str] | None = None,
+    multi_value: bool = False,
+    target_group_arn: str | None = None,
+    region: str = "us-east-1",
+) -> dict[str, Any]:
+    """An Application Load Balancer event; ``multi_value=True`` for a target group with
+    multi-value headers on (``multiValueHeaders`` and ``multiValueQueryStringParameters``).
+
+    Query names and values are URL-encoded, as ALB passes them on.
+
+    >>> event = alb_event("GET", "/search", query={"q": "a b"}, headers={"X-Tag": ["1", "2"]})
+    >>> event["queryStringParameters"], event["headers"]["x-tag"]
+    ({'q': 'a%20b'}, '2')
+    >>> alb_event("GET", "/", multi_value=True, headers={"X-Tag": ["1", "2"]})["multiValueHeaders"]["x-tag"]
+    ['1', '2']
+    """
+    method = method.upper()
+    text, b64, content_type = _encode_body(body)
+    defaults = {
+        "accept": "*/*",
+        "host": f"test-alb-{_random_id(8)}.{region}.elb.amazonaws.com",
+        "user-agent": _USER_AGENT,
+        "x-amzn-trace-id": _trace_id(time.time()),
+        "x-forwarded-for": _SOURCE_IP,
+        "x-forwarded-port": "80",
+        "x-forwarded-proto": "http",
+    }
+    multi_headers = _headers(defaults, headers, content_type, lower=True)
+    _add_cookie_header(multi_headers, _cookie_pairs(cookies), "cookie")
+    multi_query = {
+        quote(name, safe=""): [quote(v, safe="") for v in values] for name, values in _multi(query).items()
+    }
+    arn = target_group_arn or (
+        f"arn:aws:elasticloadbalancing:{region}:{_ACCOUNT_ID}:targetgroup/test/{secrets.token_hex(8)}"
+    )
+    event: dict[str, Any] = {
+        "requestContext": {"elb": {"targetGroupArn": arn}},
+        "httpMethod": method,
+        "path": path,
+    }
+    if multi_value:
+        event["multiValueQueryStringParameters"] = multi_query
+        event["multiValueHeaders"] = multi_headers
+    else:
+        event["queryStringParameters"] = _single(multi_query)
+        event["headers"] = _single(multi_headers)
+    event["body"] = text if text is not None else ""
+    event["isBase64Encoded"] = b64
+    return event
+
+
+# --- the Lambda context -----------------------------------------------------------------------
+
+
+@attrs.frozen
+class CognitoIdentity:
+    """``context.identity``: the Amazon Cognito identity of a mobile-SDK caller (usually none).
+
+    >>> CognitoIdentity().cognito_identity_id is None
+    True
+    """
+
+    cognito_identity_id: str | None = None
+    cognito_identity_pool_id: str | None = None
+
+
+@attrs.frozen
+class ClientContext:
+    """``context.client_context``: what a mobile-SDK caller sent about itself.
+
+    >>> ClientContext(custom={"tenant": "t1"}).custom["tenant"]
+    't1'
+    """
+
+    client: Any = None
+    custom: dict[str, Any] = attrs.field(factory=dict)
+    env: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.define(eq=False)
+class LambdaContext:
+    """The context object the Lambda runtime passes to a handler; build it with
+    :func:`lambda_context`.
+
+    >>> ctx = lambda_context(timeout_s=3)
+    >>> 0 < ctx.get_remaining_time_in_millis() <= 3000
+    True
+    """
+
+    function_name: str
+    function_version: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    aws_request_id: str
+    log_group_name: str
+    log_stream_name: str
+    identity: CognitoIdentity
+    client_context: ClientContext | None
+    timeout_s: float
+    _deadline: float = attrs.field(repr=False)
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the function times out, counting down in real time."""
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def lambda_context(
+    function_name: str = "test-function",
+    memory_mb: int = 128,
+    timeout_s: float = 30.0,
+    *,
+    function_version: str = "$LATEST",
+    aws_request_id: str | None = None,
+    region: str = "us-east-1",
+    account_id: str = _ACCOUNT_ID,
+    identity: CognitoIdentity | None = None,
+    client_context: ClientContext | None = None,
+) -> LambdaContext:
+    """A :class:`LambdaContext` whose remaining time counts down from ``timeout_s`` from now.
+
+    >>> ctx = lambda_context("orders", memory_mb=256)
+    >>> ctx.invoked_function_arn, ctx.memory_limit_in_mb, ctx.log_group_name
+    ('arn:aws:lambda:us-east-1:123456789012:function:orders', 256, '/aws/lambda/orders')
+    """
+    today = datetime.now(timezone.utc).strftime("%Y/%m/%d")
+    return LambdaContext(
+        function_name=function_name,
+        function_version=function_version,
+        invoked_function_arn=f"arn:aws:lambda:{region}:{account_id}:function:{function_name}",
+        memory_limit_in_mb=int(memory_mb),
+        aws_request_id=aws_request_id if aws_request_id is not None else str(uuid.uuid4()),
+        log_group_name=f"/aws/lambda/{function_name}",
+        log_stream_name=f"{today}/[{function_version}]{secrets.token_hex(16)}",
+        identity=identity if identity is not None else CognitoIdentity(),
+        client_context=client_context,
+        timeout_s=float(timeout_s),
+        deadline=time.monotonic() + float(timeout_s),
+    )
+
+
+# --- invoke -----------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class InvokeResult:
+    """What a handler answered, read back whatever the source: assert on meaning, not strings.
+
+    ``headers`` is looked up in any case (``get_all`` lists repeated ones); ``cookies`` are the
+    ``Set-Cookie`` values wherever the source carries them; ``body`` is the body as sent (base64
+    text when ``is_base64``; the JSON text of a direct-invoke document's body); ``json`` the
+    parsed body (``None`` when empty or not JSON); ``errors`` PyPwExt's error objects, from the
+    body's ``"error"`` or a direct-invoke document's ``errors``; ``raw`` what the handler returned.
+
+    >>> from pypwext import BaseService, NotFound, Request
+    >>> class Missing(BaseService):
+    ...     just_status_code = False
+    ...     def execute(self, request: Request) -> None:
+    ...         raise NotFound("no such order")
+    >>> result = invoke(Missing, alb_event("GET", "/orders/7"))
+    >>> result.status, result.errors[0]["msg"]
+    (404, 'no such order')
+    """
+
+    status: int
+    headers: Headers
+    cookies: list[str]
+    body: str
+    json: Any
+    errors: list[dict[str, Any]]
+    raw: Any = attrs.field(repr=False)
+    is_base64: bool = False
+
+    @property
+    def content(self) -> bytes:
+        """The body as bytes (base64-decoded when ``is_base64``)."""
+        if self.is_base64:
+            return base64.b64decode(self.body)
+        return self.body.encode("utf-8")
+
+
+Target = BaseService | type[BaseService] | Callable[[Any, Any], Any]
+
+
+def invoke(target: Target, event: Any, context: Any = None) -> InvokeResult:
+    """Run ``target`` -- a service instance, a service class (a fresh instance) or any handler
+    -- on ``event`` and read its answer back; ``context`` defaults to :func:`lambda_context`.
+
+    >>> from pypwext import BaseService, Request
+    >>> class Echo(BaseService):
+    ...     def execute(self, request: Request) -> object:
+    ...         return request.json()
+    >>> invoke(Echo, {"order": 7}).json
+    {'order': 7}
+    >>> invoke(Echo, function_url_event("POST", "/", body=[1, 2])).json
+    [1, 2]
+    """
+    if context is None:
+        context = lambda_context()
+    if isinstance(target, type):
+        if not issubclass(target, BaseService):
+            raise TypeError(
+                f"invoke() takes a service class, a service instance or a handler, got {target!r}"
+            )
+        raw = target()(event, context)
+    elif callable(target):
+        raw = target(event, context)
+    else:
+        raise TypeError(f"invoke() takes a service class, a service instance or a handler, got {target!r}")
+    return read_result(raw)
+
+
+def read_result(raw: Any) -> InvokeResult:
+    """Read a handler's return value as an :class:`InvokeResult` (what :func:`invoke` does
+    after the call).
+
+    A value that is neither an HTTP response nor a pypwext direct-invoke document is a plain
+    direct-invoke result: status 200 (what the Invoke API reports), the value as ``json``.
+
+    >>> read_result({"statusCode": 201, "cookies": ["a=1"], "body": '{"id": 7}'}).json
+    {'id': 7}
+    >>> read_result([1, 2]).status
+    200
+    """
+    if is_direct_document(raw):
+        return _read_direct(raw)
+    if isinstance(raw, Mapping) and isinstance(raw.get("statusCode"), int):
+        return _read_http(raw)
+    body = "" if raw is None else raw if isinstance(raw, str) else codec.dumps(raw)
+    return InvokeResult(200, Headers(), [], body, raw, [], raw)
+
+
+def _read_direct(raw: Mapping[str, Any]) -> InvokeResult:
+    status, value, _ = from_direct(raw)
+    headers = Headers({str(k): str(v) for k, v in (raw.get("headers") or {}).items()})
+    is_b64 = isinstance(value, bytes)
+    if is_b64:
+        body, data = str(raw["body"]), None
+    elif value is None:
+        body, data = "", None
+    else:
+        body, data = (value if isinstance(value, str) else codec.dumps(value)), value
+    errors = [dict(e) for e in raw["errors"]] or _body_errors(data)
+    return InvokeResult(status, headers, [], body, data, errors, raw, is_b64)
+
+
+def _read_http(raw: Mapping[str, Any]) -> InvokeResult:
+    # API Gateway merges headers and multiValueHeaders; for a name in both, multiValueHeaders wins.
+    multi: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for name, values in (raw.get("multiValueHeaders") or {}).items():
+        key = str(name).lower()
+        names.setdefault(key, str(name))
+        multi.setdefault(key, []).extend(_as_list(values))
+    from_single: dict[str, list[str]] = {}
+    for name, value in (raw.get("headers") or {}).items():
+        key = str(name).lower()
+        names.setdefault(key, str(name))
+        from_single.setdefault(key, []).append(str(value))  # ALB: Set-Cookie in case variants
+    for key, values in from_single.items():
+        multi.setdefault(key, values)
+    headers = Headers(multi={names[key]: values for key, values in multi.items()})
+    cookies = [str(c) for c in raw.get("cookies") or []] + multi.get("set-cookie", [])
+    body = raw.get("body")
+    text = body if isinstance(body, str) else "" if body is None else codec.dumps(body)
+    is_b64 = raw.get("isBase64Encoded") is True
+    data = _parse_json(text, is_b64, headers.get("content-type"))
+    return InvokeResult(int(raw["statusCode"]), headers, cookies, text, data, _body_errors(data), raw, is_b64)
+
+
+def _parse_json(text: str, is_b64: bool, content_type: str | None) -> Any:
+    if not text:
+        return None
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media and media != _JSON and not media.endswith("+json"):
+        return None
+    try:
+        return codec.loads(base64.b64decode(text) if is_b64 else text)
+    except ValueError:  # includes a body that is not base64 or not UTF-8
+        return None
+
+
+def _body_errors(data: Any) -> list[dict[str, Any]]:
+    error = data.get("error") if isinstance(data, Mapping) else None
+    if isinstance(error, Mapping):
+        return [dict(error)]
+    if isinstance(error, list):
+        return [dict(e) for e in error if isinstance(e, Mapping)]
+    return []
