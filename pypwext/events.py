@@ -156,7 +156,8 @@ class Headers(Mapping[str, str]):
             self._single[key] = value
             from_single.setdefault(key, []).append(value)
         for key, values in from_single.items():
-            self._multi.setdefault(key, values)
+            if not self._multi.get(key):  # an empty multi-value list does not hide the single value
+                self._multi[key] = values
         for key, values in self._multi.items():
             if key not in self._single and values:
                 self._single[key] = values[-1]

@@ -34,6 +34,7 @@ import attrs
 
 from pypwext import codec
 from pypwext.base import ErrorAction, InfoClassification, LogEntryType
+from pypwext.context import Invocation, invocation_scope
 from pypwext.cors import Cors
 from pypwext.dependencies.base import Dependency
 from pypwext.errors import (
@@ -53,6 +54,12 @@ __all__ = ["BaseService", "Handler", "ServiceMeta", "prepare_class", "step"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 LIFECYCLE = ("validate", "execute", "on_error", "render")
+"""The lifecycle methods of an HTTP/direct service; a base class for another kind of service
+(a batch service, say) sets ``_pypwext_lifecycle`` and ``_pypwext_input_methods`` instead."""
+
+_ARG_NAMES = {"on_error": "error", "render": "result"}
+
+_ROUTE = re.compile(r"(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|ANY) (/[^\s]*)\Z")
 
 _OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "operation": (str, type(None)),
@@ -63,6 +70,7 @@ _OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "just_status_code": (bool,),
     "code_from_error": (bool,),
     "cors": (Cors, type(None)),
+    "route": (str, type(None)),
 }
 """The class options a service may set, with the types they take."""
 
@@ -213,9 +221,9 @@ def _definition_error(cls_name: str, message: str) -> TypeError:
     return TypeError(f"{cls_name}: {message}")
 
 
-def _check_options(name: str, namespace: Mapping[str, Any]) -> None:
+def _check_options(name: str, namespace: Mapping[str, Any], lifecycle: tuple[str, ...]) -> None:
     for key, value in namespace.items():
-        if key.startswith("_") or key.isupper() or key in LIFECYCLE:
+        if key.startswith("_") or key.isupper() or key in lifecycle:
             continue
         if key in _RESERVED:
             raise _definition_error(
@@ -256,10 +264,10 @@ def _check_signature(name: str, method_name: str, fn: Any, arg_name: str) -> Non
 
 
 def _input_type(cls: type[BaseService], localns: Mapping[str, Any] | None = None) -> Any:
-    if "validate" in _defined_lifecycle(cls):
-        fn = _unwrap(cls.validate)
-    else:
-        fn = _unwrap(cls.execute)
+    candidates = cls._pypwext_input_methods
+    defined = _defined_lifecycle(cls)
+    chosen = next((m for m in candidates if m in defined), candidates[-1])
+    fn = _unwrap(getattr(cls, chosen))
     params = list(inspect.signature(fn).parameters)
     if len(params) < 2:
         return Request
@@ -274,12 +282,13 @@ def _input_type(cls: type[BaseService], localns: Mapping[str, Any] | None = None
     return hints.get(params[1], Request)
 
 
-def _defined_lifecycle(cls: type) -> set[str]:
+def _defined_lifecycle(cls: type[BaseService]) -> set[str]:
+    """The lifecycle methods that a class below BaseService (or the kind's base) defines."""
     found: set[str] = set()
     for klass in cls.__mro__:
-        if klass is BaseService or klass is object:
-            continue
-        found.update(name for name in LIFECYCLE if name in vars(klass))
+        if klass is object or vars(klass).get("_pypwext_kind_base", False):
+            break
+        found.update(name for name in cls._pypwext_lifecycle if name in vars(klass))
     return found
 
 
@@ -312,12 +321,18 @@ def prepare_class(
     Raises ``TypeError`` with a message that says how to fix a class that cannot work.
     """
     name = cls.__qualname__
-    _check_options(name, namespace)
+    lifecycle = cls._pypwext_lifecycle
+    _check_options(name, namespace, lifecycle)
     if not 200 <= cls.status <= 399:
         raise _definition_error(name, f"status must be a success status (200-399), got {cls.status}")
-    for method_name, arg_name in zip(LIFECYCLE, ("data", "data", "error", "result"), strict=True):
+    if cls.route is not None and not _ROUTE.match(cls.route):
+        raise _definition_error(
+            name,
+            f"route must look like 'POST /orders/{{order_id}}' (METHOD, one space, a path), got {cls.route!r}",
+        )
+    for method_name in lifecycle:
         if method_name in namespace:
-            _check_signature(name, method_name, namespace[method_name], arg_name)
+            _check_signature(name, method_name, namespace[method_name], _ARG_NAMES.get(method_name, "data"))
 
     deps: dict[str, Dependency[Any]] = {}
     for klass in reversed(cls.__mro__):
@@ -330,7 +345,7 @@ def prepare_class(
     cls._pypwext_operation = operation
     cls._pypwext_logger = ServiceLogger(cls.service or _kebab(cls.__name__))
 
-    for method_name in LIFECYCLE:
+    for method_name in lifecycle:
         fn = namespace.get(method_name)
         if fn is not None and not hasattr(fn, "__pypwext_step__"):
             info = _StepInfo(method_name, None, None, None, _stdlib_logging.DEBUG)
@@ -388,6 +403,9 @@ class BaseService(metaclass=ServiceMeta):
         collected code.
     ``cors``
         A :class:`~pypwext.cors.Cors` to answer browsers' preflights and add CORS headers.
+    ``route``
+        ``"METHOD /path/{param}"``: where the service answers when several services share one
+        function, and the event of a generated template.
 
     >>> class Hello(BaseService):
     ...     def execute(self, request: Request) -> dict[str, str]:
@@ -404,8 +422,12 @@ class BaseService(metaclass=ServiceMeta):
     just_status_code: ClassVar[bool] = True
     code_from_error: ClassVar[bool] = True
     cors: ClassVar[Cors | None] = None
+    route: ClassVar[str | None] = None
 
     handler: ClassVar[Handler]
+    _pypwext_kind_base: ClassVar[bool] = True  # the lifecycle of classes below this one is theirs
+    _pypwext_lifecycle: ClassVar[tuple[str, ...]] = LIFECYCLE
+    _pypwext_input_methods: ClassVar[tuple[str, ...]] = ("validate", "execute")
     _pypwext_dependencies: ClassVar[dict[str, Dependency[Any]]]
     _pypwext_operation: ClassVar[str]
     _pypwext_logger: ClassVar[ServiceLogger]
@@ -495,7 +517,9 @@ class BaseService(metaclass=ServiceMeta):
         try:
             with collecting(self._errors):
                 request, early = self._parse(event, context)
-                response = early if early is not None else self._respond(request)
+                invocation = Invocation(cls, request, context, cls._pypwext_logger, self._errors)
+                with invocation_scope(invocation):
+                    response = early if early is not None else self._respond(request)
                 if cls.cors is not None and request.source.is_http:
                     cls.cors.apply(response, request)
                 answer = to_source(response, request)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from examples.orders.app import CreateOrder, Item, Order, OrderCreated, handler  # noqa: F401
+from examples.orders.app import CreateOrder, Order, OrderCreated, handler
 from examples.orders.offers import Customer, SendOffers
 from pypwext import BadRequest, UnprocessableEntity
 from pypwext.testing import api_gateway_event, invoke, lambda_context

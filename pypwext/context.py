@@ -1,0 +1,72 @@
+"""The invocation running now, for code that is not a method of the service.
+
+The service installs an :class:`Invocation` for the time of each call; dependencies, helpers and
+threads started with ``contextvars.copy_context()`` find it with :func:`current_invocation`:
+the request, the Lambda context and its deadline, the correlation id, the logger and the error
+collector of the invocation they serve.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
+
+import attrs
+
+from pypwext.errors import ErrorCollector
+from pypwext.events import Request
+from pypwext.logging import ServiceLogger
+
+__all__ = ["Invocation", "current_invocation", "invocation_scope"]
+
+
+@attrs.frozen
+class Invocation:
+    """What one invocation shares with the code it runs.
+
+    >>> inv = Invocation(service=object, request=None, context=None, logger=None, collector=ErrorCollector())
+    >>> inv.remaining_ms() is None
+    True
+    """
+
+    service: type
+    request: Request | None
+    context: Any
+    logger: ServiceLogger | None
+    collector: ErrorCollector
+    started: float = attrs.field(factory=time.monotonic)
+
+    @property
+    def correlation_id(self) -> str | None:
+        """The id that ties this invocation's logs and downstream calls together."""
+        if self.request is not None and self.request.request_id:
+            return self.request.request_id
+        return getattr(self.context, "aws_request_id", None)
+
+    def remaining_ms(self) -> float | None:
+        """Milliseconds left before Lambda stops the invocation, or ``None`` without a context."""
+        get = getattr(self.context, "get_remaining_time_in_millis", None)
+        if get is None:
+            return None
+        return float(get())
+
+
+_CURRENT: ContextVar[Invocation | None] = ContextVar("pypwext_invocation", default=None)
+
+
+def current_invocation() -> Invocation | None:
+    """The invocation running in this context, or ``None`` outside one."""
+    return _CURRENT.get()
+
+
+@contextlib.contextmanager
+def invocation_scope(invocation: Invocation) -> Iterator[Invocation]:
+    """Make ``invocation`` current for the ``with`` block."""
+    token = _CURRENT.set(invocation)
+    try:
+        yield invocation
+    finally:
+        _CURRENT.reset(token)
