@@ -8,7 +8,6 @@ Nothing here talks to anything but loopback.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
