@@ -13,6 +13,7 @@ from pypwext.cors import Cors
 from pypwext.errors import (
     BadRequest,
     Conflict,
+    DependencyError,
     ErrorCollector,
     ErrorWithReturn,
     Forbidden,
@@ -36,6 +37,7 @@ __all__ = [
     "BaseService",
     "Conflict",
     "Cors",
+    "DependencyError",
     "ErrorAction",
     "ErrorCollector",
     "ErrorWithReturn",

@@ -24,6 +24,7 @@ from pypwext.base import ErrorAction, InfoClassification
 __all__ = [
     "BadRequest",
     "Conflict",
+    "DependencyError",
     "ErrorCollector",
     "ErrorWithReturn",
     "Forbidden",
@@ -176,6 +177,35 @@ class ServiceUnavailable(ServiceError):
     """503: a dependency is down or the service cannot answer now; worth retrying later."""
 
     default_code = HTTPStatus.SERVICE_UNAVAILABLE
+
+
+class DependencyError(ServiceError):
+    """A call to a dependency (an HTTP API, a Lambda function, a parameter store) failed.
+
+    ``status`` is what the dependency answered (``None`` when it never answered: a timeout, a
+    reset connection, no time left), ``body`` the start of its answer (truncated, for logs and
+    callers' decisions). The code the service answers with defaults to 502 (the dependency
+    failed) or 504 (it did not answer in time); a dependency may map a status through (a remote
+    pypwext error keeps its code).
+    """
+
+    default_code = HTTPStatus.BAD_GATEWAY
+    max_body = 1024
+
+    def __init__(
+        self,
+        msg: str | None = None,
+        *,
+        dependency: str = "",
+        status: int | None = None,
+        body: str | bytes | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(msg, **kwargs)
+        self.dependency = dependency
+        self.status = status
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
+        self.body = text if len(text) <= self.max_body else text[: self.max_body] + "...(truncated)"
 
 
 class ErrorWithReturn(ServiceError):

@@ -87,3 +87,12 @@ def test_collector_basics() -> None:
     assert [e.code for e in c] == [400, 409] and c.highest_code() == 409
     c.clear()
     assert len(c) == 0
+
+
+def test_dependency_error_keeps_status_and_a_truncated_body() -> None:
+    from pypwext import DependencyError
+
+    err = DependencyError("inventory failed", dependency="inventory", status=503, body=b"x" * 5000)
+    assert err.code == 502 and err.status == 503 and err.dependency == "inventory"
+    assert err.body.endswith("...(truncated)") and len(err.body) < 1100
+    assert DependencyError("timed out", code=504).code == 504

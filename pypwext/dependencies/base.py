@@ -11,9 +11,11 @@ from __future__ import annotations
 import threading
 from typing import Any, Generic, TypeVar, overload
 
+from pypwext.context import current_invocation
+
 ClientT = TypeVar("ClientT")
 
-__all__ = ["Dependency"]
+__all__ = ["DEFAULT_SAFETY_MARGIN_S", "Dependency", "remaining_budget_s"]
 
 
 class Dependency(Generic[ClientT]):
@@ -63,3 +65,30 @@ class Dependency(Generic[ClientT]):
     def describe(self) -> dict[str, Any]:
         """What the dependency is, for logs and generated templates."""
         return {"name": self.name, "kind": type(self).__name__}
+
+    def iam_actions(self) -> list[tuple[str, str]]:
+        """The IAM permissions the dependency needs, as ``(action, resource)`` pairs for a
+        generated template; ``[]`` when it needs none. Resources may hold ``${AWS::Region}``-style
+        substitutions and the ``{UPPERCASE}`` placeholders of the dependency's templates."""
+        return []
+
+
+DEFAULT_SAFETY_MARGIN_S = 0.5
+"""Time kept back from the invocation's remaining time so that the service can still answer."""
+
+
+def remaining_budget_s(margin_s: float = DEFAULT_SAFETY_MARGIN_S) -> float | None:
+    """Seconds a dependency call (retries and backoff included) may still take in the current
+    invocation: the Lambda's remaining time less ``margin_s``; ``None`` outside an invocation or
+    without a Lambda context (no deadline is known).
+
+    >>> remaining_budget_s() is None   # outside an invocation
+    True
+    """
+    invocation = current_invocation()
+    if invocation is None:
+        return None
+    remaining = invocation.remaining_ms()
+    if remaining is None:
+        return None
+    return remaining / 1000.0 - margin_s
