@@ -130,6 +130,16 @@ class BadRequest(ServiceError):
 
     default_code = HTTPStatus.BAD_REQUEST
 
+    @classmethod
+    def invalid(cls, msg: str, *problems: tuple[str, str]) -> BadRequest:
+        """A 400 whose details list each problem by path, the one shape every input error has:
+        ``{"problems": [{"path": "items[2].quantity", "reason": "expected an integer"}]}``.
+
+        >>> BadRequest.invalid("invalid request", ("id", "required field missing")).details
+        {'problems': [{'path': 'id', 'reason': 'required field missing'}]}
+        """
+        return cls(msg, details={"problems": [{"path": path, "reason": reason} for path, reason in problems]})
+
 
 class Unauthorized(ServiceError):
     """401: the caller is not authenticated."""

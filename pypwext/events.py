@@ -31,7 +31,7 @@ Rules a reader should know (each tested against the real samples in ``fixtures/a
   other than ``$default`` the ``/stage`` prefix of ``rawPath`` is removed.
 * Everything a client controls is checked: a malformed event part, a body that is not base64
   although ``isBase64Encoded`` says so, or a body that is not UTF-8 / JSON when read as such
-  raise :class:`~pypwext.errors.BadRequest` with ``details["reason"]`` -- never anything else.
+  raise :class:`~pypwext.errors.BadRequest` with ``details["problems"]`` (path and reason) -- never anything else.
 """
 
 from __future__ import annotations
@@ -234,11 +234,11 @@ class Request:
         try:
             return self.body.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise BadRequest("request body is not valid UTF-8", details={"reason": str(exc)}) from None
+            raise BadRequest.invalid("request body is not valid UTF-8", ("body", str(exc))) from None
 
     def json(self) -> Any:
         """The body parsed as JSON (``None`` when empty); a malformed body is a
-        :class:`~pypwext.errors.BadRequest` whose ``details["reason"]`` says why."""
+        :class:`~pypwext.errors.BadRequest` whose ``details["problems"]`` say why."""
         if self.source is EventSource.DIRECT:
             return self.raw_event
         if not self.body:
@@ -246,7 +246,7 @@ class Request:
         try:
             return codec.loads(self.body)
         except Exception as exc:  # the codec may raise ValueError, UnicodeDecodeError or its own
-            raise BadRequest("malformed JSON body", details={"reason": str(exc)}) from None
+            raise BadRequest.invalid("malformed JSON body", ("body", str(exc))) from None
 
     @property
     def content_type(self) -> str | None:
@@ -261,7 +261,7 @@ class Request:
 def parse_request(event: Any, context: Any = None) -> Request:
     """Build the :class:`Request` for ``event`` as received by the handler.
 
-    Raises only :class:`~pypwext.errors.BadRequest` (with ``details["reason"]``), for an event
+    Raises only :class:`~pypwext.errors.BadRequest` (with ``details["problems"]``), for an event
     part a client got wrong; a direct invoke of any JSON value always parses.
 
     >>> parse_request({"order": 7}).json()
@@ -296,7 +296,7 @@ def _parse_direct(event: Any, context: Any) -> Request:
 
 
 def _malformed(field: str, reason: str) -> BadRequest:
-    return BadRequest(f"malformed request: {field}", details={"field": field, "reason": reason})
+    return BadRequest.invalid(f"malformed request: {field}", (field, reason))
 
 
 def _scalar(value: Any, field: str) -> str | None:
@@ -374,9 +374,7 @@ def _body(event: Mapping[str, Any]) -> bytes:
         try:
             return base64.b64decode(raw, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise BadRequest(
-                "request body is not valid base64", details={"field": "body", "reason": str(exc)}
-            ) from None
+            raise BadRequest.invalid("request body is not valid base64", ("body", str(exc))) from None
     try:
         return raw.encode("utf-8")
     except UnicodeEncodeError as exc:

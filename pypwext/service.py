@@ -579,10 +579,7 @@ class BaseService(metaclass=ServiceMeta):
         try:
             return codec.structure(data, target)
         except codec.InputError as exc:
-            raise BadRequest(
-                "invalid request",
-                details={"problems": [p.to_dict() for p in exc.problems]},
-            ) from None
+            raise BadRequest.invalid("invalid request", *((p.path, p.reason) for p in exc.problems)) from None
 
     def _error_response(self, error: ServiceError) -> Response:
         errors = [*self._errors.errors, error]
@@ -650,11 +647,8 @@ def _http_input(request: Request, fields: frozenset[str] | None) -> Any:
             and content_type != "application/json"
             and not content_type.endswith("+json")
         ):
-            raise BadRequest(
-                "unsupported content type",
-                details={
-                    "problems": [{"path": "", "reason": f"expected application/json, got {content_type}"}]
-                },
+            raise BadRequest.invalid(
+                "unsupported content type", ("", f"expected application/json, got {content_type}")
             )
         data = request.json()
     else:

@@ -144,7 +144,7 @@ def test_direct_without_context_has_no_request_id():
 def test_direct_event_that_is_not_json_is_a_bad_request():
     with pytest.raises(BadRequest) as info:
         parse_request({"when": object()})
-    assert info.value.details["reason"]
+    assert info.value.details["problems"][0]["reason"]
 
 
 # --- null and missing parts ------------------------------------------------------------------
@@ -199,7 +199,7 @@ def test_bad_base64_body_is_a_bad_request(body):
     with pytest.raises(BadRequest) as info:
         parse_request(v2(body=body, isBase64Encoded=True))
     assert info.value.code == 400
-    assert info.value.details["field"] == "body" and info.value.details["reason"]
+    assert info.value.details["problems"][0]["path"] == "body" and info.value.details["problems"][0]["reason"]
 
 
 def test_body_is_base64_only_when_flag_is_true():
@@ -215,7 +215,7 @@ def test_text_that_is_not_utf8_is_a_bad_request():
     request = parse_request(v2(body=base64.b64encode(b"\xff\xfe").decode(), isBase64Encoded=True))
     with pytest.raises(BadRequest) as info:
         _ = request.text
-    assert info.value.details["reason"]
+    assert info.value.details["problems"][0]["reason"]
 
 
 @pytest.mark.parametrize("body", ['{"a": ', "not json", "{'a': 1}", "[1,]", "  "])
@@ -224,7 +224,10 @@ def test_malformed_json_is_a_bad_request_with_a_reason(body):
     with pytest.raises(BadRequest) as info:
         request.json()
     assert info.value.msg == "malformed JSON body"
-    assert isinstance(info.value.details["reason"], str) and info.value.details["reason"]
+    assert (
+        isinstance(info.value.details["problems"][0]["reason"], str)
+        and info.value.details["problems"][0]["reason"]
+    )
 
 
 def test_json_body_that_is_not_utf8_is_a_bad_request():
@@ -262,7 +265,7 @@ def test_malformed_event_parts_are_bad_requests(fields):
         event = {**event, "requestContext": {"elb": {}}}  # still an HTTP source: an ALB
     with pytest.raises(BadRequest) as info:
         parse_request(event)
-    assert info.value.details["reason"]
+    assert info.value.details["problems"][0]["reason"]
 
 
 def test_scalar_values_become_strings():
@@ -519,7 +522,7 @@ def test_parse_request_raises_nothing_but_bad_request(event):
     try:
         request = parse_request(event)
     except BadRequest as exc:
-        assert exc.code == 400 and exc.details["reason"]
+        assert exc.code == 400 and exc.details["problems"][0]["reason"]
         return
     assert request.source is detect_source(event)
     assert isinstance(request.body, bytes) and isinstance(request.path, str)

@@ -278,6 +278,8 @@ def test_bad_bodies_are_400_never_500(body: Any) -> None:
     response = Orders.handler(event, None)
     assert response["statusCode"] == 400
     assert "Traceback" not in response["body"]
+    problems = body_of(response)["error"]["details"]["problems"]
+    assert problems and all(set(p) == {"path", "reason"} and p["reason"] for p in problems)
 
 
 def test_wrong_content_type_is_400() -> None:

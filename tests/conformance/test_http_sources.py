@@ -193,7 +193,7 @@ def test_sample_with_bad_base64_body_is_a_bad_request(aws_event, sample_name):
     with pytest.raises(BadRequest) as info:
         parse_request(event)
     assert info.value.code == 400
-    assert info.value.details["reason"]
+    assert info.value.details["problems"][0]["reason"]
 
 
 # --- answering -------------------------------------------------------------------------------
