@@ -384,6 +384,10 @@ def _reason(exc: BaseException) -> str:
             return text
         if "not a valid" in text or "could not" in text.lower():
             return text
+        if text == "Couldn't disambiguate":  # cattrs: a union of classes, none of which fits
+            return "matches none of the accepted shapes"
+        if text == "Only input mappings are supported":
+            return "expected an object"
     if isinstance(exc, AttributeError | TypeError):
         return "wrong type"
     return "invalid value"

@@ -153,3 +153,22 @@ def test_dumps_handles_the_types_services_return() -> None:
 def test_round_trip_through_unstructure_and_structure() -> None:
     tree = Tree("t", [Leaf(1), Leaf(2)], {"k": Leaf(3)}, Tree("p", []))
     assert structure(loads(dumps(unstructure(tree))), Tree) == tree
+
+
+@attrs.frozen
+class Card:
+    card_number: str
+
+
+@attrs.frozen
+class Transfer:
+    iban: str
+    reference: str | None = None
+
+
+def test_unions_of_attrs_classes_are_told_apart_by_their_fields() -> None:
+    assert structure({"card_number": "4111"}, Card | Transfer) == Card("4111")
+    assert structure({"iban": "SE12"}, Card | Transfer) == Transfer("SE12")
+    assert structure(None, Card | None) is None
+    assert problems({"neither": 1}, Card | Transfer) == {"": "matches none of the accepted shapes"}
+    assert problems("card", Card | Transfer) == {"": "expected an object"}
