@@ -46,6 +46,7 @@ from pypwext.errors import (
     current_collector,
 )
 from pypwext.events import EventSource, Request, detect_source, parse_request
+from pypwext.idempotency import Idempotency, http_document
 from pypwext.logging import ServiceLogger, current_logger, reset_current_logger, set_current_logger
 from pypwext.responses import Response, to_source
 
@@ -71,8 +72,10 @@ _OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "code_from_error": (bool,),
     "cors": (Cors, type(None)),
     "route": (str, type(None)),
+    "idempotency": (Idempotency, type(None)),
 }
-"""The class options a service may set, with the types they take."""
+"""The class options a service may set, with the types they take (a kind of service adds its
+own in ``_pypwext_kind_options``)."""
 
 _RESERVED = frozenset({"handler", "errors", "request", "context", "logger"})
 
@@ -221,7 +224,13 @@ def _definition_error(cls_name: str, message: str) -> TypeError:
     return TypeError(f"{cls_name}: {message}")
 
 
-def _check_options(name: str, namespace: Mapping[str, Any], lifecycle: tuple[str, ...]) -> None:
+def _check_options(
+    name: str,
+    namespace: Mapping[str, Any],
+    lifecycle: tuple[str, ...],
+    kind_options: Mapping[str, tuple[type, ...]] | None = None,
+) -> None:
+    known = {**_OPTION_TYPES, **(kind_options or {})}
     for key, value in namespace.items():
         if key.startswith("_") or key.isupper() or key in lifecycle:
             continue
@@ -229,19 +238,19 @@ def _check_options(name: str, namespace: Mapping[str, Any], lifecycle: tuple[str
             raise _definition_error(
                 name, f"'{key}' is reserved by BaseService; pick another name for your attribute"
             )
-        if key in _OPTION_TYPES:
-            types = _OPTION_TYPES[key]
+        if key in known:
+            types = known[key]
             if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
                 wanted = " or ".join("None" if t is type(None) else t.__name__ for t in types)
                 raise _definition_error(name, f"option '{key}' takes {wanted}, got {value!r}")
             continue
         if isinstance(value, (Dependency, staticmethod, classmethod, property, type)) or callable(value):
             continue
-        close = difflib.get_close_matches(key, _OPTION_TYPES, n=1)
+        close = difflib.get_close_matches(key, known, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         raise _definition_error(
             name,
-            f"unknown option '{key} = {value!r}'.{hint} Known options: {', '.join(sorted(_OPTION_TYPES))}. "
+            f"unknown option '{key} = {value!r}'.{hint} Known options: {', '.join(sorted(known))}. "
             "Constants of your own go in UPPER_CASE or _private names.",
         )
 
@@ -322,7 +331,7 @@ def prepare_class(
     """
     name = cls.__qualname__
     lifecycle = cls._pypwext_lifecycle
-    _check_options(name, namespace, lifecycle)
+    _check_options(name, namespace, lifecycle, cls._pypwext_kind_options)
     if not 200 <= cls.status <= 399:
         raise _definition_error(name, f"status must be a success status (200-399), got {cls.status}")
     if cls.route is not None and not _ROUTE.match(cls.route):
@@ -406,6 +415,9 @@ class BaseService(metaclass=ServiceMeta):
     ``route``
         ``"METHOD /path/{param}"``: where the service answers when several services share one
         function, and the event of a generated template.
+    ``idempotency``
+        An :class:`~pypwext.idempotency.Idempotency`: a repeated request with the same key gets
+        the stored result without running ``execute`` again (409 while the first one runs).
 
     >>> class Hello(BaseService):
     ...     def execute(self, request: Request) -> dict[str, str]:
@@ -423,11 +435,13 @@ class BaseService(metaclass=ServiceMeta):
     code_from_error: ClassVar[bool] = True
     cors: ClassVar[Cors | None] = None
     route: ClassVar[str | None] = None
+    idempotency: ClassVar[Idempotency | None] = None
 
     handler: ClassVar[Handler]
     _pypwext_kind_base: ClassVar[bool] = True  # the lifecycle of classes below this one is theirs
     _pypwext_lifecycle: ClassVar[tuple[str, ...]] = LIFECYCLE
     _pypwext_input_methods: ClassVar[tuple[str, ...]] = ("validate", "execute")
+    _pypwext_kind_options: ClassVar[dict[str, tuple[type, ...]]] = {}  # a kind's own class options
     _pypwext_dependencies: ClassVar[dict[str, Dependency[Any]]]
     _pypwext_operation: ClassVar[str]
     _pypwext_logger: ClassVar[ServiceLogger]
@@ -545,7 +559,13 @@ class BaseService(metaclass=ServiceMeta):
         try:
             try:
                 data = self._structure_input(request)
-                result = self.execute(self.validate(data))
+                validated = self.validate(data)
+                if cls.idempotency is None:
+                    result = self.execute(validated)
+                else:  # the stored result of a repeated key, or execute's (then stored)
+                    result = cls.idempotency.run(
+                        cls, http_document(request), lambda: self.execute(validated), request.context
+                    )
             except ServiceError as err:
                 result = self.on_error(err)
             except Exception as exc:
