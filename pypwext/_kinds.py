@@ -118,12 +118,14 @@ def run_item(
     main: str,
     load: Callable[[], Any],
     document: Callable[[Any], dict[str, Any]] | None = None,
+    **fields: Any,
 ) -> Any:
     """One item through the lifecycle: ``load()`` the payload, structure it, ``validate``, then
     ``main`` (under the class's idempotency, keyed on ``document(payload)``); ``on_error`` sees
     any failure (an unexpected exception wrapped in an :class:`~pypwext.InternalError`, logged
     once with its traceback). Returns the result, or raises what ``on_error`` raised -- the
-    original exception when ``on_error`` re-raised the wrapper untouched.
+    original exception when ``on_error`` re-raised the wrapper untouched. ``fields`` (the
+    item's id) go into the log line of an unexpected error.
     """
     cls = type(svc)
     method = getattr(svc, main)
@@ -140,7 +142,7 @@ def run_item(
         except ServiceError as err:
             return svc.on_error(err)
         except Exception as exc:
-            svc.logger.failure(cls._pypwext_operation, "unexpected error", exc, cls.classification)
+            log_failure(svc, "unexpected error", exc, **fields)
             internal = InternalError()
             internal.__cause__ = exc
             internal.logged = True  # type: ignore[attr-defined]

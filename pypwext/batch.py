@@ -224,7 +224,13 @@ class BatchService(BaseService):
         self._attempted.add(str(rid))
         token = _CURRENT_RECORD.set(raw)
         try:
-            return run_item(self, "process_record", lambda: self._payload(raw), self._document_for(raw, rid))
+            return run_item(
+                self,
+                "process_record",
+                lambda: self._payload(raw),
+                self._document_for(raw, rid),
+                record_id=rid,
+            )
         except Exception as exc:
             log_failure(self, "record failed", exc, record_id=rid)
             raise
