@@ -1,48 +1,304 @@
 """The structured logger of pypwext services, built on Powertools' ``Logger``.
 
-Every entry carries PyPwExt's fields (``service``, ``classification``, ``type``, ``operation``)
-beside Powertools' own (``level``, ``timestamp``, ``message``, ``location``). Values of methods
-classified ``PII`` or ``AUTHORIZATION_INFO`` are masked before they reach a log line.
+Every entry carries PyPwExt's fields -- ``level``, ``timestamp``, ``message``, ``service``,
+``classification``, ``type``, ``operation``, ``location`` -- and, during an invocation, the
+invocation's own: ``cold_start``, ``function_name``, ``function_memory_size``, ``function_arn``,
+``function_request_id``, ``correlation_id`` and ``xray_trace_id``.
 
-The Powertools logger is built the first time a service logs, not at import.
+Redaction: a value classified ``PII`` or ``AUTHORIZATION_INFO`` -- by the method, the service
+class, the error that carries it or an attrs/dataclass field's ``metadata={"classification":
+...}`` at any depth -- is replaced by :data:`MASK` before it reaches a log line; the
+``Authorization``, ``Cookie``, ``Set-Cookie``, ``X-Api-Key`` and ``X-Amz-Security-Token``
+headers (and a request's cookies) are always masked. Setting ``PYPWEXT_LOG_UNMASKED=true`` lifts
+the masking for a debugging session; each service logger then writes a WARNING when it starts.
+
+The Powertools logger (and Powertools itself) is imported the first time a service logs, not at
+``import pypwext``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging as _stdlib_logging
 import os
 import sys
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import IO, TYPE_CHECKING, Any, cast
 
+import attrs
+
 from pypwext.base import InfoClassification, LogEntryType
-from pypwext.codec import to_jsonable, unstructure
+from pypwext.codec import loads, to_jsonable
+from pypwext.errors import ServiceError
+from pypwext.events import EventSource, Request
+from pypwext.responses import Response
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
 
-__all__ = ["MASK", "ServiceLogger", "current_logger", "redact"]
+__all__ = [
+    "MASK",
+    "SENSITIVE_HEADERS",
+    "UNMASK_ENV",
+    "VERBOSE",
+    "ServiceLogger",
+    "current_logger",
+    "is_masked",
+    "redact",
+    "render",
+]
+
+VERBOSE = 15
+"""PyPwExt's ``VERBOSE`` level: between ``DEBUG`` (10) and ``INFO`` (20). ``LOG_LEVEL=VERBOSE``
+shows what services log with ``self.logger.verbose(...)`` without the DEBUG entry/exit lines."""
+_stdlib_logging.addLevelName(VERBOSE, "VERBOSE")
 
 MASK = "*** redacted ({classification}) ***"
-"""What a masked value looks like in a log line."""
+"""What a masked value looks like in a log line, e.g. ``*** redacted (PII) ***``."""
+
+UNMASK_ENV = "PYPWEXT_LOG_UNMASKED"
+"""Set to ``true``/``1`` to write classified values in clear (a debugging session only)."""
+
+SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-api-key", "x-amz-security-token"})
+"""Headers whose values never reach a log line, whatever the classification."""
 
 _MASKED = frozenset({InfoClassification.PII, InfoClassification.AUTHORIZATION_INFO})
+_MASKED_NAMES = frozenset(c.value for c in _MASKED)
+_AUTH_MASK = MASK.format(classification=InfoClassification.AUTHORIZATION_INFO.value)
+_PII_MASK = MASK.format(classification=InfoClassification.PII.value)
+_MAX_DEPTH = 24
+
+_unmasked: bool | None = None
+
+
+def _masking_lifted() -> bool:
+    global _unmasked
+    if _unmasked is None:
+        _unmasked = os.environ.get(UNMASK_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    return _unmasked
+
+
+def is_masked(classification: InfoClassification | str | None) -> bool:
+    """Whether values of ``classification`` are masked in log lines (PII, AUTHORIZATION_INFO)."""
+    if classification is None or _masking_lifted():
+        return False
+    return classification in _MASKED or classification in _MASKED_NAMES
+
+
+def _mask(classification: InfoClassification | str) -> str:
+    value = classification.value if isinstance(classification, InfoClassification) else str(classification)
+    return MASK.format(classification=value)
 
 
 def redact(value: Any, classification: InfoClassification) -> Any:
-    """``value`` as it may appear in a log line: masked when its classification forbids clear text.
+    """``value`` as it may appear in a log line: masked as a whole when its classification forbids
+    clear text, else rendered with :func:`render` (which masks classified fields inside it).
 
     >>> redact({"ssn": "19120102-01921"}, InfoClassification.PII)
     '*** redacted (PII) ***'
-    >>> redact(3, InfoClassification.NA)
-    3
+    >>> redact({"n": 3, "headers": {"Authorization": "Bearer x"}}, InfoClassification.NA)
+    {'n': 3, 'headers': {'Authorization': '*** redacted (AUTHORIZATION_INFO) ***'}}
     """
-    if classification in _MASKED:
-        return MASK.format(classification=classification.value)
+    if is_masked(classification):
+        return _mask(classification)
+    return render(value)
+
+
+def render(value: Any) -> Any:
+    """The JSON-ready form of ``value`` for a log line, with classified fields masked.
+
+    attrs and dataclass fields whose ``metadata["classification"]`` is PII or AUTHORIZATION_INFO
+    are masked at any depth; sensitive headers are masked in any mapping; a :class:`Request`
+    shows its method, path, headers, query, path parameters and body, its cookies masked; a
+    :class:`~pypwext.ServiceError` classified PII shows neither its message nor its details.
+    Everything else goes through the one codec (:func:`pypwext.codec.to_jsonable`); what it
+    cannot encode is shown by its ``repr``.
+    """
+    return _render(value, 0)
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _render(value: Any, depth: int) -> Any:
+    if isinstance(value, _SCALARS):
+        return value
+    if depth > _MAX_DEPTH:
+        return "..."
+    depth += 1
+    if isinstance(value, Mapping):
+        return _render_mapping(value, depth)
+    if isinstance(value, (list, tuple)):
+        return [_render(v, depth) for v in value]
+    if isinstance(value, Request):
+        return _render_request(value, depth)
+    if isinstance(value, Response):
+        return _render_response(value, depth)
+    if isinstance(value, ServiceError):
+        return _render_error(value, depth)
+    cls = type(value)
+    if attrs.has(cls):
+        return {
+            name: (_mask(c) if c is not None else _render(getattr(value, name), depth))
+            for name, c in _spec(cls)
+        }
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            name: (_mask(c) if c is not None else _render(getattr(value, name), depth))
+            for name, c in _spec(cls)
+        }
+    if isinstance(value, BaseException):
+        return f"{cls.__name__}: {value}"
     try:
-        return unstructure(value)
-    except Exception:  # a value the converter cannot render is logged by its repr
+        converted = to_jsonable(value)
+    except Exception:  # a log line never fails: show what cannot be encoded by its repr
         return repr(value)
+    return _render(converted, depth)
+
+
+_SPECS: dict[type, tuple[tuple[str, str | None], ...]] = {}
+
+
+def _spec(cls: type) -> tuple[tuple[str, str | None], ...]:
+    """(field name, masking classification or None) for an attrs class or dataclass, cached."""
+    spec = _SPECS.get(cls)
+    if spec is None:
+        fields: Any = attrs.fields(cls) if attrs.has(cls) else dataclasses.fields(cls)
+        items = []
+        for f in fields:
+            c = f.metadata.get("classification") if f.metadata else None
+            if isinstance(c, InfoClassification):
+                c = c.value
+            items.append((f.name, c if c in _MASKED_NAMES else None))
+        spec = _SPECS[cls] = tuple(items)
+    if _masking_lifted():
+        return tuple((name, None) for name, _ in spec)
+    return spec
+
+
+def _render_mapping(value: Mapping[Any, Any], depth: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    lifted = _masking_lifted()
+    classification = value.get("classification") if "classification" in value else None
+    if not lifted and classification in _MASKED_NAMES and ("msg" in value or "details" in value):
+        # PyPwExt's error object ({"code", "msg", "classification", "details"}) of a classified error
+        mask = _mask(classification)
+        return {str(k): (mask if k in ("msg", "details") else _render(v, depth)) for k, v in value.items()}
+    for key, item in value.items():
+        name = (
+            key if isinstance(key, str) else str(to_jsonable(key) if not isinstance(key, _SCALARS) else key)
+        )
+        if not lifted and name.lower() in SENSITIVE_HEADERS:
+            out[name] = _AUTH_MASK
+        else:
+            out[name] = _render(item, depth)
+    return out
+
+
+def _render_request(request: Request, depth: int) -> dict[str, Any]:
+    lifted = _masking_lifted()
+    body: Any
+    if request.source is EventSource.DIRECT:
+        body = _render(request.raw_event, depth)
+    elif not request.body:
+        body = None
+    else:
+        try:
+            body = _render(loads(request.body), depth)
+        except ValueError:
+            body = request.body.decode("utf-8", "replace")
+    return {
+        "source": request.source.value,
+        "method": request.method,
+        "path": request.path,
+        "headers": _render_mapping(request.headers, depth),
+        "query": dict(request.query),
+        "path_params": dict(request.path_params),
+        "cookies": {k: (v if lifted else _AUTH_MASK) for k, v in request.cookies.items()},
+        "body": body,
+        "request_id": request.request_id,
+    }
+
+
+def _render_response(response: Response, depth: int) -> dict[str, Any]:
+    lifted = _masking_lifted()
+    # The body is left out: it is what execute returned (logged, redacted, at execute's exit),
+    # possibly already turned into plain JSON that no longer carries its fields' classification.
+    body = response.body
+    out: dict[str, Any] = {
+        "status": response.status,
+        "body": None if body is None else f"<{type(body).__name__}>",
+    }
+    if response.headers:
+        out["headers"] = _render_mapping(response.headers, depth)
+    if response.multi_headers:
+        out["multi_headers"] = _render_mapping(response.multi_headers, depth)
+    if response.cookies:
+        out["cookies"] = response.cookies if lifted else [_AUTH_MASK] * len(response.cookies)
+    if response.errors:
+        out["errors"] = [_render_error(e, depth) for e in response.errors]
+    return out
+
+
+def _render_error(error: ServiceError, depth: int) -> dict[str, Any]:
+    masked = is_masked(error.classification)
+    return {
+        "code": error.code,
+        "msg": _mask(error.classification) if masked else error.msg,
+        "classification": error.classification.value,
+        "details": _mask(error.classification) if masked else _render_mapping(error.details, depth),
+    }
+
+
+def format_exception(exc: BaseException, masked: InfoClassification | None = None) -> str:
+    """The traceback of ``exc`` (with its causes) as text; with ``masked`` set, every exception
+    message in the chain is replaced by the mask (a message may quote the data that failed)."""
+    import traceback  # only when an error is logged: not on every cold start
+
+    if masked is None or not is_masked(masked):
+        return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
+    mask = _mask(masked)
+    chain: list[tuple[str, BaseException]] = []  # (how it joins the next one, exception), newest first
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    join = ""
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append((join, current))
+        if current.__cause__ is not None:
+            join, current = _CAUSE, current.__cause__
+        elif current.__context__ is not None and not current.__suppress_context__:
+            join, current = _CONTEXT, current.__context__
+        else:
+            current = None
+    text = ""
+    for index in range(len(chain) - 1, -1, -1):  # oldest first, as traceback prints them
+        join, current = chain[index]
+        name = type(current).__qualname__
+        module = type(current).__module__
+        if module not in ("builtins", "__main__"):
+            name = f"{module}.{name}"
+        text += "Traceback (most recent call last):\n" + "".join(traceback.format_tb(current.__traceback__))
+        text += f"{name}: {mask}\n"
+        if join:
+            text += join
+    return text.rstrip()
+
+
+_CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"
+_CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n\n"
+
+
+def _innermost_location(exc: BaseException) -> str | None:
+    """``function:line`` where ``exc`` (or, for a wrapper, its cause) was raised."""
+    root = exc.__cause__ if exc.__cause__ is not None and exc.__traceback__ is None else exc
+    tb = root.__traceback__ or exc.__traceback__
+    if tb is None:
+        return None
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return f"{tb.tb_frame.f_code.co_name}:{tb.tb_lineno}"
 
 
 class _CurrentStdout:
@@ -56,42 +312,160 @@ class _CurrentStdout:
         sys.stdout.flush()
 
 
-def _log_default(value: Any) -> Any:
-    try:
-        return to_jsonable(value)
-    except Exception:  # a log line must never fail: fall back to the repr
-        return repr(value)
+# --- per-invocation fields ----------------------------------------------------------------
+
+_INVOCATION_FIELDS: ContextVar[dict[str, Any] | None] = ContextVar("pypwext_log_fields", default=None)
+
+_cold_start = True
+
+
+def take_cold_start() -> bool:
+    """True for the first invocation in this process (not with provisioned concurrency), then
+    False; pypwext asks once per invocation and shares the answer between logs, traces and metrics."""
+    global _cold_start
+    cold = _cold_start
+    _cold_start = False
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "provisioned-concurrency":
+        return False
+    return cold
+
+
+_CONTEXT_FIELDS = (
+    ("function_name", "function_name"),
+    ("function_memory_size", "memory_limit_in_mb"),
+    ("function_arn", "invoked_function_arn"),
+    ("function_request_id", "aws_request_id"),
+)
+
+
+def invocation_fields(context: Any, correlation_id: str | None, cold_start: bool) -> dict[str, Any]:
+    """The fields every entry of one invocation carries (Powertools' ``inject_lambda_context``
+    names)."""
+    fields: dict[str, Any] = {"cold_start": cold_start}
+    if context is not None:
+        for name, attribute in _CONTEXT_FIELDS:
+            value = getattr(context, attribute, None)
+            if value is not None:
+                fields[name] = value
+    if correlation_id is not None:
+        fields["correlation_id"] = correlation_id
+    trace = os.environ.get("_X_AMZN_TRACE_ID")
+    if trace:
+        root = trace.split(";", 1)[0]
+        fields["xray_trace_id"] = root[5:] if root.startswith("Root=") else root
+    return fields
+
+
+def set_invocation_fields(fields: dict[str, Any] | None) -> Any:
+    """Make ``fields`` part of every entry written in this context; returns a reset token."""
+    return _INVOCATION_FIELDS.set(fields)
+
+
+def reset_invocation_fields(token: Any) -> None:
+    """Undo :func:`set_invocation_fields`."""
+    _INVOCATION_FIELDS.reset(token)
+
+
+# --- the logger -----------------------------------------------------------------------------
 
 
 class ServiceLogger:
     """The logger of one service class (``self.logger``).
 
-    Use it as a Powertools logger (``self.logger.info("paid", extra={...})``); the lifecycle and
-    ``@step`` entries are written through :meth:`entry`, :meth:`exit` and :meth:`failure`.
+    ``self.logger.info("paid", extra={"order_id": 7})`` writes an entry with the service's
+    ``operation``, ``classification`` and ``type``; the extra values are redacted by the entry's
+    classification (the service's unless the call names one: ``classification=...``), so a PII
+    service that logs an order id says ``classification=InfoClassification.NA`` to show it.
+    The lifecycle and ``@step`` entries are written through :meth:`entry`, :meth:`exit`,
+    :meth:`failure` and :meth:`summary`.
     """
 
-    def __init__(self, service: str) -> None:
+    def __init__(
+        self,
+        service: str,
+        operation: str | None = None,
+        classification: InfoClassification = InfoClassification.NA,
+        log_type: LogEntryType = LogEntryType.STD,
+        location: str | None = None,
+    ) -> None:
         self.service = service
+        self.operation = operation or service
+        self.classification = classification
+        self.log_type = log_type
+        self.location = location or service
         self._logger: Logger | None = None
+        self._std: _stdlib_logging.Logger | None = None
+
+    # --- Powertools underneath ----------------------------------------------------------
 
     @property
     def powertools(self) -> Logger:
-        """The underlying Powertools ``Logger``, built on first use."""
+        """The underlying Powertools ``Logger``, built on first use (level from
+        ``POWERTOOLS_LOG_LEVEL``, else ``LOG_LEVEL``, else INFO; Lambda's own log-level control
+        wins over both, as in Powertools)."""
         if self._logger is None:
             from aws_lambda_powertools import Logger
 
-            level = os.environ.get("POWERTOOLS_LOG_LEVEL") or os.environ.get("LOG_LEVEL") or "INFO"
-            self._logger = Logger(
+            from pypwext.formatter import ServiceFormatter
+
+            logger = Logger(
                 service=self.service,
-                level=level.upper(),
                 stream=cast("IO[str]", _CurrentStdout()),
-                json_default=_log_default,
+                logger_formatter=ServiceFormatter(),
             )
+            self._logger = logger
+            self._std = logger._logger
+            if _masking_lifted():
+                self._emit(
+                    _stdlib_logging.WARNING,
+                    f"log masking is lifted by {UNMASK_ENV}: PII and credentials are written in clear",
+                    self._fields(self.operation, InfoClassification.NA, LogEntryType.STD),
+                    self.location,
+                )
         return self._logger
+
+    def _stdlib(self) -> _stdlib_logging.Logger:
+        std = self._std
+        if std is None:
+            self.powertools  # noqa: B018  (builds it)
+            std = cast(_stdlib_logging.Logger, self._std)
+        return std
 
     def is_enabled(self, level: int) -> bool:
         """Whether an entry at ``level`` would be written (check before building its arguments)."""
-        return bool(self.powertools._logger.isEnabledFor(level))
+        std = self._std if self._std is not None else self._stdlib()
+        return std.isEnabledFor(level)
+
+    def setLevel(self, level: int | str) -> None:
+        """Change the level of this service's logger."""
+        self.powertools.setLevel(level)
+
+    def _emit(
+        self,
+        level: int,
+        msg: Any,
+        fields: dict[str, Any],
+        location: str,
+        exc_info: Any = None,
+    ) -> None:
+        """Write one entry, skipping the stdlib's caller lookup (the location is known)."""
+        std = self._std if self._std is not None else self._stdlib()
+        record = std.makeRecord(std.name, level, "", 0, msg, (), exc_info)
+        record.pypwext = fields
+        record.location = location
+        std.handle(record)
+
+    def _fields(
+        self, operation: str, classification: InfoClassification, log_type: LogEntryType, **more: Any
+    ) -> dict[str, Any]:
+        return {
+            "classification": classification.value,
+            "type": log_type.value,
+            "operation": operation,
+            **more,
+        }
+
+    # --- injected entries ----------------------------------------------------------------
 
     def entry(
         self,
@@ -100,15 +474,17 @@ class ServiceLogger:
         args: Any,
         classification: InfoClassification,
         log_type: LogEntryType = LogEntryType.STD,
+        location: str | None = None,
     ) -> None:
         """Log the entry of a lifecycle method or step at DEBUG: the message is PyPwExt's
         ``{"msg": ..., "args": ...}``."""
         if not self.is_enabled(_stdlib_logging.DEBUG):
             return
-        self.powertools.debug(
+        self._emit(
+            _stdlib_logging.DEBUG,
             {"msg": f"enter {method}", "args": redact(args, classification)},
-            extra=self._fields(operation, classification, log_type),
-            stacklevel=3,
+            self._fields(operation, classification, log_type),
+            location or method,
         )
 
     def exit(
@@ -119,15 +495,16 @@ class ServiceLogger:
         classification: InfoClassification,
         log_type: LogEntryType = LogEntryType.STD,
         level: int = _stdlib_logging.DEBUG,
+        location: str | None = None,
     ) -> None:
         """Log the exit of a lifecycle method or step: the message is ``{"msg": ..., "return": ...}``."""
         if not self.is_enabled(level):
             return
-        self.powertools._logger.log(
+        self._emit(
             level,
             {"msg": f"exit {method}", "return": redact(result, classification)},
-            extra=self._fields(operation, classification, log_type),
-            stacklevel=3,
+            self._fields(operation, classification, log_type),
+            location or method,
         )
 
     def failure(
@@ -138,12 +515,26 @@ class ServiceLogger:
         classification: InfoClassification,
         log_type: LogEntryType = LogEntryType.STD,
     ) -> None:
-        """Log an error that escaped, once, with its traceback."""
-        self.powertools.error(
+        """Log an error that escaped, once, with its traceback (ERROR). Exception messages are
+        masked when the service or the error is classified PII/AUTHORIZATION_INFO."""
+        if not self.is_enabled(_stdlib_logging.ERROR):
+            return
+        masked = classification if is_masked(classification) else None
+        if masked is None and isinstance(exc, ServiceError) and is_masked(exc.classification):
+            masked = exc.classification
+        if masked is not None:
+            message = _mask(masked)
+        self._emit(
+            _stdlib_logging.ERROR,
             message,
-            exc_info=exc,
-            extra=self._fields(operation, classification, log_type),
-            stacklevel=3,
+            self._fields(
+                operation,
+                classification,
+                log_type,
+                exception=format_exception(exc, masked),
+                exception_name=type(exc).__name__,
+            ),
+            _innermost_location(exc) or self.location,
         )
 
     def summary(
@@ -151,26 +542,103 @@ class ServiceLogger:
         operation: str,
         classification: InfoClassification,
         log_type: LogEntryType,
+        message: str = "invocation",
         **fields: Any,
     ) -> None:
-        """The one INFO line per invocation that sums it up."""
-        if not self.is_enabled(_stdlib_logging.INFO):
+        """The one INFO line per invocation that sums it up. For an AUDIT service it is the
+        audit entry (``type: AUDIT``) and is written whatever the level."""
+        if log_type is not LogEntryType.AUDIT and not self.is_enabled(_stdlib_logging.INFO):
             return
-        self.powertools.info(
-            "invocation",
-            extra=self._fields(operation, classification, log_type, **fields),
-            stacklevel=3,
+        self._emit(
+            _stdlib_logging.INFO,
+            message,
+            self._fields(operation, classification, log_type, **fields),
+            self.location,
         )
 
-    def _fields(
-        self, operation: str, classification: InfoClassification, log_type: LogEntryType, **more: Any
-    ) -> dict[str, Any]:
-        return {
-            "operation": operation,
-            "classification": classification.value,
-            "type": log_type.value,
-            **more,
-        }
+    # --- the user's entries ----------------------------------------------------------------
+
+    def log(self, level: int, msg: Any, *args: Any, stacklevel: int = 1, **kwargs: Any) -> None:
+        """Write an entry at ``level``.
+
+        Keyword arguments: ``classification``, ``log_type`` and ``operation`` override the
+        service's for this entry; ``extra`` (a mapping) and any other keyword become top-level
+        fields, redacted by the entry's classification, as is a dict ``msg``; ``exc_info``
+        adds the traceback. The location is the caller's.
+        """
+        self._write(level, msg, args, stacklevel, **kwargs)
+
+    def _write(
+        self,
+        level: int,
+        msg: Any,
+        args: tuple[Any, ...],
+        stacklevel: int,
+        classification: InfoClassification | None = None,
+        log_type: LogEntryType | None = None,
+        operation: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+        exc_info: Any = None,
+        **fields: Any,
+    ) -> None:
+        std = self._std if self._std is not None else self._stdlib()
+        if not std.isEnabledFor(level):
+            return
+        cls = classification if classification is not None else self.classification
+        more = {**(extra or {}), **fields}
+        entry_fields = self._fields(
+            operation or self.operation,
+            cls,
+            log_type or self.log_type,
+            **{k: redact(v, cls) for k, v in more.items()},
+        )
+        if isinstance(msg, dict):
+            msg = redact(msg, cls)
+        if exc_info is True:
+            exc_info = sys.exc_info()
+        if isinstance(exc_info, BaseException):
+            exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
+        if exc_info and exc_info[1] is not None and is_masked(cls):
+            exception = exc_info[1]
+            entry_fields["exception"] = format_exception(exception, cls)
+            entry_fields["exception_name"] = type(exception).__name__
+            exc_info = None
+        # frames above logging's own: _write (1), the public method (2), its caller (3)
+        std._log(
+            level, msg, args, exc_info=exc_info, extra={"pypwext": entry_fields}, stacklevel=stacklevel + 2
+        )
+
+    def debug(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        """Write a DEBUG entry (see :meth:`log`)."""
+        self._write(_stdlib_logging.DEBUG, msg, args, kwargs.pop("stacklevel", 1), **kwargs)
+
+    def verbose(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        """Write a VERBOSE entry (level 15, see :data:`VERBOSE`)."""
+        self._write(VERBOSE, msg, args, kwargs.pop("stacklevel", 1), **kwargs)
+
+    def info(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        """Write an INFO entry (see :meth:`log`)."""
+        self._write(_stdlib_logging.INFO, msg, args, kwargs.pop("stacklevel", 1), **kwargs)
+
+    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        """Write a WARNING entry (see :meth:`log`)."""
+        self._write(_stdlib_logging.WARNING, msg, args, kwargs.pop("stacklevel", 1), **kwargs)
+
+    def error(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        """Write an ERROR entry (see :meth:`log`)."""
+        self._write(_stdlib_logging.ERROR, msg, args, kwargs.pop("stacklevel", 1), **kwargs)
+
+    def exception(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        """Write an ERROR entry with the exception being handled and its traceback."""
+        kwargs.setdefault("exc_info", True)
+        self._write(_stdlib_logging.ERROR, msg, args, kwargs.pop("stacklevel", 1), **kwargs)
+
+    def critical(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        """Write a CRITICAL entry (see :meth:`log`)."""
+        self._write(_stdlib_logging.CRITICAL, msg, args, kwargs.pop("stacklevel", 1), **kwargs)
+
+    def __repr__(self) -> str:
+        return f"ServiceLogger({self.service!r})"
 
 
 _CURRENT: ContextVar[ServiceLogger | None] = ContextVar("pypwext_logger", default=None)

@@ -22,6 +22,7 @@ import difflib
 import functools
 import inspect
 import logging as _stdlib_logging
+import os
 import re
 import sys
 import time
@@ -48,7 +49,10 @@ from pypwext.errors import (
 from pypwext.events import EventSource, Request, detect_source, parse_request
 from pypwext.idempotency import Idempotency, http_document
 from pypwext.logging import ServiceLogger, current_logger, reset_current_logger, set_current_logger
+from pypwext.metrics import ServiceMetrics
+from pypwext.observability import Observability
 from pypwext.responses import Response, to_source
+from pypwext.tracing import sdk_available, trace_call
 
 __all__ = ["BaseService", "Handler", "ServiceMeta", "prepare_class", "step"]
 
@@ -72,12 +76,15 @@ _OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "code_from_error": (bool,),
     "cors": (Cors, type(None)),
     "route": (str, type(None)),
+    "correlation_id_path": (str, type(None)),
+    "tracing": (bool, type(None)),
+    "metrics_namespace": (str, type(None)),
     "idempotency": (Idempotency, type(None)),
 }
 """The class options a service may set, with the types they take (a kind of service adds its
 own in ``_pypwext_kind_options``)."""
 
-_RESERVED = frozenset({"handler", "errors", "request", "context", "logger"})
+_RESERVED = frozenset({"handler", "errors", "request", "context", "logger", "metrics"})
 
 
 class Handler:
@@ -122,6 +129,7 @@ class _StepInfo:
     classification: InfoClassification | None
     log_type: LogEntryType | None
     exit_level: int
+    location: str = ""  # "function:line" of the wrapped function's def, for its log entries
 
 
 def _run_step(info: _StepInfo, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -141,9 +149,10 @@ def _run_step(info: _StepInfo, fn: Callable[..., Any], args: tuple[Any, ...], kw
         call_args = args
     if logger is not None and logger.is_enabled(_stdlib_logging.DEBUG):
         shown: Any = call_args[0] if len(call_args) == 1 and not kwargs else {"args": call_args, **kwargs}
-        logger.entry(operation, info.name, shown, classification, log_type)
+        logger.entry(operation, info.name, shown, classification, log_type, info.location)
     try:
-        result = fn(*args, **kwargs)
+        with trace_call(f"{operation}.{info.name}"):  # a subsegment when traced, else nothing
+            result = fn(*args, **kwargs)
     except ServiceError as err:
         if err.effective_action is not ErrorAction.CONTINUE:
             raise
@@ -155,7 +164,7 @@ def _run_step(info: _StepInfo, fn: Callable[..., Any], args: tuple[Any, ...], kw
         collector.collect(err)
         return err.return_value
     if logger is not None:
-        logger.exit(operation, info.name, result, classification, log_type, info.exit_level)
+        logger.exit(operation, info.name, result, classification, log_type, info.exit_level, info.location)
     return result
 
 
@@ -208,12 +217,18 @@ def step(
     def decorate(f: F) -> F:
         if inspect.iscoroutinefunction(f):
             raise TypeError(f"@step does not support async functions ({f.__qualname__})")
-        info = _StepInfo(f.__name__, operation, classification, log_type, _stdlib_logging.INFO)
+        info = _StepInfo(f.__name__, operation, classification, log_type, _stdlib_logging.INFO, _location(f))
         return _wrap(f, info)
 
     if fn is not None:
         return decorate(fn)
     return decorate
+
+
+def _location(fn: Any) -> str:
+    """``function:line`` of ``fn``'s definition: where its entry and exit lines point."""
+    code = getattr(_unwrap(fn), "__code__", None)
+    return f"{fn.__name__}:{code.co_firstlineno}" if code is not None else str(fn.__name__)
 
 
 def _kebab(name: str) -> str:
@@ -352,12 +367,27 @@ def prepare_class(
 
     operation = namespace.get("operation") or cls.operation or _kebab(cls.__name__)
     cls._pypwext_operation = operation
-    cls._pypwext_logger = ServiceLogger(cls.service or _kebab(cls.__name__))
+    if cls.tracing is True and not sdk_available():
+        raise _definition_error(
+            name, "tracing = True needs the AWS X-Ray SDK: pip install 'pypwext[tracing]' (or aws-xray-sdk)"
+        )
+    obs = Observability(
+        service=cls.service or os.environ.get("POWERTOOLS_SERVICE_NAME") or _kebab(cls.__name__),
+        operation=operation,
+        classification=cls.classification,
+        log_type=cls.log_type,
+        location=f"{cls.__module__}.{cls.__qualname__}",
+        correlation_id_path=cls.correlation_id_path,
+        tracing=cls.tracing,
+        metrics_namespace=cls.metrics_namespace,
+    )
+    cls._pypwext_obs = obs
+    cls._pypwext_logger = obs.logger
 
     for method_name in lifecycle:
         fn = namespace.get(method_name)
         if fn is not None and not hasattr(fn, "__pypwext_step__"):
-            info = _StepInfo(method_name, None, None, None, _stdlib_logging.DEBUG)
+            info = _StepInfo(method_name, None, None, None, _stdlib_logging.DEBUG, _location(fn))
             setattr(cls, method_name, _wrap(fn, info))
 
     input_type = _input_type(cls, localns)
@@ -396,7 +426,16 @@ class BaseService(metaclass=ServiceMeta):
     ``operation``
         Name of the operation in logs and errors (default: the class name in kebab-case).
     ``service``
-        The logger's service name (default: ``POWERTOOLS_SERVICE_NAME``, else the class name).
+        The service name of logs, traces and metrics (default: ``POWERTOOLS_SERVICE_NAME``, else
+        the class name in kebab-case).
+    ``correlation_id_path``
+        A JMESPath into the event for the logs' ``correlation_id`` (default: the request id).
+    ``tracing``
+        ``True``: trace every invocation with X-Ray; ``None`` (default): when Lambda sampled the
+        request; ``False``: never (see :mod:`pypwext.tracing`).
+    ``metrics_namespace``
+        The CloudWatch namespace of the service's metrics (default:
+        ``POWERTOOLS_METRICS_NAMESPACE``; without one, no metrics).
     ``classification``
         :class:`InfoClassification` of what the service handles; PII and AUTHORIZATION_INFO
         values are masked in logs.
@@ -435,6 +474,9 @@ class BaseService(metaclass=ServiceMeta):
     code_from_error: ClassVar[bool] = True
     cors: ClassVar[Cors | None] = None
     route: ClassVar[str | None] = None
+    correlation_id_path: ClassVar[str | None] = None
+    tracing: ClassVar[bool | None] = None
+    metrics_namespace: ClassVar[str | None] = None
     idempotency: ClassVar[Idempotency | None] = None
 
     handler: ClassVar[Handler]
@@ -445,6 +487,7 @@ class BaseService(metaclass=ServiceMeta):
     _pypwext_dependencies: ClassVar[dict[str, Dependency[Any]]]
     _pypwext_operation: ClassVar[str]
     _pypwext_logger: ClassVar[ServiceLogger]
+    _pypwext_obs: ClassVar[Observability]
     _pypwext_input_type: ClassVar[Any]
     _pypwext_input_fields: ClassVar[frozenset[str] | None]
 
@@ -483,6 +526,12 @@ class BaseService(metaclass=ServiceMeta):
     def logger(self) -> ServiceLogger:
         """The service's logger (one per class)."""
         return type(self)._pypwext_logger
+
+    @property
+    def metrics(self) -> ServiceMetrics:
+        """The service's metrics (Powertools' EMF API: ``self.metrics.add_metric(name=..., unit=...,
+        value=...)``), flushed at the end of each invocation when a namespace is configured."""
+        return type(self)._pypwext_obs.metrics
 
     # --- the lifecycle: override these ------------------------------------------------------
 
@@ -525,21 +574,30 @@ class BaseService(metaclass=ServiceMeta):
     def __call__(self, event: Any, context: Any = None) -> Any:
         """Run one invocation on this instance and return what the event source expects."""
         cls = type(self)
-        started = time.perf_counter()
         self._errors = ErrorCollector()
         token = set_current_logger(cls._pypwext_logger)
+        observed = cls._pypwext_obs.start(event, context)  # cold start, log fields, trace, metrics
+        status: int | None = None
+        escaped: BaseException | None = None
         try:
             with collecting(self._errors):
                 request, early = self._parse(event, context)
+                observed.begin(request)
                 invocation = Invocation(cls, request, context, cls._pypwext_logger, self._errors)
                 with invocation_scope(invocation):
                     response = early if early is not None else self._respond(request)
                 if cls.cors is not None and request.source.is_http:
                     cls.cors.apply(response, request)
                 answer = to_source(response, request)
-            self._summarise(request, response, started)
+            status = response.status
+            self._summarise(request, response, observed.started)
             return answer
+        except BaseException as exc:  # escaped the lifecycle's own handling (the adapter, ...)
+            escaped = exc
+            self.logger.failure(cls._pypwext_operation, "unhandled error", exc, cls.classification)
+            raise
         finally:
+            observed.end(status, escaped)  # closes the trace and flushes the metrics, error or not
             self._request = None
             reset_current_logger(token)
 
@@ -609,21 +667,26 @@ class BaseService(metaclass=ServiceMeta):
         return Response(error.code, body=body, headers=dict(error.headers), errors=errors)
 
     def _summarise(self, request: Request, response: Response, started: float) -> None:
+        """The one INFO line per invocation (for an AUDIT service: its audit entry, at any level)."""
         cls = type(self)
         logger = cls._pypwext_logger
-        if not logger.is_enabled(_stdlib_logging.INFO):
+        audit = cls.log_type is LogEntryType.AUDIT
+        if not audit and not logger.is_enabled(_stdlib_logging.INFO):
             return
-        logger.summary(
-            cls._pypwext_operation,
-            cls.classification,
-            cls.log_type,
-            source=request.source.value,
-            method=request.method,
-            path=request.path,
-            status=response.status,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            errors=[e.code for e in response.errors],
-        )
+        path = cls._pypwext_obs.shown_path(request)
+        status = response.status
+        fields: dict[str, Any] = {
+            "source": request.source.value,
+            "method": request.method,
+            "path": path,
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            "errors": [e.code for e in response.errors],
+        }
+        if audit:
+            fields["outcome"] = "success" if status < 400 else "failure"
+        message = f"{request.method} {path} -> {status}" if path else f"{request.method} -> {status}"
+        logger.summary(cls._pypwext_operation, cls.classification, cls.log_type, message, **fields)
 
 
 def _fallback_request(event: Any, context: Any) -> Request:
@@ -690,10 +753,16 @@ for _name in LIFECYCLE:
     setattr(
         BaseService,
         _name,
-        _wrap(vars(BaseService)[_name], _StepInfo(_name, None, None, None, _stdlib_logging.DEBUG)),
+        _wrap(
+            vars(BaseService)[_name],
+            _StepInfo(_name, None, None, None, _stdlib_logging.DEBUG, _location(vars(BaseService)[_name])),
+        ),
     )
 BaseService._pypwext_dependencies = {}
 BaseService._pypwext_operation = "base-service"
-BaseService._pypwext_logger = ServiceLogger("base-service")
+BaseService._pypwext_obs = Observability(
+    "base-service", "base-service", InfoClassification.NA, LogEntryType.STD, "pypwext.service.BaseService"
+)
+BaseService._pypwext_logger = BaseService._pypwext_obs.logger
 BaseService._pypwext_input_type = Request
 BaseService._pypwext_input_fields = None

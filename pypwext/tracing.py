@@ -1,0 +1,203 @@
+"""X-Ray tracing of pypwext services through Powertools' ``Tracer``.
+
+When is an invocation traced? The class option ``tracing`` decides:
+
+* ``tracing = True``: always (unless ``POWERTOOLS_TRACE_DISABLED`` is true). Outside Lambda,
+  pypwext opens a segment named after the service for each invocation, so a local X-Ray daemon
+  (``AWS_XRAY_DAEMON_ADDRESS``) receives whole traces.
+* ``tracing = None`` (the default): in Lambda (``AWS_LAMBDA_FUNCTION_NAME`` set), when the
+  function has active tracing and Lambda sampled this request (``Sampled=1`` in
+  ``_X_AMZN_TRACE_ID``), ``POWERTOOLS_TRACE_DISABLED`` is not true and the X-Ray SDK is installed
+  (``pip install pypwext[tracing]``). Nothing X-Ray is imported otherwise: an untraced function
+  pays nothing at cold start.
+* ``tracing = False``: never.
+
+A traced invocation has one subsegment ``## <operation>`` (annotations ``service``,
+``operation``, ``cold_start``), one child per lifecycle method and ``@step`` helper
+(``<operation>.<method>``) and one per dependency call (:class:`trace_call`). An exception is
+recorded once, on the innermost subsegment it left (a 4xx ``ServiceError`` as an error, 429 as a
+throttle, anything else as a fault); its message is masked when the service or the error is
+classified PII or AUTHORIZATION_INFO. Arguments and results are never put in traces.
+
+Powertools' Tracer is built with ``auto_patch=False`` (no library is patched: dependency calls
+are traced by pypwext itself) and sends each subsegment as soon as it closes.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from contextvars import ContextVar
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from pypwext.base import InfoClassification
+from pypwext.errors import ServiceError
+from pypwext.logging import is_masked
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
+
+__all__ = ["active", "sdk_available", "trace_call", "tracer", "wanted"]
+
+_ACTIVE: ContextVar[Any] = ContextVar("pypwext_trace_recorder", default=None)
+_CLASSIFICATION: ContextVar[InfoClassification] = ContextVar(
+    "pypwext_trace_classification", default=InfoClassification.NA
+)
+_tracer: Tracer | None = None
+_sdk: bool | None = None
+_TRUE = ("1", "true", "yes", "on")
+
+
+def sdk_available() -> bool:
+    """Whether the X-Ray SDK is installed (looked up once, without importing it)."""
+    global _sdk
+    if _sdk is None:
+        _sdk = importlib.util.find_spec("aws_xray_sdk") is not None
+    return _sdk
+
+
+def wanted(option: bool | None) -> bool:
+    """Whether this invocation is traced, for the class option ``tracing`` (see the module docs)."""
+    if option is False:
+        return False
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED", "").strip().lower() in _TRUE:
+        return False
+    if option is True:
+        return True
+    if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return False
+    return "Sampled=1" in os.environ.get("_X_AMZN_TRACE_ID", "") and sdk_available()
+
+
+def tracer() -> Tracer:
+    """The process's Powertools ``Tracer``, built on first use."""
+    global _tracer
+    if _tracer is None:
+        if not sdk_available():
+            raise RuntimeError("tracing needs the AWS X-Ray SDK: pip install 'pypwext[tracing]'")
+        from aws_lambda_powertools import Tracer
+
+        _tracer = Tracer(disabled=False, auto_patch=False)
+    return _tracer
+
+
+def active() -> bool:
+    """Whether the code running now is part of a traced invocation."""
+    return _ACTIVE.get() is not None
+
+
+def _record(subsegment: Any, exc: BaseException) -> None:
+    """Record ``exc`` on ``subsegment`` unless a subsegment inside it already did."""
+    import traceback  # only when an error is logged: not on every cold start
+
+    if getattr(exc, "__pypwext_traced__", False):
+        return
+    try:
+        exc.__pypwext_traced__ = True  # type: ignore[attr-defined]
+    except AttributeError:
+        pass
+    stack = traceback.extract_tb(exc.__traceback__)
+    subsegment.add_exception(exc, stack)
+    classification = _CLASSIFICATION.get()
+    if isinstance(exc, ServiceError) and is_masked(exc.classification):
+        classification = exc.classification
+    if is_masked(classification):
+        for thrown in subsegment.cause.get("exceptions", []):
+            thrown.message = f"*** redacted ({classification.value}) ***"
+    if isinstance(exc, ServiceError) and exc.code < 500:
+        subsegment.fault = False
+        subsegment.add_error_flag()
+        if exc.code == 429:
+            subsegment.add_throttle_flag()
+
+
+class trace_call:
+    """A subsegment around a block, when the invocation is traced; nothing otherwise.
+
+    Dependency code wraps each call in it::
+
+        with trace_call("inventory GET /v1/items", dependency="inventory"):
+            response = session.get(url)
+
+    Keyword arguments become annotations (strings, numbers, booleans). An exception leaving the
+    block is recorded on this subsegment (once, however many subsegments it then leaves).
+    ``as`` gives the X-Ray subsegment, or ``None`` when untraced.
+    """
+
+    __slots__ = ("_annotations", "_name", "_recorder", "_subsegment")
+
+    def __init__(self, name: str, **annotations: Any) -> None:
+        self._name = name
+        self._annotations = annotations
+        self._recorder: Any = None
+        self._subsegment: Any = None
+
+    def __enter__(self) -> Any:
+        recorder = _ACTIVE.get()
+        if recorder is None:
+            return None
+        self._recorder = recorder
+        subsegment = recorder.begin_subsegment(self._name)
+        self._subsegment = subsegment
+        if subsegment is not None:
+            for key, value in self._annotations.items():
+                subsegment.put_annotation(key, value)
+        return subsegment
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        recorder = self._recorder
+        if recorder is None:
+            return
+        self._recorder = None
+        if self._subsegment is not None:
+            if exc is not None:
+                _record(self._subsegment, exc)
+            recorder.end_subsegment()
+        self._subsegment = None
+
+
+class InvocationTrace:
+    """The trace of one invocation: ``## <operation>`` and, outside Lambda, its segment."""
+
+    __slots__ = ("_own_segment", "_recorder", "_subsegment", "_tokens")
+
+    def __init__(
+        self,
+        service: str,
+        operation: str,
+        cold_start: bool,
+        classification: InfoClassification,
+    ) -> None:
+        recorder: Any = tracer().provider  # the X-Ray recorder
+        self._recorder = recorder
+        self._own_segment = not os.environ.get("LAMBDA_TASK_ROOT")
+        if self._own_segment:
+            recorder.begin_segment(service, sampling=1)
+        self._subsegment = recorder.begin_subsegment(f"## {operation}")
+        if self._subsegment is not None:
+            self._subsegment.put_annotation("service", service)
+            self._subsegment.put_annotation("operation", operation)
+            self._subsegment.put_annotation("cold_start", cold_start)
+        self._tokens = (_ACTIVE.set(recorder), _CLASSIFICATION.set(classification))
+
+    def end(self, status: int | None, exc: BaseException | None = None) -> None:
+        """Close the trace; ``status`` is what the invocation answered (5xx marks a fault)."""
+        _ACTIVE.reset(self._tokens[0])
+        _CLASSIFICATION.reset(self._tokens[1])
+        recorder = self._recorder
+        subsegment = self._subsegment
+        if subsegment is not None:
+            if exc is not None:
+                _record(subsegment, exc)
+            elif status is not None and status >= 500:
+                subsegment.add_fault_flag()
+            elif status is not None and status >= 400:
+                subsegment.add_error_flag()
+            if status is not None:
+                subsegment.put_annotation("status", status)
+            recorder.end_subsegment()
+        if self._own_segment:
+            recorder.end_segment()
