@@ -10,6 +10,8 @@
 from pypwext.base import ErrorAction, InfoClassification, LogEntryType
 from pypwext.codec import strict
 from pypwext.cors import Cors
+from pypwext.dependencies.fanout import fan_out
+from pypwext.dependencies.http import Http
 from pypwext.errors import (
     BadRequest,
     Conflict,
@@ -43,6 +45,7 @@ __all__ = [
     "ErrorWithReturn",
     "EventSource",
     "Forbidden",
+    "Http",
     "InfoClassification",
     "InternalError",
     "LogEntryType",
@@ -55,6 +58,7 @@ __all__ = [
     "Unauthorized",
     "UnprocessableEntity",
     "current_collector",
+    "fan_out",
     "step",
     "strict",
 ]
