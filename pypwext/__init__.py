@@ -12,6 +12,8 @@ from pypwext.codec import strict
 from pypwext.cors import Cors
 from pypwext.dependencies.fanout import fan_out
 from pypwext.dependencies.http import Http
+from pypwext.dependencies.lambda_ import LambdaFunction
+from pypwext.dependencies.parameters import Parameter, Secret
 from pypwext.errors import (
     BadRequest,
     Conflict,
@@ -48,10 +50,13 @@ __all__ = [
     "Http",
     "InfoClassification",
     "InternalError",
+    "LambdaFunction",
     "LogEntryType",
     "NotFound",
+    "Parameter",
     "Request",
     "Response",
+    "Secret",
     "ServiceError",
     "ServiceUnavailable",
     "TooManyRequests",

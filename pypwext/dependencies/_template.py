@@ -1,0 +1,89 @@
+"""Name templates of dependencies: ``"billing-{STAGE}"``, ``"/app/{STAGE}/db-url"``.
+
+A ``{placeholder}`` is filled from the call's arguments first and, when it is UPPERCASE, from the
+environment variable of that name second. A template is checked when it is declared, so that a
+malformed one fails at import.
+"""
+
+from __future__ import annotations
+
+import os
+import string
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["fill", "placeholders", "resource_pattern"]
+
+_FORMATTER = string.Formatter()
+
+
+def placeholders(template: str) -> tuple[str, ...]:
+    """The placeholders of ``template`` in order; ``ValueError`` for a malformed one.
+
+    >>> placeholders("billing-{STAGE}-{tenant}")
+    ('STAGE', 'tenant')
+    """
+    names: list[str] = []
+    try:
+        parsed = list(_FORMATTER.parse(template))
+    except ValueError as exc:
+        raise ValueError(f"malformed template {template!r}: {exc}") from None
+    for _text, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if not field.isidentifier() or spec or conversion:
+            raise ValueError(
+                f"malformed template {template!r}: placeholders are plain names such as {{STAGE}}, got {{{field}}}"
+            )
+        names.append(field)
+    return tuple(names)
+
+
+def fill(
+    template: str,
+    args: Mapping[str, Any],
+    *,
+    what: str = "name",
+    escape: Callable[[str], str] | None = None,
+) -> str:
+    """Fill ``template`` from ``args``, then from UPPERCASE environment variables.
+
+    Raises ``KeyError`` naming what is missing, ``TypeError`` for an argument the template does
+    not use (a typo should not pass silently).
+
+    >>> fill("billing-{STAGE}", {"STAGE": "dev"})
+    'billing-dev'
+    """
+    names = placeholders(template)
+    unused = set(args) - set(names)
+    if unused:
+        raise TypeError(
+            f"{what} template {template!r} has no placeholder {', '.join(sorted(unused))}"
+            f" (placeholders: {', '.join(names) or 'none'})"
+        )
+    values: dict[str, str] = {}
+    for name in names:
+        if name in args:
+            value = str(args[name])
+        elif name.isupper() and name in os.environ:
+            value = os.environ[name]
+        else:
+            source = (
+                f"pass {name}=... or set the environment variable {name}"
+                if name.isupper()
+                else f"pass {name}=..."
+            )
+            raise KeyError(f"{what} template {template!r} needs {{{name}}}: {source}")
+        values[name] = escape(value) if escape is not None else value
+    return template.format(**values)
+
+
+def resource_pattern(template: str) -> str:
+    """``template`` with lowercase placeholders (filled per call) turned into ``*``; UPPERCASE
+    ones stay for a generated template to substitute.
+
+    >>> resource_pattern("orders-{STAGE}-{tenant}")
+    'orders-{STAGE}-*'
+    """
+    names = placeholders(template)
+    return template.format(**{n: ("{" + n + "}" if n.isupper() else "*") for n in names})

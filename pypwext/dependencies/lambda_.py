@@ -1,0 +1,590 @@
+"""``LambdaFunction``: another Lambda function as a dependency, invoked through boto3.
+
+>>> from pypwext import BaseService, Request
+>>> class Checkout(BaseService):
+...     billing = LambdaFunction("billing-{STAGE}")
+...     def execute(self, request: Request) -> object:
+...         return self.billing.invoke({"order": 7}, STAGE="dev")
+
+Nothing heavy is imported here: boto3 and botocore are imported when the first call needs the
+client, which is then kept for the life of the container.
+
+Why the client never retries a synchronous invoke: once Lambda has received an ``Invoke``
+request the function may run, even if the answer never reaches the caller (a read timeout, a
+reset connection, a 5xx from the front end). Retrying then runs the callee a second time --
+a second charge, a second e-mail. So botocore's own retries are switched off
+(``total_max_attempts=1``) and pypwext retries only what provably never reached Lambda: a
+connection that could not be established (``EndpointConnectionError``, ``ConnectTimeoutError``).
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import math
+import random
+import re
+import threading
+import time
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from pypwext import codec
+from pypwext.base import ErrorAction
+from pypwext.context import current_invocation
+from pypwext.dependencies import _template
+from pypwext.dependencies.base import Dependency, remaining_budget_s
+from pypwext.errors import DependencyError, ServiceError, current_collector
+from pypwext.responses import from_direct, is_direct_document
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda.client import LambdaClient as BotoLambdaClient
+
+__all__ = [
+    "ASYNC_PAYLOAD_LIMIT",
+    "CLIENT_CONTEXT_LIMIT",
+    "SYNC_PAYLOAD_LIMIT",
+    "LambdaClient",
+    "LambdaFunction",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
+"""Bytes of a synchronous (``RequestResponse``) invoke's payload that Lambda accepts: 6 MB."""
+ASYNC_PAYLOAD_LIMIT = 256 * 1024
+"""Bytes of an asynchronous (``Event``) invoke's payload that Lambda accepts: 256 KB."""
+CLIENT_CONTEXT_LIMIT = 3583
+"""Bytes of the base64-encoded client context that Lambda accepts."""
+
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_CONNECT_TIMEOUT_S = 2.0
+DEFAULT_CONNECT_RETRIES = 2
+DEFAULT_MIN_TIME_S = 0.25
+_BACKOFF_S = 0.1
+_CAPPED_CLIENTS = 8  # clients kept for read timeouts shortened by the deadline
+
+
+def _bucket(seconds: float) -> float:
+    """Round a read timeout *down* to a coarse step so that few clients are ever built."""
+    step = 0.1 if seconds < 1 else 0.25 if seconds < 2 else 1.0 if seconds < 60 else 10.0
+    return max(round(math.floor(seconds / step) * step, 2), 0.1)
+
+
+class LambdaClient(Generic[T]):
+    """What ``self.<name>`` gives for a :class:`LambdaFunction`: invoke the function.
+
+    Built once per container by the declaration and shared by every instance and thread.
+    """
+
+    def __init__(self, declaration: LambdaFunction[T]) -> None:
+        self.declaration = declaration
+        self._lock = threading.Lock()
+        self._clients: collections.OrderedDict[tuple[float, float], BotoLambdaClient] = (
+            collections.OrderedDict()
+        )
+        self.boto_client = self._new_client(declaration.connect_timeout, declaration.timeout)
+        """The boto3 Lambda client with the declared timeouts (the one used when time allows)."""
+
+    # --- the calls ------------------------------------------------------------------------------
+
+    @overload
+    def invoke(
+        self,
+        payload: Any = None,
+        *,
+        into: None = None,
+        client_context: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> T: ...
+
+    @overload
+    def invoke(
+        self,
+        payload: Any = None,
+        *,
+        into: type[R],
+        client_context: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> R: ...
+
+    def invoke(
+        self,
+        payload: Any = None,
+        *,
+        into: Any = None,
+        client_context: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> Any:
+        """Invoke the function synchronously (``RequestResponse``) and return its answer.
+
+        ``payload`` is encoded with :func:`pypwext.codec.dumps` (attrs instances, dataclasses,
+        dicts...; ``bytes`` are sent as they are, ``None`` sends no payload). The answer is
+        structured into ``into`` or the declaration's ``response_type``; a pypwext callee's
+        direct-invoke document gives back its body, or raises its error (``NotFound`` stays
+        ``NotFound``). ``client_context`` becomes the callee's ``context.client_context.custom``.
+        ``params`` fill the name template's placeholders.
+
+        With ``on_error=CONTINUE`` a failure is collected and ``None`` is returned.
+        """
+        target = into if into is not None else self.declaration.response_type
+        return self._call("RequestResponse", payload, client_context, params, target)
+
+    def invoke_async(
+        self, payload: Any = None, *, client_context: Mapping[str, Any] | None = None, **params: Any
+    ) -> None:
+        """Invoke the function asynchronously (``Event``): return once Lambda has accepted the
+        event (202). Lambda runs it later and retries it on its own when it fails."""
+        self._call("Event", payload, client_context, params, None)
+
+    def dry_run(self, **params: Any) -> None:
+        """Ask Lambda whether the function exists and may be invoked (``DryRun``), without
+        running it."""
+        self._call("DryRun", None, None, params, None)
+
+    # --- one call ---------------------------------------------------------------------------
+
+    def _call(
+        self,
+        invocation_type: str,
+        payload: Any,
+        client_context: Mapping[str, Any] | None,
+        params: Mapping[str, Any],
+        target: Any,
+    ) -> Any:
+        decl = self.declaration
+        started = time.perf_counter()
+        function = decl.function_name(**params)
+        qualifier = decl.qualifier_for(**params)
+        outcome: dict[str, Any] = {"status": None, "attempts": 0}
+        try:
+            kwargs: dict[str, Any] = {"FunctionName": function, "InvocationType": invocation_type}
+            if qualifier:
+                kwargs["Qualifier"] = qualifier
+            body = self._encode_payload(function, invocation_type, payload)
+            if body is not None:
+                kwargs["Payload"] = body
+            if client_context is not None:
+                kwargs["ClientContext"] = self._encode_client_context(function, client_context)
+            response, raw = self._send(function, kwargs, outcome)
+            result = self._read(function, invocation_type, response, raw, target, outcome)
+        except ServiceError as err:
+            outcome["error"] = err.code
+            self._log(function, invocation_type, started, outcome)
+            return self._fail(err)
+        self._log(function, invocation_type, started, outcome)
+        return result
+
+    def _encode_payload(self, function: str, invocation_type: str, payload: Any) -> bytes | None:
+        if payload is None:
+            return None
+        if isinstance(payload, (bytes, bytearray, memoryview)):
+            body = bytes(payload)
+        else:
+            body = codec.dumps(payload).encode("utf-8")
+        limit = (
+            self.declaration.async_payload_limit
+            if invocation_type == "Event"
+            else self.declaration.sync_payload_limit
+        )
+        if len(body) > limit:
+            kind = "an asynchronous" if invocation_type == "Event" else "a synchronous"
+            raise self._error(
+                f"the payload for {function} is {len(body):,} bytes; {kind} invoke takes at most "
+                f"{limit:,} bytes (not sent)",
+                code=HTTPStatus.INTERNAL_SERVER_ERROR,
+                details={"function": function, "payload_bytes": len(body), "limit_bytes": limit},
+            )
+        return body
+
+    def _encode_client_context(self, function: str, custom: Mapping[str, Any]) -> str:
+        encoded = base64.b64encode(codec.dumps({"custom": dict(custom)}).encode("utf-8")).decode("ascii")
+        if len(encoded) > CLIENT_CONTEXT_LIMIT:
+            raise self._error(
+                f"the client context for {function} is {len(encoded):,} bytes base64-encoded; Lambda "
+                f"takes at most {CLIENT_CONTEXT_LIMIT:,} (not sent)",
+                code=HTTPStatus.INTERNAL_SERVER_ERROR,
+                details={"function": function, "client_context_bytes": len(encoded)},
+            )
+        return encoded
+
+    def _send(self, function: str, kwargs: dict[str, Any], outcome: dict[str, Any]) -> tuple[Any, bytes]:
+        from botocore.exceptions import (
+            BotoCoreError,
+            ClientError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
+            NoCredentialsError,
+            ReadTimeoutError,
+        )
+
+        decl = self.declaration
+        while True:
+            outcome["attempts"] += 1
+            connect_s, read_s = self._timeouts(function)
+            client = self._client_for(connect_s, read_s)
+            try:
+                response = client.invoke(**kwargs)
+                payload = response.get("Payload")
+                raw = payload.read() if payload is not None else b""
+                outcome["status"] = response.get("StatusCode")
+                return response, raw
+            except (EndpointConnectionError, ConnectTimeoutError) as exc:
+                # The request never reached Lambda: the one failure that is safe to retry.
+                if outcome["attempts"] > decl.connect_retries:
+                    timed_out = isinstance(exc, ConnectTimeoutError)
+                    raise self._error(
+                        f"could not connect to Lambda to invoke {function} ({outcome['attempts']} attempts)",
+                        code=HTTPStatus.GATEWAY_TIMEOUT if timed_out else HTTPStatus.BAD_GATEWAY,
+                        details={"function": function, "attempts": outcome["attempts"]},
+                    ) from exc
+                pause = random.uniform(0, _BACKOFF_S * 2 ** (outcome["attempts"] - 1))
+                budget = remaining_budget_s()
+                if budget is not None:
+                    pause = min(pause, max(0.0, budget - decl.min_time))
+                time.sleep(pause)
+            except ReadTimeoutError as exc:
+                raise self._error(
+                    f"{function} did not answer within {read_s:g} s; not retried, since the "
+                    "function may still be running",
+                    code=HTTPStatus.GATEWAY_TIMEOUT,
+                    details={"function": function, "read_timeout_s": read_s},
+                ) from exc
+            except ClientError as exc:
+                error = exc.response.get("Error", {})
+                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                outcome["status"] = status
+                raise self._error(
+                    f"Lambda refused to invoke {function}: {error.get('Code', 'error')}",
+                    status=status,
+                    body=str(error.get("Message", "")),
+                    details={"function": function, "error": error.get("Code")},
+                ) from exc
+            except NoCredentialsError as exc:
+                raise self._error(
+                    f"no AWS credentials to invoke {function}",
+                    code=HTTPStatus.INTERNAL_SERVER_ERROR,
+                    details={"function": function},
+                ) from exc
+            except BotoCoreError as exc:  # a reset connection after sending, a bad response...
+                raise self._error(
+                    f"the invoke of {function} failed after it was sent ({type(exc).__name__}); "
+                    "not retried, since the function may have run",
+                    details={"function": function},
+                ) from exc
+
+    def _read(
+        self,
+        function: str,
+        invocation_type: str,
+        response: Mapping[str, Any],
+        raw: bytes,
+        target: Any,
+        outcome: dict[str, Any],
+    ) -> Any:
+        if invocation_type != "RequestResponse":
+            return None
+        text = raw.decode("utf-8", "replace")
+        function_error = response.get("FunctionError")
+        if function_error:
+            outcome["function_error"] = function_error
+            try:
+                data = codec.loads(raw) if raw else {}
+            except ValueError:
+                data = {}
+            if not isinstance(data, Mapping):
+                data = {}
+            error_type = str(data.get("errorType", function_error))
+            raise self._error(
+                f"{function} failed: {error_type}",
+                status=response.get("StatusCode"),
+                body=text,
+                details={
+                    "function": function,
+                    "functionError": function_error,
+                    "errorType": error_type,
+                    "errorMessage": str(data.get("errorMessage", "")),
+                },
+            )
+        value: Any = None
+        try:
+            value = codec.loads(raw) if raw else None
+        except ValueError:
+            raise self._error(
+                f"{function} answered with a payload that is not JSON",
+                status=response.get("StatusCode"),
+                body=text,
+                details={"function": function},
+            ) from None
+        if is_direct_document(value):
+            status, value, errors = from_direct(value)
+            outcome["remote_status"] = status
+            if status >= 400:
+                raise _remote_error(status, errors)
+        if target is None or value is None:
+            return value
+        try:
+            return codec.structure(value, target)
+        except codec.InputError as exc:
+            raise self._error(
+                f"the answer of {function} does not fit {getattr(target, '__name__', target)}",
+                status=response.get("StatusCode"),
+                body=text,
+                details={"function": function, "problems": [p.to_dict() for p in exc.problems]},
+            ) from None
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _timeouts(self, function: str) -> tuple[float, float]:
+        """``(connect, read)`` timeouts for a call starting now: the declared ones, capped by
+        the invocation's remaining time (504 when too little is left to start)."""
+        decl = self.declaration
+        read_s = decl.timeout
+        budget = remaining_budget_s()
+        if budget is not None:
+            if budget < decl.min_time:
+                raise self._error(
+                    f"not invoking {function}: {max(budget, 0.0):.2f} s left before the deadline, "
+                    f"at least {decl.min_time:g} s needed",
+                    code=HTTPStatus.GATEWAY_TIMEOUT,
+                    details={"function": function, "remaining_s": round(max(budget, 0.0), 3)},
+                )
+            if budget < read_s:
+                read_s = _bucket(budget)
+        return min(decl.connect_timeout, read_s), read_s
+
+    def _client_for(self, connect_s: float, read_s: float) -> BotoLambdaClient:
+        decl = self.declaration
+        if (connect_s, read_s) == (decl.connect_timeout, decl.timeout):
+            return self.boto_client
+        key = (connect_s, read_s)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is not None:
+                self._clients.move_to_end(key)
+                return client
+        client = self._new_client(connect_s, read_s)
+        with self._lock:
+            self._clients[key] = client
+            while len(self._clients) > _CAPPED_CLIENTS:
+                self._clients.popitem(last=False)
+        return client
+
+    def _new_client(self, connect_s: float, read_s: float) -> BotoLambdaClient:
+        from botocore.config import Config
+
+        config = Config(
+            connect_timeout=connect_s,
+            read_timeout=read_s,
+            retries={"total_max_attempts": 1, "mode": "standard"},
+            tcp_keepalive=True,
+            user_agent_extra="pypwext",
+        )
+        from pypwext.dependencies import _aws
+
+        client: BotoLambdaClient = _aws.new_client("lambda", config)
+        return client
+
+    def _error(self, msg: str, **kwargs: Any) -> DependencyError:
+        return DependencyError(msg, dependency=self.declaration.name, **kwargs)
+
+    def _fail(self, err: ServiceError) -> Any:
+        err.action = self.declaration.on_error
+        if err.effective_action is ErrorAction.CONTINUE:
+            collector = current_collector()
+            if collector is not None:
+                collector.collect(err)
+                return err.return_value
+        raise err
+
+    def _log(self, function: str, invocation_type: str, started: float, outcome: Mapping[str, Any]) -> None:
+        import logging
+
+        invocation = current_invocation()
+        if invocation is None or invocation.logger is None:
+            return
+        logger = invocation.logger
+        if not logger.is_enabled(logging.DEBUG):
+            return
+        logger.powertools.debug(
+            "lambda invoke",
+            extra={
+                "dependency": self.declaration.name,
+                "function_template": self.declaration.name_template,
+                "function": function,
+                "invocation_type": invocation_type,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                **outcome,
+            },
+        )
+
+    def __repr__(self) -> str:
+        return f"LambdaClient({self.declaration.name_template!r})"
+
+
+def _remote_error(status: int, errors: list[ServiceError]) -> ServiceError:
+    """The error a pypwext callee answered with, rebuilt as the same ``ServiceError``."""
+    same = [e for e in errors if e.code == status]
+    if same:
+        return same[-1]
+    if errors:
+        return errors[-1]
+    code = status if 400 <= status <= 599 else HTTPStatus.BAD_GATEWAY
+    return ServiceError(code=code)
+
+
+class LambdaFunction(Dependency[LambdaClient[T]], Generic[T]):
+    """Another Lambda function, declared on a service class.
+
+    ``name_template`` is a function name, ``name:alias``, or ARN, whose ``{placeholders}`` are
+    filled from the call's keyword arguments first and from UPPERCASE environment variables
+    second (``"billing-{STAGE}"``). ``qualifier`` (a version or alias, also a template) is sent
+    with every call. ``response_type`` is the type answers are structured into (or pass
+    ``into=`` per call). ``on_error`` says whether a failure raises (``RAISE``) or is collected
+    while the work goes on (``CONTINUE``).
+
+    ``timeout`` is the read timeout of a synchronous call and ``connect_timeout`` the time to
+    establish a connection; both are shortened to the invocation's remaining time. Only a
+    failed connection is retried (``connect_retries`` times); a call with less than
+    ``min_time`` seconds left is not started.
+
+    >>> from pypwext import BaseService, Request
+    >>> class Orders(BaseService):
+    ...     billing = LambdaFunction("billing-{STAGE}", timeout=5.0)
+    >>> Orders.billing.iam_actions()[0]
+    ('lambda:InvokeFunction', 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:billing-{STAGE}')
+    """
+
+    sync_payload_limit: int = SYNC_PAYLOAD_LIMIT
+    async_payload_limit: int = ASYNC_PAYLOAD_LIMIT
+
+    @overload
+    def __init__(
+        self: LambdaFunction[Any],
+        name_template: str,
+        *,
+        qualifier: str | None = None,
+        response_type: None = None,
+        on_error: ErrorAction = ErrorAction.RAISE,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S,
+        connect_retries: int = DEFAULT_CONNECT_RETRIES,
+        min_time: float = DEFAULT_MIN_TIME_S,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: LambdaFunction[T],
+        name_template: str,
+        *,
+        qualifier: str | None = None,
+        response_type: type[T],
+        on_error: ErrorAction = ErrorAction.RAISE,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S,
+        connect_retries: int = DEFAULT_CONNECT_RETRIES,
+        min_time: float = DEFAULT_MIN_TIME_S,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name_template: str,
+        *,
+        qualifier: str | None = None,
+        response_type: Any = None,
+        on_error: ErrorAction = ErrorAction.RAISE,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S,
+        connect_retries: int = DEFAULT_CONNECT_RETRIES,
+        min_time: float = DEFAULT_MIN_TIME_S,
+    ) -> None:
+        super().__init__()
+        if not isinstance(name_template, str) or not name_template:
+            raise TypeError(f"LambdaFunction needs a function name (template), got {name_template!r}")
+        _template.placeholders(name_template)  # a malformed template fails at import
+        if qualifier is not None:
+            _template.placeholders(qualifier)
+        if not timeout > 0 or not connect_timeout > 0:
+            raise ValueError("LambdaFunction timeouts must be positive numbers of seconds")
+        if connect_retries < 0:
+            raise ValueError("LambdaFunction connect_retries must be 0 or more")
+        if response_type is not None:
+            try:
+                codec.converter.get_structure_hook(response_type)
+            except Exception as exc:
+                raise TypeError(
+                    f"LambdaFunction cannot structure answers into {response_type!r}: {exc}"
+                ) from None
+        self.name_template = name_template
+        self.qualifier = qualifier
+        self.response_type = response_type
+        self.on_error = ErrorAction(on_error)
+        self.timeout = float(timeout)
+        self.connect_timeout = float(connect_timeout)
+        self.connect_retries = int(connect_retries)
+        self.min_time = float(min_time)
+
+    def function_name(self, **params: Any) -> str:
+        """The function name for a call with ``params`` (the template filled).
+
+        >>> LambdaFunction("billing-{STAGE}").function_name(STAGE="dev")
+        'billing-dev'
+        """
+        try:
+            return _template.fill(self.name_template, params, what="function name")
+        except KeyError as exc:
+            raise DependencyError(
+                str(exc.args[0]), dependency=self.name, code=HTTPStatus.INTERNAL_SERVER_ERROR
+            ) from None
+
+    def qualifier_for(self, **params: Any) -> str | None:
+        """The qualifier for a call with ``params``, if one is declared."""
+        if self.qualifier is None:
+            return None
+        used = set(_template.placeholders(self.qualifier))
+        try:
+            return _template.fill(
+                self.qualifier, {k: v for k, v in params.items() if k in used}, what="qualifier"
+            )
+        except KeyError as exc:
+            raise DependencyError(
+                str(exc.args[0]), dependency=self.name, code=HTTPStatus.INTERNAL_SERVER_ERROR
+            ) from None
+
+    def build(self) -> LambdaClient[T]:
+        """The boto3 client (region from ``AWS_REGION``; endpoint from ``AWS_ENDPOINT_URL_LAMBDA``
+        or ``AWS_ENDPOINT_URL``, which boto3 reads itself), once per container."""
+        try:
+            return LambdaClient(self)
+        except Exception as exc:  # NoRegionError and friends: say what to set
+            raise DependencyError(
+                f"cannot build the Lambda client for {self.name or self.name_template}: {exc} "
+                "(set AWS_REGION)",
+                dependency=self.name,
+                code=HTTPStatus.INTERNAL_SERVER_ERROR,
+            ) from exc
+
+    def describe(self) -> dict[str, Any]:
+        """What the dependency is, for logs and generated templates."""
+        return {
+            **super().describe(),
+            "function": self.name_template,
+            "qualifier": self.qualifier,
+            "timeout_s": self.timeout,
+        }
+
+    def iam_actions(self) -> list[tuple[str, str]]:
+        """``lambda:InvokeFunction`` on the function's ARN (and its versions and aliases)."""
+        pattern = _template.resource_pattern(self.name_template)
+        if pattern.startswith("arn:"):
+            arn = pattern
+        else:
+            arn = f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{pattern}"
+        if re.sub(r"\$\{[^}]*\}", "x", arn).count(":") >= 7:  # already qualified (name:alias)
+            return [("lambda:InvokeFunction", arn)]
+        return [("lambda:InvokeFunction", arn), ("lambda:InvokeFunction", f"{arn}:*")]
+
+    def __repr__(self) -> str:
+        return f"LambdaFunction({self.name_template!r})"
