@@ -1,0 +1,67 @@
+"""The example services behind one function: an :class:`~pypwext.routes.Api`.
+
+``app.py`` and ``offers.py`` define their services without a ``route``; the Api gives them one
+(a service class may also say ``route = "POST /orders"`` itself), and adds a read service,
+``GetOrder``, whose path parameter fills its typed input.
+
+Run it locally (``make example`` does)::
+
+    pypwext serve examples/orders/api.py          # http://127.0.0.1:3000/docs
+
+Lambda handler string (the file deployed as ``api.py``): ``api.handler``.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from pypwext import BaseService, NotFound
+from pypwext.routes import Api
+
+try:  # as a package (examples.orders.api) or as a file next to app.py (pypwext serve api.py)
+    from .app import CreateOrder, Order, OrderItem
+    from .offers import SendOffers
+except ImportError:
+    from app import CreateOrder, Order, OrderItem  # type: ignore[no-redef]
+    from offers import SendOffers  # type: ignore[no-redef]
+
+
+@attrs.frozen
+class OrderRef:
+    """Which order to read."""
+
+    order_id: int
+    """The order's id, from the path."""
+
+
+ORDERS = {
+    1: Order(1, "first order", [OrderItem(1, 2, "widget"), OrderItem(2, 1, "gadget")]),
+    2: Order(2, "books", [OrderItem(7, 2, "SICP")]),
+}
+
+
+class GetOrder(BaseService):
+    """Read one order.
+
+    Orders 1 and 2 exist; any other id answers 404.
+    """
+
+    operation = "get-order"
+    route = "GET /orders/{order_id}"
+    just_status_code = False
+
+    def execute(self, ref: OrderRef) -> Order:
+        order = ORDERS.get(ref.order_id)
+        if order is None:
+            raise NotFound(f"no order {ref.order_id}")
+        return order
+
+
+api = Api(
+    {"POST /orders": CreateOrder, "POST /offers": SendOffers},
+    GetOrder,
+    title="pypwext example: orders",
+    version="1.0.0",
+)
+handler = api.handler
+"""The Lambda entry point: handler string ``api.handler``."""

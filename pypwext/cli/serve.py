@@ -1,0 +1,59 @@
+"""``pypwext serve``: run services behind a local HTTP server (see :mod:`pypwext.local.server`)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+from pypwext.cli.common import EXIT_OK, EXIT_USAGE, CliError
+
+__all__ = ["register", "run"]
+
+SOURCES = ("rest", "http-api", "function-url", "alb", "alb-multi")
+
+
+def register(sub: Any) -> None:
+    """Add ``serve`` to the ``pypwext`` command's subparsers."""
+    parser = sub.add_parser(
+        "serve",
+        help="serve services on a local HTTP server (HTTP events, the Invoke API, /docs)",
+        description="Serve a service class, an Api, a handler or every service and Api of a module "
+        "on a local HTTP server: each request becomes an event of --source, the handler runs in a "
+        "worker process, its answer goes back as HTTP. Also serves the Lambda Invoke API, "
+        "/openapi.json and /docs, and reloads the code when a file changes.",
+    )
+    parser.add_argument("target", help="FILE.py[:ATTR] or MODULE[:ATTR]; without ATTR, everything in it")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=3000, help="port (default: 3000; 0 picks a free one)")
+    parser.add_argument(
+        "--source", choices=SOURCES, default="rest", help="the event format to emulate (default: rest)"
+    )
+    parser.add_argument("--no-reload", action="store_true", help="do not reload when a file changes")
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="the functions' timeout (default 30)"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    """Run ``pypwext serve`` in the foreground until Ctrl-C."""
+    from pypwext.local.server import serve
+
+    if not 0 <= args.port <= 65535:
+        raise CliError(f"--port must be 0-65535, got {args.port}", EXIT_USAGE)
+    if args.timeout <= 0:
+        raise CliError(f"--timeout must be positive, got {args.timeout}", EXIT_USAGE)
+    try:
+        serve(
+            args.target,
+            host=args.host,
+            port=args.port,
+            source=args.source,
+            reload=not args.no_reload,
+            timeout_s=args.timeout,
+        )
+    except OSError as exc:
+        raise CliError(
+            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", EXIT_USAGE
+        ) from None
+    return EXIT_OK

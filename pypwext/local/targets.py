@@ -1,0 +1,215 @@
+"""What ``pypwext serve`` and ``pypwext openapi`` serve: a :class:`Project` loaded from
+``FILE_OR_MODULE[:ATTR]``.
+
+* ``ATTR`` names a service class, a service's handler, an :class:`~pypwext.routes.Api` (or its
+  handler) or any ``handler(event, context)`` function.
+* Without ``ATTR``, the module is searched for every ``Api``, every service class *defined in
+  that module* and every module-level service handler; a plain function is taken only when it is
+  called ``handler`` or ``lambda_handler``. Services that are only imported into the module are
+  served when an ``Api`` of the module holds them.
+
+Every routed service (its own, or in an ``Api``) joins one combined ``Api`` that answers the
+HTTP requests. Without any route, a single function answers every HTTP request; several
+unrouted functions are reachable only through the Invoke API.
+
+Invoke API names (``POST /2015-03-31/functions/{name}/invocations``): a service by its
+``operation`` (``create-order``) and by its class name; an ``Api`` by its attribute name in the
+module (``api``, taking the Api's direct-invoke envelope); a plain function by its name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import attrs
+
+from pypwext.routes import Api, ApiHandler
+from pypwext.service import BaseService, Handler
+
+__all__ = ["Function", "Project", "TargetError", "load_module", "load_project", "project_of"]
+
+
+class TargetError(ValueError):
+    """The target cannot be loaded or holds nothing to serve; the message says why."""
+
+
+@attrs.frozen
+class Function:
+    """One function the local server hosts: its Invoke API ``names`` and its ``handler``."""
+
+    names: tuple[str, ...]
+    handler: Callable[[Any, Any], Any]
+    service: type[BaseService] | None = None
+    api: Api | None = None
+
+
+@attrs.frozen
+class Project:
+    """Everything one target serves."""
+
+    functions: tuple[Function, ...]
+    api: Api | None
+    """The combined Api of every routed service (``None`` when nothing has a route)."""
+    http: Callable[[Any, Any], Any] | None
+    """What answers HTTP requests: the combined Api's handler or the only function."""
+
+    def function(self, name: str) -> Function | None:
+        """The function the Invoke API calls ``name``."""
+        return next((f for f in self.functions if name in f.names), None)
+
+    @property
+    def names(self) -> list[str]:
+        """Every Invoke API name."""
+        return [n for f in self.functions for n in f.names]
+
+
+def load_module(spec: str) -> ModuleType:
+    """Import a ``path/to/file.py`` (its folder goes on ``sys.path``) or a dotted module name."""
+    if spec.endswith(".py") or "/" in spec:
+        path = Path(spec)
+        if not path.is_file():
+            raise TargetError(f"file not found: {path}")
+        folder = str(path.resolve().parent)
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+        module_spec = importlib.util.spec_from_file_location(path.stem, path)
+        if module_spec is None or module_spec.loader is None:
+            raise TargetError(f"cannot import {path}")
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[path.stem] = module
+        try:
+            module_spec.loader.exec_module(module)
+        except Exception as exc:
+            del sys.modules[path.stem]
+            raise TargetError(f"cannot import {path}: {type(exc).__name__}: {exc}") from exc
+        return module
+    try:
+        return importlib.import_module(spec)
+    except ModuleNotFoundError as exc:
+        raise TargetError(f"module not found: {spec} ({exc})") from exc
+    except Exception as exc:
+        raise TargetError(f"cannot import {spec}: {type(exc).__name__}: {exc}") from exc
+
+
+def load_project(target: str) -> Project:
+    """Load ``FILE_OR_MODULE[:ATTR]`` into a :class:`Project` (see the module docs)."""
+    spec, _, attr = target.partition(":")
+    module = load_module(spec)
+    if attr:
+        obj: Any = module
+        for part in attr.split("."):
+            try:
+                obj = getattr(obj, part)
+            except AttributeError:
+                names = ", ".join(n for n in dir(module) if not n.startswith("_"))
+                raise TargetError(f"{spec} has no attribute '{attr}' (it has: {names})") from None
+        return project_of({attr.rsplit(".", 1)[-1]: obj})
+    found: dict[str, Any] = {}
+    for name, value in vars(module).items():
+        if name.startswith("_"):
+            continue
+        is_service = (
+            isinstance(value, type)
+            and issubclass(value, BaseService)
+            and value.__module__ == module.__name__
+            and "execute" in _defined(value)
+        )
+        is_handler = name in ("handler", "lambda_handler") and callable(value)
+        if isinstance(value, (Api, ApiHandler, Handler)) or is_service or is_handler:
+            found[name] = value
+    if not found:
+        raise TargetError(
+            f"{spec} holds nothing to serve: no Api, no service class defined in it, no handler"
+        )
+    return project_of(found)
+
+
+def _defined(cls: type) -> set[str]:
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        if klass is BaseService:
+            break
+        names.update(vars(klass))
+    return names
+
+
+def project_of(objects: dict[str, Any]) -> Project:
+    """A :class:`Project` of named objects (services, handlers, Apis, functions)."""
+    functions: list[Function] = []
+    seen_services: set[type[BaseService]] = set()
+    routed: dict[str, type[BaseService]] = {}
+    first_api: Api | None = None
+
+    def add_service(service: type[BaseService], own_route: bool = True) -> None:
+        if service in seen_services:
+            return
+        seen_services.add(service)
+        names = tuple(dict.fromkeys((service._pypwext_operation, service.__name__)))
+        functions.append(Function(names, service.handler, service=service))
+        if own_route and service.route is not None:
+            add_route(service.route, service)
+
+    def add_route(route: str, service: type[BaseService]) -> None:
+        other = routed.get(route)
+        if other is not None and other is not service:
+            raise TargetError(f"{other.__qualname__} and {service.__qualname__} both answer {route}")
+        routed[route] = service
+
+    for name, obj in objects.items():
+        if isinstance(obj, ApiHandler):
+            obj = obj.api
+        if isinstance(obj, Handler):
+            obj = obj.service_class
+        if isinstance(obj, Api):
+            first_api = first_api or obj
+            known = next((i for i, f in enumerate(functions) if f.api is obj), None)
+            if known is not None:
+                functions[known] = attrs.evolve(functions[known], names=(*functions[known].names, name))
+                continue
+            functions.append(Function((name,), obj.handler, api=obj))
+            for route in obj.routes:
+                add_service(route.service, own_route=False)
+                add_route(f"{route.method} {route.template}", route.service)
+        elif isinstance(obj, type) and issubclass(obj, BaseService):
+            add_service(obj)
+        elif isinstance(obj, BaseService):
+            add_service(type(obj))
+        elif callable(obj) and not isinstance(obj, type):
+            functions.append(Function((name,), obj))
+        else:
+            raise TargetError(
+                f"{name} is not something to serve: {type(obj).__name__} (expected a service class, "
+                "an Api, or a handler function)"
+            )
+    names: dict[str, Function] = {}
+    for function in functions:
+        for fname in function.names:
+            if fname in names and names[fname] is not function:
+                raise TargetError(f"two functions are called {fname!r}; give one of them another operation")
+            names[fname] = function
+    api: Api | None = None
+    if routed:
+        options = first_api or Api(routed)
+        try:
+            api = Api(
+                routed,
+                just_status_code=options.just_status_code,
+                title=options.title,
+                version=options.version,
+            )
+        except (TypeError, ValueError) as exc:
+            raise TargetError(str(exc)) from None
+    http: Callable[[Any, Any], Any] | None
+    if api is not None:
+        http = api.handler
+    elif len(functions) == 1:
+        http = functions[0].handler
+    else:
+        http = None
+    return Project(tuple(functions), api, http)

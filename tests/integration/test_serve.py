@@ -1,0 +1,391 @@
+"""``pypwext serve`` with real clients: requests and curl for every source format, boto3 against
+its Invoke API, the reload path, /openapi.json and /docs, and schemathesis against the example
+Api with the document ``pypwext openapi`` prints.
+
+Every server is a ``python -m pypwext.cli serve`` subprocess on a free port of 127.0.0.1; they
+start in parallel, once per module.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.integration.conftest import free_port
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+SOURCES = ("rest", "http-api", "function-url", "alb", "alb-multi")
+
+QUIRKS = '''
+"""A plain handler that answers what each test asks for, in the format of the source."""
+from pypwext.events import parse_request
+from pypwext.responses import Response, to_source
+
+
+def handler(event, context):
+    req = parse_request(event, context)
+    path = req.path
+    if path == "/echo":
+        return to_source(Response(200, {
+            "method": req.method, "query": req.multi_query, "cookies": req.cookies,
+            "body": req.body.decode("latin-1"), "tags": req.header_values("x-tag"),
+            "source": req.source.value,
+        }), req)
+    if path == "/cookies":
+        return to_source(Response(201, {"ok": True}, cookies=["a=1; Path=/", "b=2; HttpOnly"],
+                                  multi_headers={"X-Multi": ["1", "2"]}), req)
+    if path == "/binary":
+        return to_source(Response(200, bytes(range(256))), req)
+    if path == "/bad-key":
+        return {"statusCode": 200, "body": "", "extra": 1}
+    if path == "/bad-header":
+        return {"statusCode": 200, "headers": {"X-Number": 5}, "body": ""}
+    if path == "/no-status":
+        return {"body": "x", "headers": {}}
+    if path == "/raise":
+        raise RuntimeError("boom")
+    return to_source(Response(404, {"path": path}), req)
+'''
+
+RELOADABLE = """
+from pypwext import BaseService, Request
+
+
+class Version(BaseService):
+    route = "GET /version"
+
+    def execute(self, request: Request) -> dict:
+        return {"version": VERSION}
+
+
+VERSION = 1
+"""
+
+
+class Server:
+    def __init__(self, target: str, source: str, cwd: Path, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pypwext.cli",
+                "serve",
+                target,
+                "--port",
+                str(self.port),
+                "--source",
+                source,
+            ],
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=log.open("wb"),
+            env={**os.environ, "POWERTOOLS_LOG_LEVEL": "INFO"},
+        )
+
+    def wait(self) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{self.url}/__ready__", timeout=5).close()
+                return
+            except urllib.error.HTTPError:
+                return  # any HTTP answer: it is up
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"pypwext serve did not start:\n{self.log.read_text()}")
+                time.sleep(0.05)
+
+    def logs(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Server]]:
+    root = tmp_path_factory.mktemp("serve")
+    (root / "quirks.py").write_text(QUIRKS, encoding="utf-8")
+    project = root / "reload"
+    project.mkdir()
+    (project / "svc.py").write_text(RELOADABLE, encoding="utf-8")
+    shutil.copytree(REPO / "examples" / "orders", root / "orders", ignore=shutil.ignore_patterns("tests"))
+    started = {s: Server("quirks.py:handler", s, root, root / f"{s}.log") for s in SOURCES}
+    started["example"] = Server("orders/api.py", "rest", root, root / "example.log")
+    started["reload"] = Server("reload/svc.py", "rest", root, root / "reload.log")
+    try:
+        for server in started.values():
+            server.wait()
+        yield started
+    finally:
+        for server in started.values():
+            server.stop()
+
+
+@pytest.fixture(params=SOURCES)
+def quirks(request: pytest.FixtureRequest, servers: dict[str, Server]) -> Server:
+    return servers[request.param]
+
+
+# --- requests, every source ---------------------------------------------------------------------
+
+
+def test_a_request_reaches_the_handler_as_the_source_event(quirks: Server) -> None:
+    answer = requests.post(
+        f"{quirks.url}/echo?a=1&a=2&b=x%20y",
+        data=b'{"k": "v"}',
+        headers={"Content-Type": "application/json", "X-Tag": "t1", "Cookie": "s=1; t=2"},
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    data = answer.json()
+    assert data["method"] == "POST"
+    source = quirks.log.stem
+    # An ALB target group without multi-value headers passes on the last value of a name only.
+    repeated = ["2"] if source == "alb" else ["1", "2"]
+    assert data["query"] == {"a": repeated, "b": ["x y"]}
+    assert data["cookies"] == {"s": "1", "t": "2"}
+    assert data["body"] == '{"k": "v"}'
+    assert data["source"] == source.removesuffix("-multi")
+    assert "POST /echo?a=1&a=2&b=x%20y 200" in quirks.logs()
+
+
+def test_binary_bodies_go_both_ways(quirks: Server) -> None:
+    sent = bytes(range(256))
+    answer = requests.post(
+        f"{quirks.url}/echo", data=sent, headers={"Content-Type": "application/octet-stream"}, timeout=10
+    )
+    assert answer.json()["body"].encode("latin-1") == sent
+    binary = requests.get(f"{quirks.url}/binary", timeout=10)
+    assert binary.content == bytes(range(256))
+    assert binary.headers["Content-Type"] == "application/octet-stream"
+
+
+def test_cookies_and_multi_value_headers_reach_the_client(quirks: Server) -> None:
+    answer = requests.get(f"{quirks.url}/cookies", timeout=10)
+    assert answer.status_code == 201
+    assert answer.cookies.get("a") == "1" and answer.cookies.get("b") == "2"
+    set_cookies = answer.raw.headers.getlist("Set-Cookie")
+    assert sorted(set_cookies) == ["a=1; Path=/", "b=2; HttpOnly"]
+    assert answer.headers["X-Multi"] in ("1, 2", "1,2")
+
+
+@pytest.mark.parametrize("path", ["/bad-header", "/no-status", "/raise"])
+def test_responses_the_source_refuses_are_502_with_a_reason_in_the_log(quirks: Server, path: str) -> None:
+    answer = requests.get(f"{quirks.url}{path}", timeout=10)
+    assert answer.status_code == 502
+    assert answer.json() == {"message": "Internal server error"}
+    logs = quirks.logs()
+    reason = {
+        "/bad-header": "headers['X-Number'] must be a string",
+        "/no-status": "statusCode",
+        "/raise": "the handler raised RuntimeError: boom",
+    }[path]
+    assert reason in logs
+
+
+def test_an_unknown_top_level_key(quirks: Server) -> None:
+    answer = requests.get(f"{quirks.url}/bad-key", timeout=10)
+    if quirks.log.stem in ("rest", "alb", "alb-multi"):
+        assert answer.status_code == 502
+        assert "unknown top-level key(s) 'extra'" in quirks.logs()
+    else:  # payload 2.0 ignores it, and says so
+        assert answer.status_code == 200
+        assert "top-level key 'extra' is ignored" in quirks.logs()
+
+
+# --- curl -------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not on PATH")
+def test_curl(quirks: Server) -> None:
+    out = subprocess.run(
+        ["curl", "-s", "-i", "-X", "PUT", "-H", "Content-Type: application/json", "-d", '{"n": 1}',
+         "-H", "X-Tag: a", "-H", "X-Tag: b", f"{quirks.url}/echo?q=1"],
+        capture_output=True, text=True, timeout=20, check=True,
+    ).stdout  # fmt: skip
+    head, _, body = out.partition("\n\n")  # text=True turned CRLF into LF
+    assert head.startswith("HTTP/1.1 200")
+    data = json.loads(body)
+    assert (data["method"], data["query"], data["body"]) == ("PUT", {"q": ["1"]}, '{"n": 1}')
+    assert data["tags"][-1].endswith("b")  # payload 2.0 joins repeated headers with commas
+    cookies = subprocess.run(
+        ["curl", "-s", "-D", "-", "-o", "/dev/null", f"{quirks.url}/cookies"],
+        capture_output=True, text=True, timeout=20, check=True,
+    ).stdout  # fmt: skip
+    assert sum(line.lower().startswith("set-cookie:") for line in cookies.splitlines()) == 2
+    head_only = subprocess.run(
+        ["curl", "-s", "-I", f"{quirks.url}/cookies"], capture_output=True, text=True, timeout=20, check=True
+    ).stdout
+    assert head_only.startswith("HTTP/1.1 201")
+
+
+# --- the example Api: routes, docs, OpenAPI ----------------------------------------------------------
+
+
+def test_the_example_api(servers: dict[str, Server]) -> None:
+    name = "example"
+    url = servers[name].url
+    order = {"id": 5, "description": "x", "items": [{"id": 1, "quantity": 2, "description": "y"}]}
+    created = requests.post(f"{url}/orders", json=order, timeout=10)
+    assert (created.status_code, created.json()) == (201, {"id": 5, "total_quantity": 2})
+    assert requests.get(f"{url}/orders/1", timeout=10).json()["description"] == "first order"
+    bad = requests.get(f"{url}/orders/one", timeout=10)
+    assert bad.status_code == 400
+    assert bad.json()["error"]["details"]["problems"][0]["path"] == "order_id"
+    assert requests.get(f"{url}/nope", timeout=10).status_code == 404
+    wrong = requests.delete(f"{url}/orders/1", timeout=10)
+    assert (wrong.status_code, wrong.headers["Allow"]) == (405, "GET, HEAD, OPTIONS")
+    assert "create-order" in servers[name].logs()  # the service's own log line
+
+
+def test_openapi_json_and_docs(servers: dict[str, Server]) -> None:
+    from openapi_spec_validator import validate
+
+    url = servers["example"].url
+    doc = requests.get(f"{url}/openapi.json", timeout=10).json()
+    validate(doc)
+    assert set(doc["paths"]) == {"/orders", "/orders/{order_id}", "/offers"}
+    page = requests.get(f"{url}/docs", timeout=10)
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "curl" in page.text and "/orders/{order_id}" in page.text and "<script" not in page.text
+
+
+# --- boto3 against the Invoke API ------------------------------------------------------------------
+
+
+@pytest.fixture
+def lambda_client(servers: dict[str, Server], monkeypatch: pytest.MonkeyPatch) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    return boto3.client(
+        "lambda",
+        endpoint_url=servers["example"].url,
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def test_boto3_invokes_a_service_by_operation(lambda_client: Any) -> None:
+    answer = lambda_client.invoke(FunctionName="get-order", Payload=json.dumps({"order_id": 2}))
+    assert answer["StatusCode"] == 200 and "FunctionError" not in answer
+    document = json.loads(answer["Payload"].read())
+    assert (document["statusCode"], document["body"]["description"]) == (200, "books")
+    missing = json.loads(
+        lambda_client.invoke(FunctionName="GetOrder", Payload=b'{"order_id": 9}')["Payload"].read()
+    )
+    assert missing["statusCode"] == 404 and missing["errors"][0]["msg"] == "no order 9"
+
+
+def test_boto3_invokes_the_api_with_an_envelope_async_and_dry_run(lambda_client: Any) -> None:
+    envelope = {"route": "POST /orders", "body": {"id": 1, "description": "d", "items": []}}
+    answer = lambda_client.invoke(FunctionName="api", Payload=json.dumps(envelope))
+    assert json.loads(answer["Payload"].read())["statusCode"] == 400
+    assert (
+        lambda_client.invoke(FunctionName="create-order", InvocationType="Event", Payload=b"{}")["StatusCode"]
+        == 202
+    )
+    assert lambda_client.invoke(FunctionName="create-order", InvocationType="DryRun")["StatusCode"] == 204
+
+
+def test_boto3_sees_unknown_functions_and_function_errors(
+    lambda_client: Any, servers: dict[str, Server]
+) -> None:
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
+        lambda_client.invoke(FunctionName="nope", Payload=b"{}")
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:get-order:$LATEST"
+    assert lambda_client.invoke(FunctionName=arn, Payload=b'{"order_id": 1}')["StatusCode"] == 200
+    context = base64.b64encode(json.dumps({"custom": {"tenant": "t1"}}).encode()).decode()
+    answer = lambda_client.invoke(FunctionName="get-order", Payload=b"[1, 2]", ClientContext=context)
+    assert json.loads(answer["Payload"].read())["statusCode"] == 400
+
+
+# --- reload ---------------------------------------------------------------------------------------
+
+
+def test_a_changed_file_is_served_by_the_next_request(servers: dict[str, Server]) -> None:
+    server = servers["reload"]
+    assert requests.get(f"{server.url}/version", timeout=10).json() == {"version": 1}
+    source = server.process.args[4]  # reload/svc.py, relative to the server's cwd
+    path = Path(server.log).parent / source
+    path.write_text(RELOADABLE.replace("VERSION = 1", "VERSION = 2"), encoding="utf-8")
+    assert requests.get(f"{server.url}/version", timeout=10).json() == {"version": 2}
+    path.write_text(RELOADABLE.replace("VERSION = 1", "VERSION = ("), encoding="utf-8")
+    broken = requests.get(f"{server.url}/version", timeout=10)
+    assert broken.status_code == 502 and "SyntaxError" in broken.text
+    path.write_text(RELOADABLE.replace("VERSION = 1", "VERSION = 3"), encoding="utf-8")
+    assert requests.get(f"{server.url}/version", timeout=10).json() == {"version": 3}
+    assert "changed; reloading" in server.logs()
+
+
+# --- schemathesis against the example, with the document pypwext openapi prints ------------------
+
+
+def _openapi_document() -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "pypwext.cli", "openapi", "examples/orders/api.py"],
+        cwd=REPO, capture_output=True, text=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    document: dict[str, Any] = json.loads(out)
+    return document
+
+
+def test_schemathesis_finds_every_response_documented(servers: dict[str, Server]) -> None:
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    schema = schemathesis.openapi.from_dict(_openapi_document())
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+    ]
+    base_url = servers["example"].url
+    session = requests.Session()
+    seen: dict[str, int] = {}
+    for operation in schema.get_all_operations():
+        op = operation.ok()
+
+        @given(case=op.as_strategy())
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def run(case: Any) -> None:
+            response = case.call(base_url=base_url, session=session)
+            case.validate_response(response, checks=checks)
+            seen[case.operation.label] = seen.get(case.operation.label, 0) + 1
+
+        run()
+    assert set(seen) == {"POST /orders", "POST /offers", "GET /orders/{order_id}"}

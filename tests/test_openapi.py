@@ -1,0 +1,268 @@
+"""The OpenAPI document: every type the codec structures, docs and defaults, the responses, and
+the command; each document is checked by openapi-spec-validator."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import io
+import json
+import uuid
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+import attrs
+import pytest
+from openapi_spec_validator import validate
+
+from pypwext import BaseService, Request, strict
+from pypwext.cli import openapi as openapi_cli
+from pypwext.local.targets import TargetError, load_project
+from pypwext.openapi import SchemaBuilder, openapi_document
+from pypwext.routes import Api
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@attrs.frozen
+class Line:
+    """One line."""
+
+    sku: str
+    """The stock-keeping unit."""
+    qty: int = attrs.field(default=1, metadata={"description": "How many."})
+
+
+@dataclasses.dataclass
+class Extra:
+    note: str = "none"
+
+
+@strict
+@attrs.frozen
+class Everything:
+    """All the types."""
+
+    order_id: int
+    when: dt.datetime
+    day: dt.date
+    ref: uuid.UUID
+    amount: Decimal
+    colour: Colour
+    kind: Literal["a", "b"]
+    lines: list[Line]
+    tags: set[str]
+    pair: tuple[int, str]
+    meta: dict[str, int]
+    extra: Extra
+    maybe: str | None = None
+    flag: bool = False
+    blob: bytes = b""
+    ratio: float = 0.5
+    many: list[int] = attrs.Factory(list)
+
+
+@attrs.frozen
+class Query:
+    limit: int = 10
+    colour: Colour | None = None
+    lines: list[Line] = attrs.Factory(list)  # not a scalar: not a query parameter
+
+
+class Update(BaseService):
+    """Update an order.
+
+    Every field, typed.
+    """
+
+    route = "PUT /orders/{order_id}"
+    status = 202
+    just_status_code = False
+
+    def execute(self, data: Everything) -> Line:
+        return data.lines[0]
+
+
+class Search(BaseService):
+    route = "GET /search"
+
+    def execute(self, query: Query) -> list[Line] | None:
+        return None
+
+
+class Delete(BaseService):
+    route = "DELETE /orders/{order_id}"
+
+    def execute(self, request: Request) -> None:
+        return None
+
+
+class Files(BaseService):
+    route = "ANY /files/{path+}"
+
+    def execute(self, request: Request) -> bytes:
+        return b""
+
+
+class Text(BaseService):
+    route = "POST /text"
+
+    def execute(self, items: list[int]) -> str:
+        return "ok"
+
+
+API = Api(Update, Search, Delete, Files, Text, title="t", version="2")
+
+
+@pytest.fixture(scope="module")
+def doc() -> dict:
+    document = openapi_document(API)
+    validate(document)
+    return document
+
+
+def test_schemas_of_every_type(doc: dict) -> None:
+    schemas = doc["components"]["schemas"]
+    # The body of PUT /orders/{order_id}: Everything without order_id, which the path gives.
+    everything = doc["paths"]["/orders/{order_id}"]["put"]["requestBody"]["content"]["application/json"][
+        "schema"
+    ]
+    props = everything["properties"]
+    assert everything["additionalProperties"] is False
+    assert everything["description"] == "All the types."
+    assert props["when"] == {"type": "string", "format": "date-time"}
+    assert props["day"] == {"type": "string", "format": "date"}
+    assert props["ref"] == {"type": "string", "format": "uuid"}
+    assert props["amount"]["format"] == "decimal"
+    assert props["colour"] == {"$ref": "#/components/schemas/Colour"} or props["colour"]["enum"] == [
+        "red",
+        "blue",
+    ]
+    assert props["kind"] == {"enum": ["a", "b"]}
+    assert props["lines"] == {"type": "array", "items": {"$ref": "#/components/schemas/Line"}}
+    assert props["tags"]["uniqueItems"] is True
+    assert props["pair"]["prefixItems"] == [{"type": "integer"}, {"type": "string"}]
+    assert props["meta"] == {"type": "object", "additionalProperties": {"type": "integer"}}
+    assert props["maybe"] == {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}
+    assert props["flag"] == {"type": "boolean", "default": False}
+    assert props["blob"]["contentEncoding"] == "base64"
+    assert props["many"]["default"] == []
+    assert everything["required"] == [
+        "when", "day", "ref", "amount", "colour", "kind", "lines", "tags", "pair", "meta", "extra",
+    ]  # fmt: skip
+    assert schemas["Line"]["properties"]["sku"]["description"] == "The stock-keeping unit."
+    assert schemas["Line"]["properties"]["qty"] == {
+        "type": "integer",
+        "description": "How many.",
+        "default": 1,
+    }
+    assert schemas["Extra"]["properties"]["note"]["default"] == "none"
+    assert "description" not in schemas["Extra"]  # a dataclass's generated docstring is not a doc
+
+
+def test_the_body_leaves_out_path_fields_and_path_params_are_typed(doc: dict) -> None:
+    op = doc["paths"]["/orders/{order_id}"]["put"]
+    assert op["operationId"] == "update"
+    assert (op["summary"], op["description"]) == ("Update an order.", "Every field, typed.")
+    assert op["parameters"] == [
+        {"name": "order_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    ]
+    body = op["requestBody"]["content"]["application/json"]["schema"]
+    assert "order_id" not in body["properties"] and "order_id" not in body["required"]
+    assert op["requestBody"]["required"] is True
+    assert set(op["responses"]) == {"202", "400", "404", "500", "default"}
+    assert op["responses"]["202"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Line"
+    }
+    error = op["responses"]["400"]["content"]["application/json"]["schema"]
+    assert error == {"$ref": "#/components/schemas/ErrorBody"}
+    problems = doc["components"]["schemas"]["Error"]["properties"]["details"]["properties"]["problems"]
+    assert problems["items"]["required"] == ["path", "reason"]
+
+
+def test_get_fields_are_query_parameters_and_optional_results_add_204(doc: dict) -> None:
+    op = doc["paths"]["/search"]["get"]
+    assert [(p["name"], p["in"], p["required"]) for p in op["parameters"]] == [
+        ("limit", "query", False),
+        ("colour", "query", False),
+    ]
+    assert "requestBody" not in op
+    assert set(op["responses"]) == {"200", "204", "400", "500", "default"}
+    assert "content" not in op["responses"]["400"]  # just_status_code: errors without a body
+
+
+def test_none_any_greedy_bytes_and_str(doc: dict) -> None:
+    assert "204" in doc["paths"]["/orders/{order_id}"]["delete"]["responses"]
+    files = doc["paths"]["/files/{path}"]
+    assert set(files) == {"get", "post", "put", "patch", "delete", "description"}
+    assert files["get"]["operationId"] == "files-get"
+    assert "application/octet-stream" in files["get"]["responses"]["200"]["content"]
+    text = doc["paths"]["/text"]["post"]
+    assert text["requestBody"]["content"]["application/json"]["schema"] == {
+        "type": "array",
+        "items": {"type": "integer"},
+    }
+    assert "text/plain" in text["responses"]["200"]["content"]
+    assert doc["info"] == {"title": "t", "version": "2"}
+
+
+def test_a_single_service_a_handler_and_errors() -> None:
+    validate(openapi_document(Search))
+    validate(openapi_document(API.handler))
+    with pytest.raises(ValueError, match="has no route"):
+
+        class Unrouted(BaseService):
+            def execute(self, request: Request) -> None:
+                return None
+
+        openapi_document(Unrouted)
+    with pytest.raises(ValueError, match="needs an Api"):
+        openapi_document(42)
+
+
+def test_recursive_types_and_name_clashes() -> None:
+    @attrs.frozen
+    class Node:
+        value: int
+        children: list[Node] = attrs.Factory(list)
+
+    builder = SchemaBuilder()
+    assert builder.schema(Node) == {"$ref": "#/components/schemas/Node"}
+    assert builder.components["Node"]["properties"]["children"]["items"] == {
+        "$ref": "#/components/schemas/Node"
+    }
+
+
+def test_the_example_document_validates_and_the_command_prints_it(tmp_path: Path) -> None:
+    out = io.StringIO()
+    parser_args = type(
+        "A",
+        (),
+        {"target": str(REPO / "examples/orders/api.py"), "title": None, "api_version": None, "output": None},
+    )
+    assert openapi_cli.run(parser_args, io.StringIO(), out) == 0
+    document = json.loads(out.getvalue())
+    validate(document)
+    assert document["info"]["title"] == "pypwext example: orders"
+    assert document["paths"]["/orders/{order_id}"]["get"]["parameters"][0]["schema"] == {"type": "integer"}
+
+
+def test_targets_say_what_is_wrong(tmp_path: Path) -> None:
+    with pytest.raises(TargetError, match="file not found"):
+        load_project(str(tmp_path / "nope.py"))
+    empty = tmp_path / "empty.py"
+    empty.write_text("X = 1\n")
+    with pytest.raises(TargetError, match="nothing to serve"):
+        load_project(str(empty))
+    with pytest.raises(TargetError, match="has no attribute 'nope'"):
+        load_project(f"{empty}:nope")
+    project = load_project(str(REPO / "examples/orders/api.py"))
+    assert {"api", "handler", "get-order", "create-order", "create-offer"} <= set(project.names)
+    assert project.api is not None and len(project.api.routes) == 3

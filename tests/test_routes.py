@@ -1,0 +1,261 @@
+"""Api: routing by method and path template for every HTTP source, 404/405 in each source's
+format, HEAD/OPTIONS, direct invoke envelopes, and the import-time checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import pytest
+
+from pypwext import BaseService, Cors, NotFound, Request
+from pypwext.routes import Api, parse_template
+from pypwext.testing import alb_event, api_gateway_event, function_url_event, invoke
+
+
+@attrs.frozen
+class OrderRef:
+    order_id: int
+
+
+@attrs.frozen
+class NewItem:
+    order_id: int
+    description: str
+    quantity: int = 1
+
+
+class GetOrder(BaseService):
+    route = "GET /orders/{order_id}"
+    just_status_code = False
+
+    def execute(self, ref: OrderRef) -> dict[str, Any]:
+        if ref.order_id == 404:
+            raise NotFound("no such order")
+        return {"id": ref.order_id, "kind": "order"}
+
+
+class GetSpecial(BaseService):
+    route = "GET /orders/special"
+
+    def execute(self, request: Request) -> dict[str, str]:
+        return {"kind": "special"}
+
+
+class AddItem(BaseService):
+    route = "POST /orders/{order_id}/items"
+    status = 201
+    just_status_code = False
+
+    def execute(self, item: NewItem) -> NewItem:
+        return item
+
+
+class Files(BaseService):
+    route = "ANY /files/{path+}"
+
+    def execute(self, request: Request) -> dict[str, str]:
+        return {"method": request.method, "path": request.path_params["path"]}
+
+
+class Preflighted(BaseService):
+    route = "PUT /cors/{x}"
+    cors = Cors(origins=["https://shop.example"])
+
+    def execute(self, request: Request) -> str:
+        return "put"
+
+
+API = Api(GetOrder, GetSpecial, AddItem, Files, Preflighted)
+
+
+def rest(method: str, path: str, **kw: Any) -> dict[str, Any]:
+    return api_gateway_event(method, path, **kw)
+
+
+def http_api(method: str, path: str, **kw: Any) -> dict[str, Any]:
+    return api_gateway_event(method, path, version="2.0", **kw)
+
+
+def alb_multi(method: str, path: str, **kw: Any) -> dict[str, Any]:
+    return alb_event(method, path, multi_value=True, **kw)
+
+
+SOURCES = [rest, http_api, function_url_event, alb_event, alb_multi]
+
+
+@pytest.mark.parametrize("make", SOURCES)
+def test_dispatches_by_template_and_structures_path_params(make: Any) -> None:
+    result = invoke(API.handler, make("GET", "/orders/7"))
+    assert (result.status, result.json) == (200, {"id": 7, "kind": "order"})
+    created = invoke(API.handler, make("POST", "/orders/3/items", body={"description": "pen"}))
+    assert (created.status, created.json) == (201, {"order_id": 3, "description": "pen", "quantity": 1})
+
+
+@pytest.mark.parametrize("make", SOURCES)
+def test_a_bad_path_param_is_a_400_that_names_it(make: Any) -> None:
+    result = invoke(API.handler, make("GET", "/orders/seven"))
+    assert result.status == 400
+    problems = result.errors[0]["details"]["problems"]
+    assert problems == [{"path": "order_id", "reason": "expected an integer, got the string 'seven'"}]
+
+
+@pytest.mark.parametrize("make", SOURCES)
+def test_unknown_path_is_404_and_wrong_method_is_405_with_allow(make: Any) -> None:
+    missing = invoke(API.handler, make("GET", "/nope"))
+    assert missing.status == 404
+    assert missing.errors[0]["msg"] == "no route for GET /nope"
+    wrong = invoke(API.handler, make("DELETE", "/orders/7"))
+    assert wrong.status == 405
+    assert wrong.headers["allow"] == "GET, HEAD, OPTIONS"
+    assert wrong.errors[0]["code"] == 405
+
+
+def test_404_and_405_have_the_exact_shape_of_each_source() -> None:
+    assert set(API.handler(rest("GET", "/nope"))) == {
+        "statusCode",
+        "headers",
+        "multiValueHeaders",
+        "body",
+        "isBase64Encoded",
+    }
+    assert "cookies" in API.handler(http_api("GET", "/nope"))
+    assert API.handler(alb_event("DELETE", "/orders/1"))["statusDescription"] == "405 Method Not Allowed"
+    assert "multiValueHeaders" in API.handler(alb_multi("GET", "/nope"))
+
+
+def test_just_status_code_api_answers_without_a_body() -> None:
+    quiet = Api(GetSpecial, just_status_code=True)
+    answer = quiet.handler(rest("GET", "/nope"))
+    assert (answer["statusCode"], answer["body"]) == (404, "")
+
+
+def test_literal_beats_parameter_and_exact_method_beats_any() -> None:
+    assert invoke(API.handler, rest("GET", "/orders/special")).json == {"kind": "special"}
+    assert invoke(API.handler, rest("GET", "/orders/special/")).json == {"kind": "special"}
+
+
+def test_greedy_parameter_takes_the_rest_and_any_takes_every_method() -> None:
+    result = invoke(API.handler, http_api("PATCH", "/files/a/b%20c.txt"))
+    assert result.json == {"method": "PATCH", "path": "a/b c.txt"}
+    assert invoke(API.handler, http_api("GET", "/files")).status == 404
+
+
+def test_head_goes_to_get_without_a_body() -> None:
+    answer = API.handler(rest("HEAD", "/orders/7"))
+    assert answer["statusCode"] == 200 and answer["body"] == ""
+    assert answer["headers"]["Content-Type"] == "application/json"
+
+
+def test_options_answers_allow_and_preflight_goes_to_the_service_cors() -> None:
+    plain = invoke(API.handler, rest("OPTIONS", "/orders/7"))
+    assert (plain.status, plain.headers["allow"]) == (204, "GET, HEAD, OPTIONS")
+    preflight = invoke(
+        API.handler,
+        rest(
+            "OPTIONS",
+            "/cors/1",
+            headers={"Origin": "https://shop.example", "Access-Control-Request-Method": "PUT"},
+        ),
+    )
+    assert preflight.status == 204
+    assert preflight.headers["access-control-allow-origin"] == "https://shop.example"
+
+
+def test_existing_path_parameters_of_a_proxy_resource_are_kept() -> None:
+    event = rest("GET", "/files/x", path_params={"proxy": "files/x"}, resource="/{proxy+}")
+    assert invoke(API.handler, event).json == {"method": "GET", "path": "x"}
+
+
+def test_a_malformed_event_is_a_400_in_the_source_format() -> None:
+    event = rest("POST", "/orders/1/items", body="e30=")
+    event["isBase64Encoded"] = True
+    event["body"] = "%%%"
+    assert API.handler(event)["statusCode"] == 400
+
+
+# --- direct invoke --------------------------------------------------------------------------
+
+
+def test_direct_invoke_by_route_adds_path_params_to_the_body() -> None:
+    result = invoke(API.handler, {"route": "POST /orders/5/items", "body": {"description": "ink"}})
+    assert result.status == 201
+    assert result.json == {"order_id": 5, "description": "ink", "quantity": 1}
+
+
+def test_direct_invoke_by_operation() -> None:
+    result = invoke(API.handler, {"operation": "get-order", "body": {"order_id": 404}})
+    assert result.status == 404
+    assert result.errors[0]["msg"] == "no such order"
+
+
+def test_direct_invoke_errors_are_documents() -> None:
+    assert invoke(API.handler, {"route": "GET /nope"}).status == 404
+    assert invoke(API.handler, {"route": "DELETE /orders/1"}).status == 405
+    assert invoke(API.handler, {"operation": "nope"}).status == 404
+    bad = invoke(API.handler, {"order_id": 1})
+    assert bad.status == 400
+    assert "get-order" in bad.errors[0]["details"]["operations"]
+
+
+# --- introspection and import-time checks -----------------------------------------------------
+
+
+def test_introspection() -> None:
+    assert API.handler.api is API
+    assert [r.operation for r in API.routes][:2] == ["get-order", "get-special"]
+    assert API.routes[2].params == ("order_id",)
+    assert API.allowed_methods("/files/x") == ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+    assert API.allowed_methods("/nope") == ()
+    assert Api([GetOrder]).services == (GetOrder,)
+
+
+def test_parse_template() -> None:
+    assert parse_template("/") == ()
+    assert parse_template("/a/{b}") == (("literal", "a"), ("param", "b"))
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("/a/", "must not end with '/'"),
+        ("/a//b", "empty segment"),
+        ("/a/{b", "unbalanced braces"),
+        ("/a/{b}x", "mixes text and a parameter"),
+        ("/{rest+}/x", "must be the last segment"),
+        ("/{1x}", "not an identifier"),
+        ("/{a}/{a}", "appears twice"),
+    ],
+)
+def test_bad_templates_fail_at_import(template: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+
+        class Bad(BaseService):
+            route = f"GET {template}"
+
+            def execute(self, request: Request) -> None:
+                return None
+
+        Api(Bad)
+
+
+def test_two_services_on_one_route_and_a_service_without_route_fail() -> None:
+    class Other(BaseService):
+        route = "GET /orders/{id}"
+
+        def execute(self, request: Request) -> None:
+            return None
+
+    with pytest.raises(ValueError, match=r"GetOrder .*and .*Other .*same shape"):
+        Api(GetOrder, Other)
+
+    class Unrouted(BaseService):
+        def execute(self, request: Request) -> None:
+            return None
+
+    with pytest.raises(TypeError, match="Unrouted has no route"):
+        Api(Unrouted)
+    with pytest.raises(TypeError, match="at least one"):
+        Api()
+    with pytest.raises(TypeError, match="service classes"):
+        Api(object)  # type: ignore[arg-type]
