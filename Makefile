@@ -1,6 +1,7 @@
 # pypwext: every target sets itself up (scripts/bootstrap is fast when already done).
 #   make example   set up and run the example service
 #   make check     set up and run every test, lint, type check and the docs build (CI: .ci/run)
+#   make bench     benchmark pypwext against its peers (docs/performance.md); BENCH_ARGS=--quick for a smoke run
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -15,11 +16,12 @@ export PYPWEXT_AWS_EVENTS ?= $(abspath $(CURDIR)/../shared/fixtures/aws-events)
 ORDER_OK := {"id": 1, "description": "first order", "items": [{"id": 1, "quantity": 2, "description": "widget"}, {"id": 2, "quantity": 1, "description": "gadget"}]}
 ORDER_BAD := {"id": "one", "description": "bad order", "items": [{"id": 1, "quantity": "two"}]}
 
-.PHONY: help bootstrap example check lint format types test docs clean
+.PHONY: help bootstrap example check lint format types test docs clean bench
 
 help:
 	@echo "make example   set up and run the example service"
 	@echo "make check     set up and run every test, lint, type check and the docs build (CI: .ci/run)"
+	@echo "make bench     benchmark pypwext against its peers (BENCH_ARGS=--quick for a smoke run)"
 	@echo "make test | lint | types | docs | format | bootstrap | clean"
 
 bootstrap:
@@ -61,6 +63,18 @@ test: bootstrap
 
 docs: bootstrap
 	$(BIN)/mkdocs build --strict
+
+# The peer frameworks live in their own environment, never in .venv nor in setup.cfg.
+PEERS := benchmarks/.venv-peers
+BENCH_ARGS ?=
+
+$(PEERS)/.installed: benchmarks/requirements-peers.txt
+	@test -x $(PEERS)/bin/python || $(BIN)/python -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install -q --disable-pip-version-check -r benchmarks/requirements-peers.txt
+	@touch $@
+
+bench: bootstrap $(PEERS)/.installed
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf site build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis .tox *.egg-info
