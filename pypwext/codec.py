@@ -25,10 +25,9 @@ import datetime as _dt
 import enum
 import json
 import re
-import uuid
+import sys
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import cattrs
@@ -40,6 +39,10 @@ from cattrs.errors import (
     StructureHandlerNotFoundError,
 )
 from cattrs.gen import make_dict_structure_fn, make_hetero_tuple_structure_fn
+
+if TYPE_CHECKING:
+    import uuid
+    from decimal import Decimal
 
 __all__ = [
     "InputError",
@@ -152,7 +155,27 @@ def _structure_bool(value: Any, _: type) -> bool:
     raise ValueError(f"expected a boolean, got {_describe(value)}")
 
 
-def _structure_decimal(value: Any, _: type) -> Decimal:
+# decimal and uuid are imported by the code that uses them, not here (a cold start pays for
+# each import): their hooks look the class up in sys.modules, where it is whenever a type
+# annotation or a value names it.
+
+
+def _loaded_class(module: str, name: str) -> type | None:
+    found = sys.modules.get(module)
+    return getattr(found, name, None) if found is not None else None
+
+
+def _is_loaded_subclass(module: str, name: str) -> Callable[[Any], bool]:
+    def predicate(t: Any) -> bool:
+        cls = _loaded_class(module, name)
+        return cls is not None and isinstance(t, type) and issubclass(t, cls)
+
+    return predicate
+
+
+def _structure_decimal(value: Any, cl: type) -> Decimal:
+    from decimal import Decimal, InvalidOperation
+
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError(f"expected a decimal number, got {_describe(value)}")
     try:
@@ -187,6 +210,8 @@ def _structure_date(value: Any, _: type) -> _dt.date:
 
 
 def _structure_uuid(value: Any, _: type) -> uuid.UUID:
+    import uuid
+
     if isinstance(value, str):
         try:
             return uuid.UUID(value)
@@ -233,21 +258,21 @@ for _type, _hook in (
     (float, _structure_float),
     (str, _structure_str),
     (bool, _structure_bool),
-    (Decimal, _structure_decimal),
     (_dt.datetime, _structure_datetime),
     (_dt.date, _structure_date),
-    (uuid.UUID, _structure_uuid),
     (bytes, _structure_bytes),
 ):
     converter.register_structure_hook(_type, _hook)
+converter.register_structure_hook_func(_is_loaded_subclass("decimal", "Decimal"), _structure_decimal)
+converter.register_structure_hook_func(_is_loaded_subclass("uuid", "UUID"), _structure_uuid)
 converter.register_structure_hook_func(
     lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
 )
 
 converter.register_unstructure_hook(_dt.datetime, lambda v: v.isoformat())
 converter.register_unstructure_hook(_dt.date, lambda v: v.isoformat())
-converter.register_unstructure_hook(uuid.UUID, str)
-converter.register_unstructure_hook(Decimal, str)
+converter.register_unstructure_hook_func(_is_loaded_subclass("uuid", "UUID"), str)
+converter.register_unstructure_hook_func(_is_loaded_subclass("decimal", "Decimal"), str)
 converter.register_unstructure_hook(bytes, lambda v: base64.b64encode(v).decode("ascii"))
 
 
@@ -401,6 +426,9 @@ def unstructure(obj: Any) -> Any:
 # --- JSON -----------------------------------------------------------------------------------
 
 
+_AS_STRING = (("decimal", "Decimal"), ("uuid", "UUID"))
+
+
 def to_jsonable(obj: Any) -> Any:
     """The JSON-ready form of one object the ``json`` module cannot encode by itself (the
     ``default`` of :func:`dumps`); ``TypeError`` when there is none."""
@@ -410,8 +438,10 @@ def to_jsonable(obj: Any) -> Any:
         return obj.value
     if isinstance(obj, (_dt.datetime, _dt.date, _dt.time)):
         return obj.isoformat()
-    if isinstance(obj, (Decimal, uuid.UUID)):
-        return str(obj)
+    for module, name in _AS_STRING:
+        cls = _loaded_class(module, name)
+        if cls is not None and isinstance(obj, cls):
+            return str(obj)
     if isinstance(obj, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(obj)).decode("ascii")
     if isinstance(obj, (set, frozenset)):
@@ -437,6 +467,7 @@ def dumps(obj: Any) -> str:
     Handles attrs instances, dataclasses, enums, datetimes, Decimal, UUID, bytes (base64), sets
     and objects with PyPwExt's ``dict()``/``json()`` protocols.
 
+    >>> from decimal import Decimal
     >>> dumps({"when": _dt.date(2024, 1, 2), "amount": Decimal("1.10")})
     '{"when":"2024-01-02","amount":"1.10"}'
     """

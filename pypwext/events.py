@@ -142,33 +142,57 @@ class Headers(Mapping[str, str]):
         single: Mapping[str, str] | None = None,
         multi: Mapping[str, list[str]] | None = None,
     ) -> None:
-        self._single: dict[str, str] = {}
-        self._multi: dict[str, list[str]] = {}
-        self._names: dict[str, str] = {}
-        for name, values in (multi or {}).items():
-            key = name.lower()
-            self._names.setdefault(key, name)
-            self._multi.setdefault(key, []).extend(values)
-        from_single: dict[str, list[str]] = {}
-        for name, value in (single or {}).items():
-            key = name.lower()
-            self._names.setdefault(key, name)
-            self._single[key] = value
-            from_single.setdefault(key, []).append(value)
-        for key, values in from_single.items():
-            if not self._multi.get(key):  # an empty multi-value list does not hide the single value
-                self._multi[key] = values
-        for key, values in self._multi.items():
-            if key not in self._single and values:
-                self._single[key] = values[-1]
-        for key in [k for k, v in self._multi.items() if not v and k not in self._single]:
-            del self._multi[key], self._names[key]
+        # One pass over each map (this runs on every invocation): multi-value names first, then
+        # single values; a name's first spelling is kept; see the class docs for the rules.
+        single_by_key: dict[str, str] = {}
+        multi_by_key: dict[str, list[str]] = {}
+        names: dict[str, str] = {}
+        if multi:
+            for name, values in multi.items():
+                key = name.lower()
+                if key in multi_by_key:
+                    multi_by_key[key].extend(values)
+                else:
+                    names[key] = name
+                    multi_by_key[key] = list(values)
+        if single:
+            from_single: dict[str, list[str]] = {}
+            for name, value in single.items():
+                key = name.lower()
+                if key not in names:
+                    names[key] = name
+                single_by_key[key] = value
+                if key in from_single:
+                    from_single[key].append(value)
+                else:
+                    from_single[key] = [value]
+            for key, values in from_single.items():
+                if not multi_by_key.get(key):  # an empty multi-value list does not hide the single value
+                    multi_by_key[key] = values
+        empty = []
+        for key, values in multi_by_key.items():
+            if key not in single_by_key:
+                if values:
+                    single_by_key[key] = values[-1]
+                else:
+                    empty.append(key)
+        for key in empty:
+            del multi_by_key[key], names[key]
+        self._single = single_by_key
+        self._multi = multi_by_key
+        self._names = names
 
     def __getitem__(self, name: str) -> str:
         return self._single[name.lower()]
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._single
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The value of header ``name`` (any case), or ``default``."""
+        if isinstance(name, str):
+            return self._single.get(name.lower(), default)
+        return default
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names.values())
@@ -316,10 +340,13 @@ def _single_map(event: Mapping[str, Any], field: str, decode: bool = False) -> d
     raw = event.get(field)
     if raw is None:
         return None
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise _malformed(field, f"expected an object, got {type(raw).__name__}")
     out: dict[str, str] = {}
     for name, value in raw.items():
+        if type(value) is str and type(name) is str and not decode:  # what every real event sends
+            out[name] = value
+            continue
         text = _scalar(value, field)
         if text is None:
             continue
@@ -334,14 +361,15 @@ def _multi_map(event: Mapping[str, Any], field: str, decode: bool = False) -> di
     raw = event.get(field)
     if raw is None:
         return None
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise _malformed(field, f"expected an object, got {type(raw).__name__}")
     out: dict[str, list[str]] = {}
     for name, values in raw.items():
         if values is None:
             continue
         items = values if isinstance(values, list) else [values]
-        texts = [t for t in (_scalar(v, field) for v in items) if t is not None]
+        scalars = [v if type(v) is str else _scalar(v, field) for v in items]
+        texts: list[str] = scalars if None not in scalars else [t for t in scalars if t is not None]  # type: ignore[assignment]
         key = str(name)
         if decode:
             key, texts = unquote_plus(key), [unquote_plus(t) for t in texts]

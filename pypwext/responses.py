@@ -100,12 +100,10 @@ _JSON = "application/json"
 _TEXT = "text/plain; charset=utf-8"
 _OCTETS = "application/octet-stream"
 
-_STATUS_LINE: dict[int, str] = {}
-for _code in range(100, 600):
-    try:
-        _STATUS_LINE[_code] = f"{_code} {HTTPStatus(_code).phrase}"
-    except ValueError:
-        _STATUS_LINE[_code] = f"{_code} Unknown"
+# ALB's status line for every status a Response can have: the known ones from HTTPStatus's
+# members (no exception per unknown code at import), the others "NNN Unknown".
+_STATUS_LINE: dict[int, str] = {code: f"{code} Unknown" for code in range(100, 600)}
+_STATUS_LINE.update({s.value: f"{s.value} {s.phrase}" for s in HTTPStatus})
 
 
 def _case_variants(name: str) -> tuple[str, ...]:
@@ -121,7 +119,18 @@ def _case_variants(name: str) -> tuple[str, ...]:
     return tuple(variants)
 
 
-_SET_COOKIE_NAMES = _case_variants("Set-Cookie")
+_SET_COOKIE_COUNT = 2 ** sum(ch.isalpha() for ch in "Set-Cookie")
+_set_cookie_names: tuple[str, ...] = ()
+
+
+def _set_cookie_names_for(count: int) -> tuple[str, ...]:
+    """The first ``count`` spellings of Set-Cookie (the 512 of them are built on first need)."""
+    global _set_cookie_names
+    if count <= 1:
+        return ("Set-Cookie",)[:count]
+    if not _set_cookie_names:
+        _set_cookie_names = _case_variants("Set-Cookie")
+    return _set_cookie_names[:count]
 
 
 def _encode_body(body: Any) -> tuple[str, bool, str | None]:
@@ -213,12 +222,13 @@ def _alb(response: Response, request: Request) -> dict[str, Any]:
             multi["Set-Cookie"] = cookies
         out["multiValueHeaders"] = multi
     else:
-        if len(cookies) > len(_SET_COOKIE_NAMES):
+        if len(cookies) > _SET_COOKIE_COUNT:
             raise ValueError(
-                f"an ALB response without multi-value headers carries at most {len(_SET_COOKIE_NAMES)} cookies"
+                f"an ALB response without multi-value headers carries at most {_SET_COOKIE_COUNT} cookies"
             )
         headers = _joined(merged)
-        headers.update(zip(_SET_COOKIE_NAMES, cookies, strict=False))
+        if cookies:
+            headers.update(zip(_set_cookie_names_for(len(cookies)), cookies, strict=True))
         out["headers"] = headers
     out["body"] = text
     out["isBase64Encoded"] = b64
