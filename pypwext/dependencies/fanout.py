@@ -4,7 +4,7 @@ A thread started by hand does not see the invocation: ``contextvars`` are per th
 errors would not be collected, its log lines would lose the service's logger and its calls would
 not know the Lambda's deadline. :func:`fan_out` runs each task in a copy of the caller's context
 (``contextvars.copy_context()`` per task), so every task shares the invocation's error
-collector, logger and deadline.
+collector, logger and deadline; in a traced invocation, its subsegments hang under the caller's.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from pypwext import tracing
 from pypwext.base import ErrorAction
 from pypwext.context import current_invocation
 from pypwext.errors import ServiceError, current_collector
@@ -61,13 +62,14 @@ def fan_out(
     work = list(items)
     if not work:
         return []
+    task = _traced(fn)
     futures: list[Future[R]] = []
     with ThreadPoolExecutor(
         max_workers=min(max_workers, len(work)), thread_name_prefix="pypwext-fan-out"
     ) as pool:
         for item in work:
             context = contextvars.copy_context()
-            futures.append(pool.submit(context.run, fn, item))
+            futures.append(pool.submit(context.run, task, item))
     # leaving the with block waited for every task
     results: list[R | None] = []
     first: BaseException | None = None
@@ -87,6 +89,24 @@ def fan_out(
     if first is not None:
         raise first
     return results
+
+
+def _traced(fn: Callable[[T], R]) -> Callable[[T], R]:
+    """``fn``, made to open its subsegments under the caller's when the invocation is traced
+    (the X-Ray SDK keeps the current segment per thread, not per context)."""
+    if not tracing.active():
+        return fn
+    recorder: Any = tracing.tracer().provider
+    entity = recorder.get_trace_entity()
+
+    def run(item: T) -> R:
+        recorder.set_trace_entity(entity)
+        try:
+            return fn(item)
+        finally:
+            recorder.clear_trace_entities()
+
+    return run
 
 
 def _collect(error: ServiceError) -> bool:

@@ -15,6 +15,7 @@ Nothing heavy is imported here: ``requests``, ``urllib3``, ``botocore`` and
 from __future__ import annotations
 
 import email.utils
+import enum
 import logging as _stdlib_logging
 import os
 import random
@@ -32,6 +33,7 @@ from pypwext.context import current_invocation
 from pypwext.dependencies.base import DEFAULT_SAFETY_MARGIN_S, Dependency, remaining_budget_s
 from pypwext.errors import DependencyError, current_collector
 from pypwext.logging import current_logger
+from pypwext.tracing import trace_call
 
 if TYPE_CHECKING:
     import requests
@@ -217,8 +219,9 @@ class UrlTemplate:
 def _as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    jsonable = value.value if hasattr(value, "value") and not isinstance(value, (str, int)) else value
-    return str(jsonable)
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    return str(value)
 
 
 def aws_endpoint(host: str) -> tuple[str, str] | None:
@@ -540,6 +543,7 @@ class _Failure:
         timed_out: bool = False,
         retry_after: float | None = None,
         sent: bool = True,
+        retryable: bool = True,
     ) -> None:
         self.reason = reason
         self.status = status
@@ -547,6 +551,7 @@ class _Failure:
         self.timed_out = timed_out
         self.retry_after = retry_after
         self.sent = sent  # False: the request never reached the server (safe to resend)
+        self.retryable = retryable  # False: trying again cannot help (a bad URL, a TLS failure)
 
 
 class _BodyTimeout(Exception):
@@ -715,10 +720,14 @@ class HttpClient(Generic[T]):
             send_headers[CORRELATION_HEADER] = correlation_id
         send_headers.update(headers or {})
         try:
-            response = self._send(verb, url, data, send_headers, raw)
-            if raw:
-                return response
-            return self._answer(verb, response, into if into is not None else dep.response_type)
+            # a subsegment per call when the invocation is traced (names cannot hold the template's braces)
+            with trace_call(f"{dep.name} {verb}", dependency=dep.name, method=verb) as subsegment:
+                response = self._send(verb, url, data, send_headers, raw)
+                if subsegment is not None:
+                    subsegment.put_annotation("status", response.status_code)
+                if raw:
+                    return response
+                return self._answer(verb, response, into if into is not None else dep.response_type)
         except DependencyError as err:
             return self._fail(err)
 
@@ -764,7 +773,7 @@ class HttpClient(Generic[T]):
             if failure.status is not None:
                 retryable = failure.status in dep.retry_on and retry_allowed
             else:
-                retryable = retry_allowed or not failure.sent
+                retryable = failure.retryable and (retry_allowed or not failure.sent)
             wait = self._wait(attempt, failure) if retryable and attempt <= dep.retries else None
             if wait is None:
                 reason = failure.reason
@@ -1047,6 +1056,8 @@ def _exception_failure(exc: Exception) -> _Failure | None:
     from urllib3.exceptions import HTTPError as Urllib3Error
     from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 
+    if isinstance(exc, requests.exceptions.SSLError):
+        return _Failure(f"TLS failed ({exc})", retryable=False)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return _Failure("it did not accept the connection in time", timed_out=True, sent=False)
     if isinstance(exc, requests.exceptions.Timeout):
@@ -1063,7 +1074,7 @@ def _exception_failure(exc: Exception) -> _Failure | None:
         return _Failure(f"the connection broke while the answer arrived ({type(exc).__name__})")
     if isinstance(exc, requests.exceptions.RequestException):
         return _Failure(
-            f"the request could not be made ({type(exc).__name__}: {exc})", status=None, sent=False
+            f"the request could not be made ({type(exc).__name__}: {exc})", sent=False, retryable=False
         )
     return None
 

@@ -574,3 +574,67 @@ def test_import_and_declaration_pull_in_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+# --- tracing -----------------------------------------------------------------------------------
+
+TRACED = """
+from pypwext import BaseService, Http, Request, fan_out
+
+class Shop(BaseService):
+    service = "shop"
+    tracing = True
+    inventory = Http("{FAULT_URL}/items/{item_id}", retries=0)
+    prices = Http("{FAULT_URL}/prices/{item_id}")
+
+    def execute(self, request: Request) -> object:
+        fan_out(lambda i: self.prices.get(item_id=i), [1, 2, 3])
+        self.inventory.get(item_id=1)
+        return self.inventory.get(item_id=2)
+
+Shop.handler({}, None)
+"""
+
+
+def test_each_call_is_a_subsegment_of_a_traced_invocation(server: FaultServer) -> None:
+    import os
+    import socket
+    from pathlib import Path
+
+    pytest.importorskip("aws_xray_sdk")
+    server.script("/items/2", status(404))
+    repo = Path(__file__).resolve().parents[2]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as daemon:
+        daemon.bind(("127.0.0.1", 0))
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("AWS_", "LAMBDA_", "_X_AMZN", "POWERTOOLS_"))
+        }
+        env.update(
+            AWS_XRAY_DAEMON_ADDRESS=f"127.0.0.1:{daemon.getsockname()[1]}",
+            PYTHONPATH=str(repo),
+            FAULT_URL=server.base_url,
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", TRACED], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        daemon.settimeout(0.3)
+        documents = []
+        while True:
+            try:
+                data, _ = daemon.recvfrom(65535)
+            except TimeoutError:
+                break
+            documents.append(json.loads(data.decode().split("\n", 1)[1]))
+    calls = [d for d in documents if d.get("name") == "inventory GET"]
+    assert [c["annotations"]["dependency"] for c in calls] == ["inventory", "inventory"]
+    assert calls[0]["annotations"]["status"] == 200 and "cause" not in calls[0]
+    assert calls[1]["fault"] is True  # the 502 DependencyError, recorded where it was raised
+    assert calls[1]["cause"]["exceptions"][0]["type"] == "DependencyError"
+    # calls in fan-out threads hang under the same execute subsegment as the others
+    execute = next(d for d in documents if d.get("name") == "shop.execute")
+    prices = [d for d in documents if d.get("name") == "prices GET"]
+    assert len(prices) == 3 and {d["parent_id"] for d in prices + calls} == {execute["id"]}
+    assert all("{" not in d["name"] for d in documents)  # X-Ray names cannot hold the template's braces
