@@ -235,7 +235,7 @@ def test_retries_stop_at_the_deadline_with_a_504_that_says_so(server: FaultServe
     result, elapsed = _run(Probe(), timeout_s=1.5)  # 1.0 s of budget after the 0.5 s margin
     assert result.status == 504
     assert "no time left for another before the Lambda deadline" in result.errors[0]["msg"]
-    assert elapsed < 1.1
+    assert elapsed < 1.25  # the service answered with time to spare before Lambda's 1.5 s
     assert 3 <= server.count("/down") <= 4  # ~0.25 s each within 1.0 s, not 51
 
 
@@ -262,9 +262,9 @@ def test_a_slow_body_is_cut_at_the_deadline(server: FaultServer) -> None:
         def execute(self, request: Request) -> Any:
             return self.api.get()
 
-    result, elapsed = _run(Probe(), timeout_s=1.3)
+    result, elapsed = _run(Probe(), timeout_s=1.3)  # 0.8 s of budget
     assert result.status == 504
-    assert elapsed < 1.0
+    assert elapsed < 1.05  # not the 4 s the body would take
     assert server.count("/trickle") == 1
 
 
@@ -337,10 +337,9 @@ def test_fan_out_threads_share_the_collector_and_keep_the_order(server: FaultSer
         def execute(self, request: Request) -> list[Item | None]:
             return fan_out(lambda i: self.items.get(item_id=i), [1, 2, 3, 4])
 
-    started = time.monotonic()
-    svc = Stock()
-    result = invoke(svc, api_gateway_event("GET", "/stock"))
-    assert time.monotonic() - started < 0.6  # in parallel, not 4 x 0.2 s
+    result = invoke(Stock(), api_gateway_event("GET", "/stock"))
+    arrivals = [r.at for r in server.received()]
+    assert max(arrivals) - min(arrivals) < 0.15  # all four arrived together: in parallel, not one by one
     assert result.json == [{"id": 1, "stock": 10}, {"id": 2, "stock": 20}, None, {"id": 4, "stock": 40}]
     assert result.status == 502  # the collected error from the third thread
     ids = {r.headers[CORRELATION_HEADER] for r in server.received()}
