@@ -142,10 +142,12 @@ def test_a_timed_out_attempt_blocks_retries_only_until_its_deadline(table):
                 raise Killed()
             return {"order_id": charge.order_id}
 
+    started = time.monotonic()
     with pytest.raises(Killed):
-        post(Slow, {"order_id": 13, "amount": 1}, timeout_s=1.0)
+        post(Slow, {"order_id": 13, "amount": 1}, timeout_s=3.0)
     assert post(Slow, {"order_id": 13, "amount": 1}).status == 409  # still within its deadline
-    time.sleep(1.2)
+    assert time.monotonic() - started < 3.0, "too slow to have tested the deadline"
+    time.sleep(max(0.0, started + 3.2 - time.monotonic()))
     assert post(Slow, {"order_id": 13, "amount": 1}).json == {"order_id": 13}
 
 

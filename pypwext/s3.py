@@ -1,0 +1,302 @@
+"""S3 object services: a CSV or JSON-lines object processed row by row, in constant memory.
+
+``class X(S3ObjectService)`` writes ``process_record(self, row)``. For each object named by an
+S3 notification event, the object is read as a stream (boto3's ``StreamingBody``, 1 MiB at a
+time; ``.gz`` keys are decompressed on the fly), split into records by a generator, and each
+record is structured into the type annotated on ``process_record`` and processed -- so an
+object larger than the Lambda's memory is processed with the memory of one chunk and one row.
+
+``record_format``:
+
+``"lines"`` (default)
+    each line, without its line break, as ``str`` (empty lines included);
+``"jsonl"``
+    each non-empty line parsed as JSON, then structured;
+``"csv"``
+    each row after the header row as a ``dict`` keyed by the header, then structured (fields
+    spanning lines inside quotes are read whole).
+
+Rules:
+
+* **Row failures** (a line that is not JSON, a row that does not fit the type, an exception in
+  ``validate`` or ``process_record``) are logged with the bucket, the key and the line number,
+  counted, and the next row goes on: one bad row does not stop or repeat a million good ones.
+  ``on_error`` sees each one first. ``raise_on_record_errors = True`` raises after the whole
+  object was read when any row failed, so that the event goes to Lambda's retries and then the
+  on-failure destination or DLQ (every row runs again then: make ``process_record``
+  idempotent).
+* **The object itself** failing (no such key, access denied, a broken stream) raises: S3
+  invokes asynchronously, so Lambda retries the event and then hands it to the DLQ.
+* Events other than ``ObjectCreated:*`` are skipped with an INFO line. Keys are URL-decoded
+  as S3 encodes them (``+`` for a space).
+* The answer (and the summary line) counts rows: ``{"objects": [{"bucket", "key", "records",
+  "succeeded", "failed", "failed_lines"}]}`` (the first 100 failed line numbers).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import csv
+import gzip
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
+from urllib.parse import unquote_plus
+
+import attrs
+
+from pypwext import codec
+from pypwext._kinds import DecodeError, log_failure, run_invocation, run_item
+from pypwext.dependencies.base import Dependency
+from pypwext.errors import BadRequest, ServiceError
+from pypwext.events import Request
+from pypwext.service import BaseService
+
+__all__ = ["S3Client", "S3Object", "S3ObjectService"]
+
+CHUNK_SIZE = 1024 * 1024
+"""Bytes read from the object at a time."""
+
+MAX_FAILED_LINES = 100
+"""Failed line numbers listed per object in the answer (all are logged)."""
+
+_FORMATS = ("lines", "jsonl", "csv")
+
+_CURRENT_OBJECT: contextvars.ContextVar[S3Object | None] = contextvars.ContextVar(
+    "pypwext_s3_object", default=None
+)
+
+
+class S3Client(Dependency[Any]):
+    """A boto3 S3 client, built once per container (boto3 is imported then, not before)."""
+
+    def build(self) -> Any:
+        import boto3
+
+        return boto3.client("s3")
+
+    def iam_actions(self) -> list[tuple[str, str]]:
+        return [("s3:GetObject", "arn:${AWS::Partition}:s3:::*/*")]
+
+
+@attrs.frozen
+class S3Object:
+    """The object named by one record of an S3 event (``self.object`` during processing)."""
+
+    bucket: str
+    key: str
+    size: int | None = None
+    etag: str | None = None
+    version_id: str | None = None
+    event_name: str = ""
+
+
+class S3ObjectService(BaseService):
+    """A service for S3 notifications that processes each new object row by row.
+
+    Lifecycle per row: ``validate(row)`` (optional), ``process_record(row)``,
+    ``on_error(error)``. Class options: ``record_format`` (``"lines"``, ``"jsonl"``,
+    ``"csv"``), ``encoding`` (default ``"utf-8"``), ``raise_on_record_errors`` (default
+    ``False``), and ``operation``, ``service``, ``classification``, ``log_type``,
+    ``idempotency`` (document: ``{"body": row, "bucket", "key", "line", "etag"}``).
+    The S3 client is the dependency ``s3`` (``Service(s3=fake)`` in tests).
+    """
+
+    _pypwext_kind_base = True
+    _pypwext_lifecycle = ("validate", "process_record", "on_error")
+    _pypwext_input_methods = ("validate", "process_record")
+    _pypwext_kind_options: ClassVar[dict[str, tuple[type, ...]]] = {
+        "record_format": (str,),
+        "encoding": (str,),
+        "raise_on_record_errors": (bool,),
+    }
+    _pypwext_source_name: ClassVar[str] = "s3"
+
+    record_format: ClassVar[str] = "lines"
+    encoding: ClassVar[str] = "utf-8"
+    raise_on_record_errors: ClassVar[bool] = False
+
+    s3 = S3Client()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fmt = vars(cls).get("record_format")
+        if isinstance(fmt, str) and fmt not in _FORMATS:
+            raise TypeError(
+                f"{cls.__qualname__}: record_format must be one of {', '.join(_FORMATS)}, got {fmt!r}"
+            )
+        if "execute" in vars(cls):
+            raise TypeError(
+                f"{cls.__qualname__}: an S3 object service implements process_record(self, row), not execute"
+            )
+
+    def process_record(self, row: Any) -> Any:
+        """Process one row (a line, a JSON value or a CSV row, structured). Raise to fail it."""
+        raise NotImplementedError(f"{type(self).__qualname__} must implement process_record(self, row)")
+
+    @property
+    def object(self) -> S3Object:
+        """The object being processed."""
+        current = _CURRENT_OBJECT.get()
+        if current is None:
+            raise RuntimeError("there is no object outside process_record")
+        return current
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def open(self, obj: S3Object) -> Any:
+        """The object's body as a file-like stream (``get_object``'s ``Body``)."""
+        params: dict[str, Any] = {"Bucket": obj.bucket, "Key": obj.key}
+        if obj.version_id:
+            params["VersionId"] = obj.version_id
+        return self.s3.get_object(**params)["Body"]
+
+    def records(self, obj: S3Object) -> Iterator[tuple[int, Any]]:
+        """``(line number, raw record)`` pairs of the object, read as a stream: ``bytes`` of
+        one line for ``lines``/``jsonl``, a ``dict`` for ``csv``."""
+        body = self.open(obj)
+        try:
+            lines = _byte_lines(body, gzipped=obj.key.endswith(".gz"))
+            fmt = type(self).record_format
+            if fmt == "csv":
+                encoding = type(self).encoding
+                reader = csv.DictReader(line.decode(encoding) for line in lines)
+                for row in reader:
+                    yield reader.line_num, row
+            else:
+                for number, line in enumerate(lines, 1):
+                    if fmt == "jsonl" and not line.strip():
+                        continue
+                    yield number, line
+        finally:
+            body.close()
+
+    def _load(self, raw: Any) -> Any:
+        if isinstance(raw, dict):
+            return raw
+        try:
+            text = raw.decode(type(self).encoding).rstrip("\r\n")
+        except UnicodeDecodeError as exc:
+            raise DecodeError("line is not valid text", details={"reason": str(exc)}) from None
+        if type(self).record_format == "lines":
+            return text
+        try:
+            return codec.loads(text)
+        except ValueError as exc:
+            raise DecodeError("line is not JSON", details={"reason": str(exc)}) from None
+
+    # --- one invocation -------------------------------------------------------------------------
+
+    def __call__(self, event: Any, context: Any = None) -> Any:
+        """Process every object the event names; returns the row counts per object."""
+        return run_invocation(self, event, context, self._run_objects)
+
+    def _run_objects(self, request: Request) -> tuple[Any, dict[str, Any]]:
+        objects = _objects(request.raw_event)
+        reports = []
+        totals = {"objects": 0, "records": 0, "succeeded": 0, "failed": 0}
+        for obj in objects:
+            if not obj.event_name.startswith("ObjectCreated:"):
+                self.logger.powertools.info(
+                    "event skipped: not an ObjectCreated event",
+                    extra={"bucket": obj.bucket, "key": obj.key, "event_name": obj.event_name},
+                )
+                continue
+            report = self._run_object(obj)
+            reports.append(report)
+            totals["objects"] += 1
+            for name in ("records", "succeeded", "failed"):
+                totals[name] += report[name]
+        failed = [r for r in reports if r["failed"]]
+        if failed and type(self).raise_on_record_errors:
+            raise ServiceError(
+                f"{sum(r['failed'] for r in failed)} records failed",
+                details={"objects": failed},
+            )
+        return {"objects": reports}, totals
+
+    def _run_object(self, obj: S3Object) -> dict[str, Any]:
+        report: dict[str, Any] = {
+            "bucket": obj.bucket,
+            "key": obj.key,
+            "records": 0,
+            "succeeded": 0,
+            "failed": 0,
+            "failed_lines": [],
+        }
+        token = _CURRENT_OBJECT.set(obj)
+        try:
+            for line, raw in self.records(obj):
+                report["records"] += 1
+                try:
+                    run_item(
+                        self,
+                        "process_record",
+                        lambda raw=raw: self._load(raw),  # type: ignore[misc]
+                        lambda row, line=line: {  # type: ignore[misc]
+                            "body": row,
+                            "bucket": obj.bucket,
+                            "key": obj.key,
+                            "line": line,
+                            "etag": obj.etag,
+                        },
+                        bucket=obj.bucket,
+                        key=obj.key,
+                        line=line,
+                    )
+                except Exception as exc:
+                    log_failure(self, "record failed", exc, bucket=obj.bucket, key=obj.key, line=line)
+                    report["failed"] += 1
+                    if len(report["failed_lines"]) < MAX_FAILED_LINES:
+                        report["failed_lines"].append(line)
+                else:
+                    report["succeeded"] += 1
+        finally:
+            _CURRENT_OBJECT.reset(token)
+        return report
+
+
+def _objects(event: Any) -> list[S3Object]:
+    records = event.get("Records") if isinstance(event, Mapping) else None
+    if not isinstance(records, list):
+        raise BadRequest("not an S3 event", details={"reason": "no Records"})
+    found = []
+    for index, record in enumerate(records):
+        s3 = record.get("s3") if isinstance(record, Mapping) else None
+        if not isinstance(s3, Mapping) or record.get("eventSource") != "aws:s3":
+            raise BadRequest(
+                "not an S3 event", details={"reason": f"record {index} is not an S3 notification"}
+            )
+        bucket = s3.get("bucket", {}).get("name")
+        obj = s3.get("object", {})
+        if not isinstance(bucket, str) or not isinstance(obj.get("key"), str):
+            raise BadRequest("not an S3 event", details={"reason": f"record {index} names no bucket and key"})
+        size = obj.get("size")
+        found.append(
+            S3Object(
+                bucket=bucket,
+                key=unquote_plus(obj["key"]),
+                size=size if isinstance(size, int) else None,
+                etag=obj.get("eTag"),
+                version_id=obj.get("versionId"),
+                event_name=str(record.get("eventName", "")),
+            )
+        )
+    return found
+
+
+def _byte_lines(body: Any, gzipped: bool) -> Iterator[bytes]:
+    """The lines of a stream, with their line breaks, reading ``CHUNK_SIZE`` bytes at a time."""
+    if gzipped:
+        yield from gzip.GzipFile(fileobj=body)
+        return
+    pending = b""
+    while True:
+        chunk = body.read(CHUNK_SIZE)
+        if not chunk:
+            break
+        lines = (pending + chunk).splitlines(keepends=True)
+        # an unfinished last line (or a \r whose \n may come next) waits for the next chunk
+        pending = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
+        yield from lines
+    if pending:
+        yield pending

@@ -1,0 +1,62 @@
+"""Run in a subprocess by test_s3_streaming: process one S3 object with an S3ObjectService and
+print, as JSON, what it counted and the process's memory (RSS before, peak after)."""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+
+import attrs
+
+
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return -1
+
+
+@attrs.frozen
+class Row:
+    id: int
+    name: str
+    padding: str
+
+
+def main(bucket: str, key: str, record_format: str) -> None:
+    from pypwext.s3 import S3ObjectService
+    from pypwext.testing import lambda_context, s3_event
+
+    totals = {"rows": 0, "id_sum": 0}
+
+    class CountRows(S3ObjectService):
+        def process_record(self, row: Row) -> None:
+            totals["rows"] += 1
+            totals["id_sum"] += row.id
+
+    CountRows.record_format = record_format
+    service = CountRows()
+    warm_up = sys.argv[4] if len(sys.argv) > 4 else None
+    if warm_up:  # the same path on a small object: imports, client, converter hooks, logger
+        service(s3_event(bucket, warm_up), lambda_context(timeout_s=900))
+        totals.update(rows=0, id_sum=0)
+    before_kb = _status_kb("VmRSS")
+    answer = service(s3_event(bucket, key), lambda_context(timeout_s=900))
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "answer": answer,
+                "totals": totals,
+                "rss_before_kb": before_kb,
+                "peak_rss_kb": peak_kb,
+                "vm_hwm_kb": _status_kb("VmHWM"),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
