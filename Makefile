@@ -1,5 +1,5 @@
 # pypwext: every target sets itself up (scripts/bootstrap is fast when already done).
-#   make example   set up and run the example service
+#   make example   set up and serve the example services on http://127.0.0.1:3000 (pypwext serve)
 #   make check     set up and run every test, lint, type check and the docs build (CI: .ci/run)
 #   make bench     benchmark pypwext against its peers (docs/performance.md); BENCH_ARGS=--quick for a smoke run
 
@@ -15,11 +15,14 @@ export PYPWEXT_AWS_EVENTS ?= $(abspath $(CURDIR)/../shared/fixtures/aws-events)
 
 ORDER_OK := {"id": 1, "description": "first order", "items": [{"id": 1, "quantity": 2, "description": "widget"}, {"id": 2, "quantity": 1, "description": "gadget"}]}
 ORDER_BAD := {"id": "one", "description": "bad order", "items": [{"id": 1, "quantity": "two"}]}
+PORT ?= 3000
+URL := http://127.0.0.1:$(PORT)
 
-.PHONY: help bootstrap example check lint format types test docs clean bench
+.PHONY: help bootstrap example invoke-example check lint format types test docs clean bench
 
 help:
-	@echo "make example   set up and run the example service"
+	@echo "make example   set up and serve the example services on http://127.0.0.1:3000 (Ctrl-C to stop)"
+	@echo "make invoke-example   run the order service once on two events and print its answers"
 	@echo "make check     set up and run every test, lint, type check and the docs build (CI: .ci/run)"
 	@echo "make bench     benchmark pypwext against its peers (BENCH_ARGS=--quick for a smoke run)"
 	@echo "make test | lint | types | docs | format | bootstrap | clean"
@@ -28,6 +31,19 @@ bootstrap:
 	@scripts/bootstrap
 
 example: bootstrap
+	@echo "pypwext serve: the example services (examples/orders/api.py) on $(URL)"
+	@echo "  open  $(URL)/docs           every operation, its schemas and a curl line to try"
+	@echo "  open  $(URL)/openapi.json   the OpenAPI 3.1 document"
+	@echo '  try   curl -i $(URL)/orders/1'
+	@echo '  try   curl -i $(URL)/orders/one    (a 400 that names the bad path parameter)'
+	@echo '  try   curl -i -X POST $(URL)/orders -H "Content-Type: application/json" -d '\''$(ORDER_OK)'\'
+	@echo '  try   curl -i -X POST $(URL)/orders -H "Content-Type: application/json" -d '\''$(ORDER_BAD)'\'
+	@echo '  try   curl -i -X POST $(URL)/2015-03-31/functions/get-order/invocations -d '\''{"order_id": 2}'\'
+	@echo "Edit a file under examples/orders: the next request runs the new code. Ctrl-C to stop."
+	$(BIN)/pypwext serve examples/orders/api.py --port $(PORT)
+
+# The one-shot version: run the order service on two events and print its answers.
+invoke-example: bootstrap
 	@echo "--- a valid order"
 	$(BIN)/pypwext invoke examples/orders/app.py:handler --http POST /orders --body '$(ORDER_OK)'
 	@echo "--- an invalid order (expect a 400 that names every bad field)"

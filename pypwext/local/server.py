@@ -397,7 +397,8 @@ class _Handler(BaseHTTPRequestHandler):
             )
         event = build_event(server.source, self.command, self.path, list(self.headers.items()), body)
         request_id = str(uuid.uuid4())
-        reply = self._run(None, event, request_id)
+        stem = os.path.splitext(os.path.basename(server.pool.target.partition(":")[0]))[0]
+        reply = self._run(None, event, request_id, function_name=stem.rsplit(".", 1)[-1])
         if reply is None:
             return 502
         if "error" in reply:
@@ -459,6 +460,17 @@ class _Handler(BaseHTTPRequestHandler):
                 },
                 [("x-amzn-ErrorType", "ResourceNotFoundException"), ("x-amzn-RequestId", request_id)],
             )
+        kind = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+        limit = 256 * 1024 if kind == "Event" else 6 * 1024 * 1024
+        if len(body) > limit:
+            return self._json(
+                413,
+                {
+                    "Type": "User",
+                    "message": f"Request must be smaller than {limit} bytes for the {kind} invocation type",
+                },
+                [("x-amzn-ErrorType", "RequestTooLargeException"), ("x-amzn-RequestId", request_id)],
+            )
         try:
             event = json.loads(body) if body.strip() else {}
         except ValueError:
@@ -467,7 +479,6 @@ class _Handler(BaseHTTPRequestHandler):
                 {"Type": "User", "message": "Could not parse request body into json"},
                 [("x-amzn-ErrorType", "InvalidRequestContentException"), ("x-amzn-RequestId", request_id)],
             )
-        kind = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
         extra: dict[str, Any] = {"function_name": name}
         client_context = self.headers.get("X-Amz-Client-Context")
         if client_context:
