@@ -8,6 +8,7 @@
 """
 
 from pypwext.base import ErrorAction, InfoClassification, LogEntryType
+from pypwext.batch import DynamoDBChange, DynamoDBStreamBatchService, KinesisBatchService, SqsBatchService
 from pypwext.codec import strict
 from pypwext.cors import Cors
 from pypwext.dependencies.fanout import fan_out
@@ -30,8 +31,11 @@ from pypwext.errors import (
     UnprocessableEntity,
     current_collector,
 )
+from pypwext.eventbridge import EventBridgeEvent, EventService, ScheduledService
 from pypwext.events import EventSource, Request
+from pypwext.idempotency import Idempotency
 from pypwext.responses import Response
+from pypwext.s3 import S3Object, S3ObjectService
 from pypwext.service import BaseService, step
 
 __version__ = "0.1.0"
@@ -42,23 +46,33 @@ __all__ = [
     "Conflict",
     "Cors",
     "DependencyError",
+    "DynamoDBChange",
+    "DynamoDBStreamBatchService",
     "ErrorAction",
     "ErrorCollector",
     "ErrorWithReturn",
+    "EventBridgeEvent",
+    "EventService",
     "EventSource",
     "Forbidden",
     "Http",
+    "Idempotency",
     "InfoClassification",
     "InternalError",
+    "KinesisBatchService",
     "LambdaFunction",
     "LogEntryType",
     "NotFound",
     "Parameter",
     "Request",
     "Response",
+    "S3Object",
+    "S3ObjectService",
+    "ScheduledService",
     "Secret",
     "ServiceError",
     "ServiceUnavailable",
+    "SqsBatchService",
     "TooManyRequests",
     "Unauthorized",
     "UnprocessableEntity",
