@@ -20,7 +20,7 @@ from pypwext.cli.common import CliError, load_target
 
 __all__ = ["COMMANDS", "load_target", "main"]
 
-COMMANDS: tuple[str, ...] = ("invoke", "serve", "openapi")
+COMMANDS: tuple[str, ...] = ("invoke", "package", "template", "deploy", "serve", "openapi")
 """The subcommands, in the order ``pypwext --help`` lists them."""
 
 

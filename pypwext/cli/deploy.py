@@ -1,0 +1,85 @@
+"""``pypwext deploy``: create or update a Lambda function from a packaged zip (boto3).
+
+Exit codes: 0 deployed, 2 bad usage (zip not found, larger than a direct upload, no region),
+3 the handler's module is not in the zip, 7 AWS refused a call or cannot be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from pypwext.cli.common import EXIT_OK, EXIT_TARGET, EXIT_USAGE, CliError
+
+__all__ = ["EXIT_AWS", "register", "run"]
+
+EXIT_AWS = 7
+
+
+def register(sub: Any) -> None:
+    """Add ``deploy`` to the ``pypwext`` command's subparsers."""
+    from pypwext.packaging import ARCHITECTURES, PYTHON_VERSIONS
+
+    cmd = sub.add_parser(
+        "deploy",
+        help="create or update a Lambda function from a zip",
+        description="Create the execution role when missing, create or update the function, wait "
+        "until it is ready, and with --function-url create its URL (and the permissions auth "
+        "type NONE needs). Running it again updates: it is idempotent.",
+    )
+    cmd.add_argument("zip", help="the zip built by pypwext package")
+    cmd.add_argument("--name", required=True, help="the function's name")
+    cmd.add_argument("--handler", required=True, help="Lambda handler string, e.g. app.handler")
+    cmd.add_argument("--python", choices=PYTHON_VERSIONS, default="3.12", help="runtime (default: 3.12)")
+    cmd.add_argument("--arch", choices=tuple(ARCHITECTURES), default="x86_64", help="default: x86_64")
+    cmd.add_argument("--memory", type=int, default=512, help="MB (default: 512; Lambda's own is 128)")
+    cmd.add_argument("--timeout", type=int, default=30, help="seconds (default: 30)")
+    cmd.add_argument("--role", help="execution role ARN, or a role name to create (default: pypwext-NAME)")
+    cmd.add_argument("--function-url", action="store_true", help="create a Function URL and print it")
+    cmd.add_argument(
+        "--auth", choices=("NONE", "AWS_IAM"), default="AWS_IAM", help="URL auth (default: AWS_IAM)"
+    )
+    cmd.add_argument("--region", help="AWS region (default: from the environment or profile)")
+    cmd.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="repeatable")
+    cmd.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    """Run ``pypwext deploy``; returns the exit code (raises :class:`CliError`)."""
+    from pypwext.deploy import DeployError, deploy
+
+    env: dict[str, str] = {}
+    for pair in args.env:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"--env must look like NAME=VALUE, got {pair!r}", EXIT_USAGE)
+        env[key.strip()] = value
+    try:
+        result = deploy(
+            Path(args.zip),
+            args.name,
+            args.handler,
+            python=args.python,
+            arch=args.arch,
+            memory=args.memory,
+            timeout=args.timeout,
+            role=args.role,
+            function_url=args.function_url,
+            auth=args.auth,
+            region=args.region,
+            env=env,
+            log=lambda line: print(line, file=sys.stderr),
+        )
+    except DeployError as exc:
+        if exc.kind == "usage":
+            code = EXIT_TARGET if "handler" in str(exc) else EXIT_USAGE
+            raise CliError(str(exc), code) from None
+        raise CliError(str(exc), EXIT_AWS) from None
+    print(f"{'created' if result.created else 'updated'} {result.function_arn}", file=stdout)
+    print(f"role {result.role_arn}{' (created)' if result.role_created else ''}", file=stdout)
+    print(f"CodeSha256 {result.code_sha256}", file=stdout)
+    if result.url:
+        print(f"url {result.url}", file=stdout)
+    return EXIT_OK
