@@ -3,12 +3,7 @@ loading a handler from a file or module."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import os
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -38,51 +33,20 @@ class CliError(Exception):
 
 def load_target(target: str) -> Callable[[Any, Any], Any]:
     """Resolve ``path/to/file.py:attr`` or ``package.module:attr`` (attr defaults to ``handler``)
-    to a callable handler. A service class or instance is accepted too.
+    to a callable handler. A service class is accepted too (its ``handler``).
 
     Raises :class:`CliError` with a message that says what is wrong.
     """
+    from pypwext.loader import TargetError, load_module, resolve_attribute
     from pypwext.service import BaseService
 
     spec, _, attr = target.partition(":")
-    attr = attr or "handler"
-    if spec.endswith(".py") or os.sep in spec or "/" in spec:
-        module = _load_file(Path(spec))
-    else:
-        try:
-            module = importlib.import_module(spec)
-        except ModuleNotFoundError as exc:
-            raise CliError(f"module not found: {spec} ({exc})", EXIT_TARGET) from None
-        except Exception as exc:
-            raise CliError(f"cannot import {spec}: {type(exc).__name__}: {exc}", EXIT_TARGET) from None
-    obj: Any = module
-    for part in attr.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            names = ", ".join(n for n in dir(module) if not n.startswith("_"))
-            raise CliError(f"{spec} has no attribute '{attr}' (it has: {names})", EXIT_TARGET) from None
+    try:
+        obj = resolve_attribute(load_module(spec), spec, attr or "handler")
+    except TargetError as exc:
+        raise CliError(str(exc), EXIT_TARGET) from None
     if isinstance(obj, type) and issubclass(obj, BaseService):
         return obj.handler
     if not callable(obj):
         raise CliError(f"{target} is not a handler: {type(obj).__name__} is not callable", EXIT_TARGET)
     return obj  # type: ignore[no-any-return]
-
-
-def _load_file(path: Path) -> Any:
-    if not path.is_file():
-        raise CliError(f"file not found: {path}", EXIT_TARGET)
-    folder = str(path.resolve().parent)
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    if spec is None or spec.loader is None:
-        raise CliError(f"cannot import {path}", EXIT_TARGET)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[path.stem] = module
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:  # a service class that fails its import-time checks lands here
-        del sys.modules[path.stem]
-        raise CliError(f"cannot import {path}: {type(exc).__name__}: {exc}", EXIT_TARGET) from None
-    return module

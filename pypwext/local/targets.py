@@ -19,24 +19,16 @@ module (``api``, taking the Api's direct-invoke envelope); a plain function by i
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import sys
 from collections.abc import Callable
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import attrs
 
+from pypwext.loader import TargetError, load_module, resolve_attribute
 from pypwext.routes import Api, ApiHandler
 from pypwext.service import BaseService, Handler
 
 __all__ = ["Function", "Project", "TargetError", "load_module", "load_project", "project_of"]
-
-
-class TargetError(ValueError):
-    """The target cannot be loaded or holds nothing to serve; the message says why."""
 
 
 @attrs.frozen
@@ -69,46 +61,12 @@ class Project:
         return [n for f in self.functions for n in f.names]
 
 
-def load_module(spec: str) -> ModuleType:
-    """Import a ``path/to/file.py`` (its folder goes on ``sys.path``) or a dotted module name."""
-    if spec.endswith(".py") or "/" in spec:
-        path = Path(spec)
-        if not path.is_file():
-            raise TargetError(f"file not found: {path}")
-        folder = str(path.resolve().parent)
-        if folder not in sys.path:
-            sys.path.insert(0, folder)
-        module_spec = importlib.util.spec_from_file_location(path.stem, path)
-        if module_spec is None or module_spec.loader is None:
-            raise TargetError(f"cannot import {path}")
-        module = importlib.util.module_from_spec(module_spec)
-        sys.modules[path.stem] = module
-        try:
-            module_spec.loader.exec_module(module)
-        except Exception as exc:
-            del sys.modules[path.stem]
-            raise TargetError(f"cannot import {path}: {type(exc).__name__}: {exc}") from exc
-        return module
-    try:
-        return importlib.import_module(spec)
-    except ModuleNotFoundError as exc:
-        raise TargetError(f"module not found: {spec} ({exc})") from exc
-    except Exception as exc:
-        raise TargetError(f"cannot import {spec}: {type(exc).__name__}: {exc}") from exc
-
-
 def load_project(target: str) -> Project:
     """Load ``FILE_OR_MODULE[:ATTR]`` into a :class:`Project` (see the module docs)."""
     spec, _, attr = target.partition(":")
     module = load_module(spec)
     if attr:
-        obj: Any = module
-        for part in attr.split("."):
-            try:
-                obj = getattr(obj, part)
-            except AttributeError:
-                names = ", ".join(n for n in dir(module) if not n.startswith("_"))
-                raise TargetError(f"{spec} has no attribute '{attr}' (it has: {names})") from None
+        obj = resolve_attribute(module, spec, attr)
         return project_of({attr.rsplit(".", 1)[-1]: obj})
     found: dict[str, Any] = {}
     for name, value in vars(module).items():
