@@ -7,12 +7,13 @@ malformed one fails at import.
 
 from __future__ import annotations
 
+import enum
 import os
 import string
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["fill", "placeholders", "resource_pattern"]
+__all__ = ["fill", "lookup", "missing", "placeholders", "resource_pattern"]
 
 _FORMATTER = string.Formatter()
 
@@ -63,19 +64,33 @@ def fill(
         )
     values: dict[str, str] = {}
     for name in names:
-        if name in args:
-            value = str(args[name])
-        elif name.isupper() and name in os.environ:
-            value = os.environ[name]
-        else:
-            source = (
-                f"pass {name}=... or set the environment variable {name}"
-                if name.isupper()
-                else f"pass {name}=..."
-            )
-            raise KeyError(f"{what} template {template!r} needs {{{name}}}: {source}")
+        value = lookup(name, args)
+        if value is None:
+            raise KeyError(missing(name, f"{what} template {template!r}"))
         values[name] = escape(value) if escape is not None else value
     return template.format(**values)
+
+
+def lookup(name: str, args: Mapping[str, Any]) -> str | None:
+    """The value of placeholder ``name``: the call's argument first (``None`` counts as not
+    given), the environment variable second when the name is UPPERCASE; ``None`` when neither.
+    This is the one rule every dependency template follows (names, parameter paths, URLs).
+
+    >>> lookup("item_id", {"item_id": 7}), lookup("tenant", {})
+    ('7', None)
+    """
+    value = args.get(name)
+    if value is not None:
+        return str(value.value) if isinstance(value, enum.Enum) else str(value)
+    if name.isupper():
+        return os.environ.get(name)
+    return None
+
+
+def missing(name: str, where: str) -> str:
+    """The message for a placeholder nothing fills: what needs it and how to fill it."""
+    how = f"pass {name}=... or set the environment variable {name}" if name.isupper() else f"pass {name}=..."
+    return f"{where} needs {{{name}}}: {how}"
 
 
 def resource_pattern(template: str) -> str:

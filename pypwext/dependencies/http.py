@@ -30,6 +30,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from pypwext import codec
 from pypwext.base import ErrorAction
 from pypwext.context import current_invocation
+from pypwext.dependencies import _template
 from pypwext.dependencies.base import DEFAULT_SAFETY_MARGIN_S, Dependency, remaining_budget_s
 from pypwext.errors import DependencyError, current_collector
 from pypwext.logging import current_logger
@@ -167,29 +168,20 @@ class UrlTemplate:
         for literal, name, in_authority in self._pieces:
             out.append(literal)
             assert name is not None
-            if values.get(name) is not None:
+            from_call = values.get(name) is not None
+            text = _template.lookup(name, {name: _as_text(values[name])} if from_call else {})
+            if text is None:
+                raise ValueError(_template.missing(name, f"{owner}: the URL template {self.template!r}"))
+            if from_call:
                 used.add(name)
-                text = _as_text(values[name])
-                if in_authority:
-                    if not _HOST_VALUE.match(text):
-                        raise ValueError(
-                            f"{owner}: {name}={text!r} cannot go into the host part of "
-                            f"{self.template!r}: only letters, digits, '.' and '-' may"
-                        )
-                    out.append(text)
-                else:
-                    out.append(quote(text, safe=""))
-                continue
-            if name.isupper() and name in os.environ:
-                text = os.environ[name]
-                out.append(text if in_authority else quote(text, safe=""))
-                continue
-            how = (
-                f"pass {name}=... or set the environment variable {name}"
-                if name.isupper()
-                else f"pass {name}=..."
-            )
-            raise ValueError(f"{owner}: the URL template {self.template!r} needs {{{name}}}: {how}")
+                if in_authority and not _HOST_VALUE.match(text):
+                    raise ValueError(
+                        f"{owner}: {name}={text!r} cannot go into the host part of "
+                        f"{self.template!r}: only letters, digits, '.' and '-' may"
+                    )
+            # a host part from the environment may hold a whole base URL; path and query
+            # values are escaped so that they cannot add segments
+            out.append(text if in_authority else quote(text, safe=""))
         out.append(self._tail)
         url = "".join(out)
         parts = urlsplit(url)
