@@ -17,10 +17,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pypwext import codec
-from pypwext.context import Invocation, invocation_scope
-from pypwext.errors import BadRequest, ErrorCollector, InternalError, ServiceError, collecting
+from pypwext.errors import BadRequest, InternalError, ServiceError
 from pypwext.events import EventSource, Request
-from pypwext.logging import reset_current_logger, set_current_logger
 
 if TYPE_CHECKING:
     from pypwext.service import BaseService
@@ -58,27 +56,19 @@ def run_invocation(
     ``body`` returns ``(answer, summary fields)``; an exception it raises is re-raised after the
     summary line (with ``failed: true``) was written.
     """
-    cls = type(svc)
-    started = time.perf_counter()
-    svc._errors = ErrorCollector()
-    token = set_current_logger(cls._pypwext_logger)
-    request = event_request(event, context)
-    svc._request = request
+    from pypwext.service import running
+
     fields: dict[str, Any] = {}
-    try:
-        with collecting(svc._errors):
-            invocation = Invocation(cls, request, context, cls._pypwext_logger, svc._errors)
-            with invocation_scope(invocation):
-                try:
-                    answer, fields = body(request)
-                except BaseException:
-                    fields = {**fields, "failed": True}
-                    raise
+    with running(svc, event, context, lambda: (event_request(event, context), None)) as run:
+        try:
+            answer, fields = body(run.request)
+        except BaseException:
+            fields = {**fields, "failed": True}
+            raise
+        finally:
+            _summarise(svc, fields, run.observed.started)
+        run.status = 200
         return answer
-    finally:
-        _summarise(svc, fields, started)
-        svc._request = None
-        reset_current_logger(token)
 
 
 def _summarise(svc: BaseService, fields: dict[str, Any], started: float) -> None:

@@ -37,14 +37,10 @@ class Invocation:
     context: Any
     logger: ServiceLogger | None
     collector: ErrorCollector
+    correlation_id: str | None = None
+    """The id that ties this invocation's logs and downstream calls together (the service's
+    ``correlation_id_path``, else the request id, else the Lambda request id)."""
     started: float = attrs.field(factory=time.monotonic)
-
-    @property
-    def correlation_id(self) -> str | None:
-        """The id that ties this invocation's logs and downstream calls together."""
-        if self.request is not None and self.request.request_id:
-            return self.request.request_id
-        return getattr(self.context, "aws_request_id", None)
 
     def remaining_ms(self) -> float | None:
         """Milliseconds left before Lambda stops the invocation, or ``None`` without a context."""

@@ -96,7 +96,16 @@ class Observability:
 class Observed:
     """One invocation under observation."""
 
-    __slots__ = ("_event", "_fields_token", "_obs", "_trace", "cold_start", "context", "started")
+    __slots__ = (
+        "_event",
+        "_fields_token",
+        "_obs",
+        "_trace",
+        "cold_start",
+        "context",
+        "correlation_id",
+        "started",
+    )
 
     def __init__(self, obs: Observability, event: Any, context: Any) -> None:
         self.started = time.perf_counter()
@@ -106,14 +115,14 @@ class Observed:
         self._event = event
         self._fields_token: Any = None
         self._trace: InvocationTrace | None = None
+        self.correlation_id: str | None = None
         obs.metrics.clear()  # what was added outside an invocation (a test calling execute) is not this one's
 
     def begin(self, request: Request | None) -> None:
         """The request is known: set the log fields and open the trace."""
         obs = self._obs
-        fields = invocation_fields(
-            self.context, obs.correlation_id(request, self._event, self.context), self.cold_start
-        )
+        self.correlation_id = obs.correlation_id(request, self._event, self.context)
+        fields = invocation_fields(self.context, self.correlation_id, self.cold_start)
         self._fields_token = set_invocation_fields(fields)
         if wanted(obs.tracing):
             self._trace = InvocationTrace(obs.service, obs.operation, self.cold_start, obs.classification)

@@ -17,6 +17,7 @@ Everything else is ordinary Python.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import functools
@@ -27,7 +28,7 @@ import re
 import sys
 import time
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from http import HTTPStatus
 from typing import Any, ClassVar, TypeVar, cast, overload
 
@@ -50,7 +51,7 @@ from pypwext.events import EventSource, Request, detect_source, parse_request
 from pypwext.idempotency import Idempotency, http_document
 from pypwext.logging import ServiceLogger, current_logger, reset_current_logger, set_current_logger
 from pypwext.metrics import ServiceMetrics
-from pypwext.observability import Observability
+from pypwext.observability import Observability, Observed
 from pypwext.responses import Response, to_source
 from pypwext.tracing import sdk_available, trace_call
 
@@ -574,41 +575,25 @@ class BaseService(metaclass=ServiceMeta):
     def __call__(self, event: Any, context: Any = None) -> Any:
         """Run one invocation on this instance and return what the event source expects."""
         cls = type(self)
-        self._errors = ErrorCollector()
-        token = set_current_logger(cls._pypwext_logger)
-        observed = cls._pypwext_obs.start(event, context)  # cold start, log fields, trace, metrics
-        status: int | None = None
-        escaped: BaseException | None = None
-        try:
-            with collecting(self._errors):
-                request, early = self._parse(event, context)
-                observed.begin(request)
-                invocation = Invocation(cls, request, context, cls._pypwext_logger, self._errors)
-                with invocation_scope(invocation):
-                    response = early if early is not None else self._respond(request)
+        with running(self, event, context, lambda: self._parse(event, context)) as run:
+            try:
+                request, early = run.request, run.early
+                response = early if early is not None else self._respond(request)
                 if cls.cors is not None and request.source.is_http:
                     cls.cors.apply(response, request)
                 answer = to_source(response, request)
-            status = response.status
-            self._summarise(request, response, observed.started)
+            except BaseException as exc:  # escaped the lifecycle's own handling (the adapter, ...)
+                self.logger.failure(cls._pypwext_operation, "unhandled error", exc, cls.classification)
+                raise
+            run.status = response.status
+            self._summarise(request, response, run.observed.started)
             return answer
-        except BaseException as exc:  # escaped the lifecycle's own handling (the adapter, ...)
-            escaped = exc
-            self.logger.failure(cls._pypwext_operation, "unhandled error", exc, cls.classification)
-            raise
-        finally:
-            observed.end(status, escaped)  # closes the trace and flushes the metrics, error or not
-            self._request = None
-            reset_current_logger(token)
 
     def _parse(self, event: Any, context: Any) -> tuple[Request, Response | None]:
         try:
-            request = parse_request(event, context)
+            return parse_request(event, context), None
         except BadRequest as err:  # an event the source adapter cannot read (bad base64, ...)
-            self._request = _fallback_request(event, context)
-            return self._request, self._error_response(err)
-        self._request = request
-        return request, None
+            return _fallback_request(event, context), self._error_response(err)
 
     def _respond(self, request: Request) -> Response:
         cls = type(self)
@@ -687,6 +672,55 @@ class BaseService(metaclass=ServiceMeta):
             fields["outcome"] = "success" if status < 400 else "failure"
         message = f"{request.method} {path} -> {status}" if path else f"{request.method} -> {status}"
         logger.summary(cls._pypwext_operation, cls.classification, cls.log_type, message, **fields)
+
+
+class Run:
+    """One running invocation, as :func:`running` sets it up: its request (and the early
+    answer of an event that could not be read), its observation, and the status it ends with
+    (``None`` counts as a failure in metrics and traces)."""
+
+    __slots__ = ("early", "observed", "request", "status")
+
+    def __init__(self, request: Request, early: Response | None, observed: Observed) -> None:
+        self.request = request
+        self.early = early
+        self.observed = observed
+        self.status: int | None = None
+
+
+@contextlib.contextmanager
+def running(
+    svc: BaseService, event: Any, context: Any, parse: Callable[[], tuple[Request, Response | None]]
+) -> Iterator[Run]:
+    """The scaffolding of one invocation, for every kind of service: a fresh error collector,
+    the service's logger as the current one, observation (cold start, log fields, correlation
+    id, trace, metrics — flushed at the end, error or not), and the
+    :class:`~pypwext.context.Invocation` that helpers, dependencies and threads started with
+    ``contextvars.copy_context()`` see. ``parse`` reads the event into a request."""
+    cls = type(svc)
+    svc._errors = ErrorCollector()
+    token = set_current_logger(cls._pypwext_logger)
+    observed = cls._pypwext_obs.start(event, context)
+    escaped: BaseException | None = None
+    run: Run | None = None
+    try:
+        with collecting(svc._errors):
+            request, early = parse()
+            svc._request = request
+            observed.begin(request)
+            run = Run(request, early, observed)
+            invocation = Invocation(
+                cls, request, context, cls._pypwext_logger, svc._errors, observed.correlation_id
+            )
+            with invocation_scope(invocation):
+                yield run
+    except BaseException as exc:
+        escaped = exc
+        raise
+    finally:
+        observed.end(run.status if run is not None and escaped is None else None, escaped)
+        svc._request = None
+        reset_current_logger(token)
 
 
 def _fallback_request(event: Any, context: Any) -> Request:

@@ -21,3 +21,42 @@ def test_budget_is_the_remaining_time_less_the_margin_inside_an_invocation() -> 
     Probe.handler({}, None)
     assert seen["budget"] is None
     assert remaining_budget_s() is None
+
+
+def test_dependencies_see_the_same_correlation_id_as_the_logs(capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from pypwext.context import current_invocation
+    from pypwext.testing import api_gateway_event
+
+    seen: dict[str, Any] = {}
+
+    class Traced(BaseService):
+        correlation_id_path = 'headers."X-Correlation-Id"'  # JMESPath: the event's own case
+
+        def execute(self, request: Request) -> None:
+            invocation = current_invocation()
+            assert invocation is not None
+            seen["id"] = invocation.correlation_id
+
+    Traced.handler(api_gateway_event("GET", "/", headers={"X-Correlation-Id": "abc-123"}), lambda_context())
+    assert seen["id"] == "abc-123"
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert logged and all(entry["correlation_id"] == "abc-123" for entry in logged)
+
+
+def test_event_driven_kinds_get_the_same_invocation_fields(capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from pypwext.batch import SqsBatchService
+    from pypwext.testing import sqs_event
+
+    class Counter(SqsBatchService):
+        def process_record(self, record: dict[str, int]) -> None:
+            return None
+
+    answer = Counter.handler(sqs_event([{"n": 1}]), lambda_context(function_name="counter"))
+    assert answer == {"batchItemFailures": []}
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    summary = logged[-1]
+    assert summary["function_name"] == "counter" and "cold_start" in summary and summary["correlation_id"]
