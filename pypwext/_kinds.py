@@ -158,15 +158,13 @@ def log_failure(svc: BaseService, message: str, exc: BaseException, **fields: An
     ``line``...) beside the service's usual fields. The traceback is included unless the error
     was already logged with it."""
     cls = type(svc)
-    logger = cls._pypwext_logger
-    extra = {
-        "operation": cls._pypwext_operation,
-        "classification": cls.classification.value,
-        "type": cls.log_type.value,
-        "error": f"{type(exc).__name__}: {exc}",
-        **fields,
-    }
-    if isinstance(exc, ServiceError):
-        extra["code"] = exc.code
     show_trace = not getattr(exc, "logged", False) and not isinstance(exc, ServiceError)
-    logger.powertools.error(message, exc_info=exc if show_trace else None, extra=extra, stacklevel=2)
+    cls._pypwext_logger.failure(
+        cls._pypwext_operation,
+        message,
+        exc,
+        cls.classification,
+        cls.log_type,
+        with_traceback=show_trace,
+        **fields,
+    )

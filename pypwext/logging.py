@@ -514,9 +514,15 @@ class ServiceLogger:
         exc: BaseException,
         classification: InfoClassification,
         log_type: LogEntryType = LogEntryType.STD,
+        *,
+        with_traceback: bool = True,
+        **fields: Any,
     ) -> None:
         """Log an error that escaped, once, with its traceback (ERROR). Exception messages are
-        masked when the service or the error is classified PII/AUTHORIZATION_INFO."""
+        masked when the service or the error is classified PII/AUTHORIZATION_INFO.
+
+        ``with_traceback=False`` logs only the error's type and message (an expected failure, or
+        one already logged with its traceback); ``fields`` say which item failed (``record_id``)."""
         if not self.is_enabled(_stdlib_logging.ERROR):
             return
         masked = classification if is_masked(classification) else None
@@ -524,6 +530,12 @@ class ServiceLogger:
             masked = exc.classification
         if masked is not None:
             message = _mask(masked)
+        if with_traceback:
+            described = format_exception(exc, masked)
+        else:
+            described = f"{type(exc).__name__}: {_mask(masked) if masked is not None else exc}"
+        if isinstance(exc, ServiceError):
+            fields.setdefault("code", exc.code)
         self._emit(
             _stdlib_logging.ERROR,
             message,
@@ -531,8 +543,9 @@ class ServiceLogger:
                 operation,
                 classification,
                 log_type,
-                exception=format_exception(exc, masked),
+                exception=described,
                 exception_name=type(exc).__name__,
+                **fields,
             ),
             _innermost_location(exc) or self.location,
         )

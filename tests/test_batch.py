@@ -427,3 +427,23 @@ def test_a_subclass_of_a_batch_service_inherits_process_record():
     assert Child.handler(event, lambda_context())["batchItemFailures"] == [
         {"itemIdentifier": sqs_ids(event)[1]}
     ]
+
+
+def test_a_failed_record_of_a_pii_service_is_logged_masked(capsys):
+    from pypwext import InfoClassification
+    from pypwext.batch import SqsBatchService
+    from pypwext.testing import sqs_event
+
+    class Subscribe(SqsBatchService):
+        classification = InfoClassification.PII
+
+        def process_record(self, record: dict[str, str]) -> None:
+            raise ValueError(f"no customer with email {record['email']}")
+
+    event = sqs_event([{"email": "ada@example.com"}])
+    answer = Subscribe.handler(event, None)
+    assert [f["itemIdentifier"] for f in answer["batchItemFailures"]] == [event["Records"][0]["messageId"]]
+    out = capsys.readouterr().out
+    assert "ada@example.com" not in out
+    failures = [json.loads(line) for line in out.splitlines() if '"level":"ERROR"' in line]
+    assert failures and failures[0]["record_id"] == event["Records"][0]["messageId"]
