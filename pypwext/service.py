@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import difflib
 import functools
 import inspect
 import logging as _stdlib_logging
@@ -53,6 +52,7 @@ from pypwext.logging import ServiceLogger, current_logger, reset_current_logger,
 from pypwext.metrics import ServiceMetrics
 from pypwext.observability import Observability, Observed
 from pypwext.responses import Response, to_source
+from pypwext.tracing import active as tracing_active
 from pypwext.tracing import sdk_available, trace_call
 
 __all__ = ["BaseService", "Handler", "ServiceMeta", "prepare_class", "step"]
@@ -152,7 +152,10 @@ def _run_step(info: _StepInfo, fn: Callable[..., Any], args: tuple[Any, ...], kw
         shown: Any = call_args[0] if len(call_args) == 1 and not kwargs else {"args": call_args, **kwargs}
         logger.entry(operation, info.name, shown, classification, log_type, info.location)
     try:
-        with trace_call(f"{operation}.{info.name}"):  # a subsegment when traced, else nothing
+        if tracing_active():  # a subsegment per step, only when the invocation is traced
+            with trace_call(f"{operation}.{info.name}"):
+                result = fn(*args, **kwargs)
+        else:
             result = fn(*args, **kwargs)
     except ServiceError as err:
         if err.effective_action is not ErrorAction.CONTINUE:
@@ -262,6 +265,8 @@ def _check_options(
             continue
         if isinstance(value, (Dependency, staticmethod, classmethod, property, type)) or callable(value):
             continue
+        import difflib  # only for the message of a class that fails its checks
+
         close = difflib.get_close_matches(key, known, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         raise _definition_error(

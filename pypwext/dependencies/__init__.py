@@ -1,10 +1,27 @@
-"""Dependencies a service declares as class attributes (HTTP APIs, Lambda functions, ...)."""
+"""Dependencies a service declares as class attributes (HTTP APIs, Lambda functions, ...).
+
+Each kind is imported on first use, so a service pays only for the kinds it declares.
+"""
+
+from typing import TYPE_CHECKING, Any
 
 from pypwext.dependencies.base import Dependency
-from pypwext.dependencies.fanout import fan_out
-from pypwext.dependencies.http import Http, HttpClient
-from pypwext.dependencies.lambda_ import LambdaClient, LambdaFunction
-from pypwext.dependencies.parameters import Parameter, Secret
+
+_LAZY = {
+    "fan_out": "pypwext.dependencies.fanout",
+    "Http": "pypwext.dependencies.http",
+    "HttpClient": "pypwext.dependencies.http",
+    "LambdaClient": "pypwext.dependencies.lambda_",
+    "LambdaFunction": "pypwext.dependencies.lambda_",
+    "Parameter": "pypwext.dependencies.parameters",
+    "Secret": "pypwext.dependencies.parameters",
+}
+
+if TYPE_CHECKING:
+    from pypwext.dependencies.fanout import fan_out
+    from pypwext.dependencies.http import Http, HttpClient
+    from pypwext.dependencies.lambda_ import LambdaClient, LambdaFunction
+    from pypwext.dependencies.parameters import Parameter, Secret
 
 __all__ = [
     "Dependency",
@@ -16,3 +33,14 @@ __all__ = [
     "Secret",
     "fan_out",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pypwext.dependencies' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
