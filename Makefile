@@ -15,8 +15,13 @@ export PYPWEXT_AWS_EVENTS ?= $(abspath $(CURDIR)/../shared/fixtures/aws-events)
 
 ORDER_OK := {"id": 1, "description": "first order", "items": [{"id": 1, "quantity": 2, "description": "widget"}, {"id": 2, "quantity": 1, "description": "gadget"}]}
 ORDER_BAD := {"id": "one", "description": "bad order", "items": [{"id": 1, "quantity": "two"}]}
+CHECKOUT_OK := {"order_id": 7, "lines": [{"item_id": "widget", "quantity": 2}, {"item_id": "gadget", "quantity": 1}]}
 PORT ?= 3000
 URL := http://127.0.0.1:$(PORT)
+# The checkout example calls inventory over HTTP and billing through the Invoke API, both on the
+# same local server; the dummy credentials and region only let boto3 sign offline.
+EXAMPLE_ENV := INVENTORY_URL=$(URL) AWS_ENDPOINT_URL_LAMBDA=$(URL) AWS_REGION=us-east-1 \
+	AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
 
 .PHONY: help bootstrap example invoke-example check lint format types test docs clean bench
 
@@ -39,8 +44,9 @@ example: bootstrap
 	@echo '  try   curl -i -X POST $(URL)/orders -H "Content-Type: application/json" -d '\''$(ORDER_OK)'\'
 	@echo '  try   curl -i -X POST $(URL)/orders -H "Content-Type: application/json" -d '\''$(ORDER_BAD)'\'
 	@echo '  try   curl -i -X POST $(URL)/2015-03-31/functions/get-order/invocations -d '\''{"order_id": 2}'\'
+	@echo '  try   curl -i -X POST $(URL)/checkout -H "Content-Type: application/json" -d '\''$(CHECKOUT_OK)'\''    (calls inventory and billing)'
 	@echo "Edit a file under examples/orders: the next request runs the new code. Ctrl-C to stop."
-	$(BIN)/pypwext serve examples/orders/api.py --port $(PORT)
+	env $(EXAMPLE_ENV) $(BIN)/pypwext serve examples/orders/api.py --port $(PORT)
 
 # The one-shot version: run the order service on two events and print its answers.
 invoke-example: bootstrap

@@ -265,4 +265,4 @@ def test_targets_say_what_is_wrong(tmp_path: Path) -> None:
         load_project(f"{empty}:nope")
     project = load_project(str(REPO / "examples/orders/api.py"))
     assert {"api", "handler", "get-order", "create-order", "create-offer"} <= set(project.names)
-    assert project.api is not None and len(project.api.routes) == 3
+    assert project.api is not None and len(project.api.routes) == 5

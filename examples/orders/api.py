@@ -2,7 +2,11 @@
 
 ``app.py`` and ``offers.py`` define their services without a ``route``; the Api gives them one
 (a service class may also say ``route = "POST /orders"`` itself), and adds a read service,
-``GetOrder``, whose path parameter fills its typed input.
+``GetOrder``, whose path parameter fills its typed input. ``checkout.py`` (``POST /checkout``)
+calls ``inventory.py`` (``GET /inventory/items/{item_id}``) over HTTP and ``billing.py``
+(``charge-order``, no route) through the Invoke API; ``charge_order`` below makes the local
+server host that function too (set ``INVENTORY_URL`` and ``AWS_ENDPOINT_URL_LAMBDA`` to the
+server's URL: see ``checkout.py``).
 
 Run it locally (``make example`` does)::
 
@@ -20,9 +24,15 @@ from pypwext.routes import Api
 
 try:  # as a package (examples.orders.api) or as a file next to app.py (pypwext serve api.py)
     from .app import CreateOrder, Order, OrderItem
+    from .billing import ChargeOrder
+    from .checkout import PlaceOrder
+    from .inventory import GetStock
     from .offers import SendOffers
 except ImportError:
     from app import CreateOrder, Order, OrderItem  # type: ignore[no-redef]
+    from billing import ChargeOrder  # type: ignore[no-redef]
+    from checkout import PlaceOrder  # type: ignore[no-redef]
+    from inventory import GetStock  # type: ignore[no-redef]
     from offers import SendOffers  # type: ignore[no-redef]
 
 
@@ -60,8 +70,14 @@ class GetOrder(BaseService):
 api = Api(
     {"POST /orders": CreateOrder, "POST /offers": SendOffers},
     GetOrder,
+    PlaceOrder,
+    GetStock,
     title="pypwext example: orders",
     version="1.0.0",
 )
 handler = api.handler
 """The Lambda entry point: handler string ``api.handler``."""
+
+charge_order = ChargeOrder.handler
+"""The billing function, hosted beside the Api by ``pypwext serve`` (Invoke API name
+``charge-order``); deployed, it is a function of its own (handler string ``billing.handler``)."""

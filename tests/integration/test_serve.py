@@ -81,6 +81,15 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
+        # the example's checkout calls inventory (HTTP) and billing (the Invoke API) on this same
+        # server, as `make example` sets it up
+        example_env = {
+            "INVENTORY_URL": self.url,
+            "AWS_ENDPOINT_URL_LAMBDA": self.url,
+            "AWS_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+        }
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -96,7 +105,7 @@ class Server:
             cwd=cwd,
             stdout=subprocess.DEVNULL,
             stderr=log.open("wb"),
-            env={**os.environ, "POWERTOOLS_LOG_LEVEL": "INFO"},
+            env={**os.environ, "POWERTOOLS_LOG_LEVEL": "INFO", **example_env},
         )
 
     def wait(self) -> None:
@@ -273,7 +282,13 @@ def test_openapi_json_and_docs(servers: dict[str, Server]) -> None:
     url = servers["example"].url
     doc = requests.get(f"{url}/openapi.json", timeout=10).json()
     validate(doc)
-    assert set(doc["paths"]) == {"/orders", "/orders/{order_id}", "/offers"}
+    assert set(doc["paths"]) == {
+        "/orders",
+        "/orders/{order_id}",
+        "/offers",
+        "/checkout",
+        "/inventory/items/{item_id}",
+    }
     page = requests.get(f"{url}/docs", timeout=10)
     assert page.headers["Content-Type"].startswith("text/html")
     assert "curl" in page.text and "/orders/{order_id}" in page.text and "<script" not in page.text
@@ -395,4 +410,10 @@ def test_schemathesis_finds_every_response_documented(servers: dict[str, Server]
             seen[case.operation.label] = seen.get(case.operation.label, 0) + 1
 
         run()
-    assert set(seen) == {"POST /orders", "POST /offers", "GET /orders/{order_id}"}
+    assert set(seen) == {
+        "POST /orders",
+        "POST /offers",
+        "GET /orders/{order_id}",
+        "POST /checkout",
+        "GET /inventory/items/{item_id}",
+    }
