@@ -37,6 +37,7 @@ from pypwext.dependencies import _template
 from pypwext.dependencies.base import Dependency, remaining_budget_s
 from pypwext.errors import DependencyError, ServiceError, current_collector
 from pypwext.responses import from_direct, is_direct_document
+from pypwext.tracing import trace_call
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda.client import LambdaClient as BotoLambdaClient
@@ -168,8 +169,10 @@ class LambdaClient(Generic[T]):
                 kwargs["Payload"] = body
             if client_context is not None:
                 kwargs["ClientContext"] = self._encode_client_context(function, client_context)
-            response, raw = self._send(function, kwargs, outcome)
-            result = self._read(function, invocation_type, response, raw, target, outcome)
+            # a subsegment per call when the invocation is traced (X-Ray names cannot hold braces)
+            with trace_call(f"{decl.name} {invocation_type}", dependency=decl.name, function=function):
+                response, raw = self._send(function, kwargs, outcome)
+                result = self._read(function, invocation_type, response, raw, target, outcome)
         except ServiceError as err:
             outcome["error"] = err.code
             self._log(function, invocation_type, started, outcome)

@@ -31,6 +31,7 @@ from pypwext.context import current_invocation
 from pypwext.dependencies import _template
 from pypwext.dependencies.base import Dependency, remaining_budget_s
 from pypwext.errors import DependencyError
+from pypwext.tracing import trace_call
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters.base import BaseProvider
@@ -158,7 +159,8 @@ class _Stored(Dependency[T], Generic[T]):
         from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
         try:
-            return self._get_raw(provider, name, force)
+            with trace_call(f"{self.name} {self.store}", dependency=self.name):
+                return self._get_raw(provider, name, force)
         except GetParameterError as exc:
             code = _error_code(exc)
             if code in _NOT_FOUND:
