@@ -12,7 +12,6 @@ shows each service call arriving.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,23 +24,14 @@ from typing import Any
 import pytest
 import requests
 
+from examples.orders.billing import LIMIT_CENTS
+from examples.orders.checkout import OrderPlaced, PricedLine
 from pypwext import codec
+from tests.integration.conftest import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:  # a bare `pytest tests/...` puts tests/ on sys.path, not the repository
-    sys.path.insert(0, str(REPO))
-
-from examples.orders.billing import LIMIT_CENTS  # noqa: E402
-from examples.orders.checkout import OrderPlaced, PricedLine  # noqa: E402
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Served:
