@@ -182,6 +182,67 @@ def discover(target: Path) -> list[FunctionSpec]:
     return functions
 
 
+_BATCH_EVENTS: dict[str, tuple[str, str, str, dict[str, Any]]] = {
+    "sqs": ("SQS", "Queue", "the SQS queue", {"BatchSize": 10}),
+    "kinesis": ("Kinesis", "Stream", "the Kinesis stream", {"StartingPosition": "LATEST", "BatchSize": 100}),
+    "dynamodb": (
+        "DynamoDB",
+        "Stream",
+        "the DynamoDB stream",
+        {"StartingPosition": "LATEST", "BatchSize": 100},
+    ),
+}
+
+
+def _source_events(service: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The event source of an event-driven service and the parameters it needs.
+
+    A batch service (SQS, Kinesis, DynamoDB streams) gets its event source mapping with
+    ``FunctionResponseTypes: [ReportBatchItemFailures]`` (without it Lambda ignores the
+    ``batchItemFailures`` pypwext answers and retries the whole batch) and a parameter for the
+    queue or stream ARN; a scheduled service a ``Schedule`` event (a parameter, default
+    ``rate(1 day)``); an EventBridge service a rule with its ``sources``/``detail_types`` as the
+    pattern. S3 services get no event: SAM needs the bucket in the same template (see the docs).
+    """
+    kind = getattr(service, "_pypwext_source_name", None)
+    name = service.__name__
+    if kind in _BATCH_EVENTS:
+        sam_type, key, what, defaults = _BATCH_EVENTS[kind]
+        parameter = f"{name}SourceArn"
+        properties = {
+            key: {"Ref": parameter},
+            **defaults,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        }
+        description = f"ARN of {what} that feeds {name}"
+        return {f"{name}Source": {"Type": sam_type, "Properties": properties}}, {
+            parameter: {"Type": "String", "Description": description}
+        }
+    if kind == "eventbridge":
+        sources = getattr(service, "sources", None)
+        detail_types = getattr(service, "detail_types", None)
+        if sources == ("aws.events",) and detail_types == ("Scheduled Event",):
+            parameter = f"{name}ScheduleExpression"
+            return {
+                f"{name}Schedule": {"Type": "Schedule", "Properties": {"Schedule": {"Ref": parameter}}}
+            }, {
+                parameter: {
+                    "Type": "String",
+                    "Default": "rate(1 day)",
+                    "Description": f"when {name} runs: rate(...) or cron(...)",
+                }
+            }
+        pattern: dict[str, Any] = {}
+        if sources:
+            pattern["source"] = list(sources)
+        if detail_types:
+            pattern["detail-type"] = list(detail_types)
+        if not pattern:
+            return {}, {}
+        return {f"{name}Rule": {"Type": "EventBridgeRule", "Properties": {"Pattern": pattern}}}, {}
+    return {}, {}
+
+
 def _parameter_id(name: str) -> str:
     return _camel(name.lower().replace("_", " ")) or name
 
@@ -281,13 +342,18 @@ def build_template(
                     ],
                 }
             ]
+        events: dict[str, Any] = {}
         if api != "none" and spec.routes:
             kind = "HttpApi" if api == "http" else "Api"
             kinds.add(kind)
-            events: dict[str, Any] = {}
             for method, path in spec.routes:
                 name = _camel(f"{method.lower()} {path}") or "Root"
                 events[name] = {"Type": kind, "Properties": {"Path": path, "Method": method}}
+        for service in spec.services:
+            source_events, source_parameters = _source_events(service)
+            events.update(source_events)
+            parameters.update(source_parameters)
+        if events:
             props["Events"] = events
         if function_url:
             props["FunctionUrlConfig"] = {"AuthType": auth}

@@ -192,3 +192,61 @@ def test_a_project_without_entry_points_says_what_to_write(tmp_path) -> None:
 def test_yaml_quotes_what_yaml_would_misread() -> None:
     text = to_yaml({"a": "yes", "b": "1.0", "c": "x: y", "d": True, "e": 5, "f": [], "g": "plain-text"})
     assert text == 'a: "yes"\nb: "1.0"\nc: "x: y"\nd: true\ne: 5\nf: []\ng: plain-text\n'
+
+
+EVENTS_PROJECT = """\
+from pypwext import EventService, ScheduledService, SqsBatchService, KinesisBatchService
+
+
+class Payments(SqsBatchService):
+    def process_record(self, record: dict) -> None:
+        return None
+
+
+class Clicks(KinesisBatchService):
+    def process_record(self, record: dict) -> None:
+        return None
+
+
+class Shipped(EventService):
+    sources = ("shop.orders",)
+    detail_types = ("OrderShipped",)
+
+    def execute(self, detail: dict) -> None:
+        return None
+
+
+class DailyReport(ScheduledService):
+    def execute(self, detail: dict) -> None:
+        return None
+
+
+payments = Payments.handler
+clicks = Clicks.handler
+shipped = Shipped.handler
+report = DailyReport.handler
+"""
+
+
+def test_event_driven_services_get_their_event_sources(tmp_path) -> None:
+    folder = tmp_path / "events"
+    folder.mkdir()
+    (folder / "workers.py").write_text(EVENTS_PROJECT)
+    template = build_template(discover(folder))
+    resources = template["Resources"]
+    sqs = resources["PaymentsFunction"]["Properties"]["Events"]["PaymentsSource"]
+    assert sqs["Type"] == "SQS"
+    assert sqs["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert sqs["Properties"]["Queue"] == {"Ref": "PaymentsSourceArn"}
+    kinesis = resources["ClicksFunction"]["Properties"]["Events"]["ClicksSource"]
+    assert kinesis["Type"] == "Kinesis" and kinesis["Properties"]["StartingPosition"] == "LATEST"
+    assert kinesis["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    rule = resources["ShippedFunction"]["Properties"]["Events"]["ShippedRule"]
+    assert rule == {
+        "Type": "EventBridgeRule",
+        "Properties": {"Pattern": {"source": ["shop.orders"], "detail-type": ["OrderShipped"]}},
+    }
+    schedule = resources["DailyReportFunction"]["Properties"]["Events"]["DailyReportSchedule"]
+    assert schedule["Type"] == "Schedule"
+    assert template["Parameters"]["DailyReportScheduleExpression"]["Default"] == "rate(1 day)"
+    assert lint(to_yaml(template)) == []
