@@ -8,12 +8,15 @@ Nothing here talks to anything but loopback.
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +91,64 @@ def aws_env(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> Iterato
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     yield moto_server
+
+
+class ServeProcess:
+    """``pypwext serve TARGET`` as a subprocess on a free 127.0.0.1 port, its log in ``log``.
+
+    The example checkout calls inventory (HTTP) and billing (the Invoke API) on the same server,
+    as ``make example`` sets it up: the environment points both at the server itself.
+    """
+
+    def __init__(
+        self, target: str, cwd: Path, log: Path, *, source: str = "rest", reload: bool = True
+    ) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(
+            INVENTORY_URL=self.url,
+            AWS_ENDPOINT_URL_LAMBDA=self.url,
+            AWS_REGION="us-east-1",
+            AWS_DEFAULT_REGION="us-east-1",
+            AWS_ACCESS_KEY_ID="local",
+            AWS_SECRET_ACCESS_KEY="local",
+            POWERTOOLS_LOG_LEVEL="INFO",
+        )
+        command = [sys.executable, "-m", "pypwext.cli", "serve", target, "--port", str(self.port)]
+        command += ["--source", source] + ([] if reload else ["--no-reload"])
+        self.process = subprocess.Popen(
+            command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log.open("wb"), env=env
+        )
+
+    def wait(self) -> None:
+        """Return once the server answers HTTP (fail with its log if it does not start)."""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{self.url}/openapi.json", timeout=5).close()
+                return
+            except urllib.error.HTTPError:
+                return  # any HTTP answer: it is up
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"pypwext serve did not start:\n{self.logs()}")
+                time.sleep(0.05)
+
+    def logs(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def wait_for_log(self, text: str) -> str:
+        """The log once it holds ``text`` (an access-log line follows its answer)."""
+        deadline = time.monotonic() + 5
+        while text not in (logs := self.logs()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return logs
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()

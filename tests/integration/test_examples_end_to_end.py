@@ -11,12 +11,6 @@ shows each service call arriving.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,73 +21,21 @@ import requests
 from examples.orders.billing import LIMIT_CENTS
 from examples.orders.checkout import OrderPlaced, PricedLine
 from pypwext import codec
-from tests.integration.conftest import free_port
+from tests.integration.conftest import ServeProcess
 
 REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.integration
 
 
-class Served:
-    """The example Api served by ``pypwext serve``, its dependencies pointed at itself."""
-
-    def __init__(self, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(
-            INVENTORY_URL=self.url,
-            AWS_ENDPOINT_URL_LAMBDA=self.url,
-            AWS_REGION="us-east-1",
-            AWS_DEFAULT_REGION="us-east-1",
-            AWS_ACCESS_KEY_ID="local",
-            AWS_SECRET_ACCESS_KEY="local",
-            POWERTOOLS_LOG_LEVEL="INFO",
-        )
-        command = [sys.executable, "-m", "pypwext.cli", "serve", "examples/orders/api.py"]
-        self.process = subprocess.Popen(
-            [*command, "--port", str(self.port), "--no-reload"],
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=log.open("wb"),
-            env=env,
-        )
-
-    def wait(self) -> None:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{self.url}/openapi.json", timeout=5).close()
-                return
-            except urllib.error.HTTPError:
-                return  # any HTTP answer: it is up
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"pypwext serve did not start:\n{self.logs()}")
-                time.sleep(0.05)
-
-    def logs(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def wait_for_log(self, text: str) -> str:
-        """The log once it holds ``text`` (an access-log line follows its answer)."""
-        deadline = time.monotonic() + 5
-        while text not in (logs := self.logs()) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return logs
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+Served = ServeProcess
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    server = Served(tmp_path_factory.mktemp("examples") / "serve.log")
+    server = ServeProcess(
+        "examples/orders/api.py", REPO, tmp_path_factory.mktemp("examples") / "serve.log", reload=False
+    )
     try:
         server.wait()
         yield server

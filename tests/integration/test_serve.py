@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +20,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.conftest import free_port
+from tests.integration.conftest import ServeProcess
 
 pytestmark = pytest.mark.integration
 
@@ -76,80 +73,20 @@ VERSION = 1
 """
 
 
-class Server:
-    def __init__(self, target: str, source: str, cwd: Path, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        # the example's checkout calls inventory (HTTP) and billing (the Invoke API) on this same
-        # server, as `make example` sets it up
-        example_env = {
-            "INVENTORY_URL": self.url,
-            "AWS_ENDPOINT_URL_LAMBDA": self.url,
-            "AWS_REGION": "us-east-1",
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-        }
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pypwext.cli",
-                "serve",
-                target,
-                "--port",
-                str(self.port),
-                "--source",
-                source,
-            ],
-            cwd=cwd,
-            stdout=subprocess.DEVNULL,
-            stderr=log.open("wb"),
-            env={**os.environ, "POWERTOOLS_LOG_LEVEL": "INFO", **example_env},
-        )
-
-    def wait(self) -> None:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{self.url}/__ready__", timeout=5).close()
-                return
-            except urllib.error.HTTPError:
-                return  # any HTTP answer: it is up
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"pypwext serve did not start:\n{self.log.read_text()}")
-                time.sleep(0.05)
-
-    def logs(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def wait_for_log(self, text: str) -> str:
-        """The log once it holds ``text`` (the access-log line follows the answer)."""
-        deadline = time.monotonic() + 5
-        while text not in (logs := self.logs()) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return logs
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+Server = ServeProcess
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Server]]:
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ServeProcess]]:
     root = tmp_path_factory.mktemp("serve")
     (root / "quirks.py").write_text(QUIRKS, encoding="utf-8")
     project = root / "reload"
     project.mkdir()
     (project / "svc.py").write_text(RELOADABLE, encoding="utf-8")
     shutil.copytree(REPO / "examples" / "orders", root / "orders", ignore=shutil.ignore_patterns("tests"))
-    started = {s: Server("quirks.py:handler", s, root, root / f"{s}.log") for s in SOURCES}
-    started["example"] = Server("orders/api.py", "rest", root, root / "example.log")
-    started["reload"] = Server("reload/svc.py", "rest", root, root / "reload.log")
+    started = {s: Server("quirks.py:handler", root, root / f"{s}.log", source=s) for s in SOURCES}
+    started["example"] = Server("orders/api.py", root, root / "example.log")
+    started["reload"] = Server("reload/svc.py", root, root / "reload.log")
     try:
         for server in started.values():
             server.wait()
