@@ -61,6 +61,8 @@ def moto_server() -> Iterator[MotoServer]:
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # as in a real account, AWS-managed policies (AWSLambdaBasicExecutionRole...) exist
+        env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
     )
     server = MotoServer(port, process)
     deadline = time.monotonic() + 30

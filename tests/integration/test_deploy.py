@@ -1,20 +1,14 @@
 """``pypwext deploy`` against moto's server: role, function, waiters, Function URL, idempotence.
 
 moto never runs the code (that is test_runtime's job); it implements the IAM and Lambda APIs the
-deployment calls. AWS-managed policies (AWSLambdaBasicExecutionRole) exist in moto only when its
-server starts with ``MOTO_IAM_LOAD_MANAGED_POLICIES=true``, so this module starts its own.
+deployment calls. The session's moto server (tests/integration/conftest.py) starts with
+``MOTO_IAM_LOAD_MANAGED_POLICIES=true``, so AWS-managed policies such as
+AWSLambdaBasicExecutionRole exist, as in a real account.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -23,62 +17,15 @@ import pytest
 from pypwext import packaging
 from pypwext.cli import main
 from pypwext.deploy import BASIC_EXECUTION_POLICY, PUBLIC_URL_STATEMENTS
+from tests.integration.conftest import MotoServer, free_port
 
 pytestmark = pytest.mark.integration
 
-ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "eu-west-1",
-    "AWS_REGION": "eu-west-1",
-}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def moto_iam() -> Iterator[str]:
-    """moto's server, with AWS-managed policies, on 127.0.0.1; yields its endpoint."""
-    port = free_port()
-    env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"moto server did not start on 127.0.0.1:{port}")
-            time.sleep(0.1)
-    try:
-        yield endpoint
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
 
 @pytest.fixture
-def aws(moto_iam: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    urllib.request.urlopen(
-        urllib.request.Request(f"{moto_iam}/moto-api/reset", method="POST"), timeout=10
-    ).close()
-    for key, value in {**ENV, "AWS_ENDPOINT_URL": moto_iam}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    return moto_iam
+def aws(aws_env: MotoServer) -> str:
+    """This test's AWS calls go to the session's moto server (empty); its endpoint."""
+    return aws_env.endpoint
 
 
 def build_zip(tmp_path: Path, body: str = "1") -> Path:
