@@ -3,7 +3,7 @@ loading a handler from a file or module."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "EXIT_USAGE",
     "CliError",
     "load_target",
+    "parse_pairs",
 ]
 
 EXIT_OK = 0
@@ -50,3 +51,15 @@ def load_target(target: str) -> Callable[[Any, Any], Any]:
     if not callable(obj):
         raise CliError(f"{target} is not a handler: {type(obj).__name__} is not callable", EXIT_TARGET)
     return obj  # type: ignore[no-any-return]
+
+
+def parse_pairs(values: Sequence[str], sep: str, what: str, *, strip_values: bool = True) -> dict[str, str]:
+    """``["A=1", "B=2"]`` as ``{"A": "1", "B": "2"}`` for repeatable ``NAME<sep>VALUE`` options
+    (``--env``, ``--header``, ``--query``); a :class:`CliError` (exit 2) names a malformed one."""
+    found: dict[str, str] = {}
+    for value in values:
+        key, found_sep, val = value.partition(sep)
+        if not found_sep or not key.strip():
+            raise CliError(f"{what} must look like NAME{sep}VALUE, got {value!r}", EXIT_USAGE)
+        found[key.strip()] = val.strip() if strip_values else val
+    return found

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from pypwext.cli.common import EXIT_OK, EXIT_TARGET, EXIT_USAGE, CliError
+from pypwext.cli.common import EXIT_OK, EXIT_TARGET, EXIT_USAGE, CliError, parse_pairs
 
 __all__ = ["EXIT_AWS", "register", "run"]
 
@@ -50,12 +50,7 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     """Run ``pypwext deploy``; returns the exit code (raises :class:`CliError`)."""
     from pypwext.deploy import DeployError, deploy
 
-    env: dict[str, str] = {}
-    for pair in args.env:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise CliError(f"--env must look like NAME=VALUE, got {pair!r}", EXIT_USAGE)
-        env[key.strip()] = value
+    env = parse_pairs(args.env, "=", "--env", strip_values=False)
     try:
         result = deploy(
             Path(args.zip),

@@ -7,11 +7,18 @@ import contextlib
 import json
 import sys
 import traceback
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from pypwext.cli.common import EXIT_EVENT, EXIT_HANDLER_RAISED, EXIT_OK, EXIT_USAGE, CliError, load_target
+from pypwext.cli.common import (
+    EXIT_EVENT,
+    EXIT_HANDLER_RAISED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CliError,
+    load_target,
+    parse_pairs,
+)
 
 __all__ = ["register", "run"]
 
@@ -34,16 +41,6 @@ def _read_event(source: str, stdin: TextIO) -> Any:
         raise CliError(f"the event in {where} is not valid JSON: {exc}", EXIT_EVENT) from None
 
 
-def _pairs(values: Sequence[str], sep: str, what: str) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for value in values:
-        key, found_sep, val = value.partition(sep)
-        if not found_sep or not key.strip():
-            raise CliError(f"{what} must look like NAME{sep}VALUE, got {value!r}", EXIT_USAGE)
-        found[key.strip()] = val.strip()
-    return found
-
-
 def _build_event(args: argparse.Namespace) -> Any:
     from pypwext import testing
 
@@ -60,8 +57,8 @@ def _build_event(args: argparse.Namespace) -> Any:
             body = json.loads(text)
         except ValueError:
             body = text  # not JSON: sent as text, and the service decides
-    headers = _pairs(args.header, ":", "--header")
-    query = _pairs(args.query, "=", "--query")
+    headers = parse_pairs(args.header, ":", "--header")
+    query = parse_pairs(args.query, "=", "--query")
     common: dict[str, Any] = {"body": body, "headers": headers or None, "query": query or None}
     if args.source == "rest":
         return testing.api_gateway_event(method.upper(), path, version="1.0", **common)

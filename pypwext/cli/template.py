@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
-from pypwext.cli.common import EXIT_OK, EXIT_TARGET, EXIT_USAGE, CliError
+from pypwext.cli.common import EXIT_OK, EXIT_TARGET, CliError, parse_pairs
 
 __all__ = ["register", "run"]
 
@@ -70,12 +70,7 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     """Run ``pypwext template``; returns the exit code (raises :class:`CliError`)."""
     from pypwext import template
 
-    env: dict[str, str] = {}
-    for pair in args.env:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise CliError(f"--env must look like NAME=VALUE, got {pair!r}", EXIT_USAGE)
-        env[name.strip()] = value
+    env = parse_pairs(args.env, "=", "--env", strip_values=False)
     try:
         functions = template.discover(Path(args.project))
         data = template.build_template(
