@@ -9,12 +9,7 @@ each scenario runs in a fresh interpreter with the environment Lambda would give
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +17,7 @@ import pytest
 
 from pypwext import BaseService, Request
 from pypwext.tracing import active, trace_call, wanted
+from tests.xray_daemon import run_traced
 
 REPO = Path(__file__).resolve().parent.parent
 TRACE_ROOT = "1-5759e988-bd862e3fe1be46a994272793"
@@ -59,44 +55,19 @@ SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.fixture
-def daemon() -> Iterator[socket.socket]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    yield sock
-    sock.close()
-
-
-def run(daemon: socket.socket, tracing: str, lambda_mode: bool) -> list[dict[str, Any]]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAMBDA_", "_X_AMZN", "POWERTOOLS_"))
-    }
-    env["AWS_XRAY_DAEMON_ADDRESS"] = f"127.0.0.1:{daemon.getsockname()[1]}"
-    env["PYTHONPATH"] = str(REPO)
+def run(tracing: str, lambda_mode: bool) -> list[dict[str, Any]]:
+    env = {}
     if lambda_mode:
         env.update(
             LAMBDA_TASK_ROOT=str(REPO),
             AWS_LAMBDA_FUNCTION_NAME="shop-fn",
             _X_AMZN_TRACE_ID=f"Root={TRACE_ROOT};Parent=53995c3f42cd8ad8;Sampled=1",
         )
-    code = SCRIPT.replace("TRACING", tracing)
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    daemon.settimeout(0.3)
-    documents = []
-    while True:
-        try:
-            data, _ = daemon.recvfrom(65535)
-        except TimeoutError:
-            break
-        header, body = data.decode().split("\n", 1)
-        assert json.loads(header) == {"format": "json", "version": 1}
-        documents.append(json.loads(body))
-    return documents
+    return run_traced(SCRIPT.replace("TRACING", tracing), env)
 
 
-def test_lambda_mode_subsegments_annotations_and_errors(daemon: socket.socket) -> None:
-    docs = run(daemon, "None", lambda_mode=True)  # the default: traced because Lambda sampled it
+def test_lambda_mode_subsegments_annotations_and_errors() -> None:
+    docs = run("None", lambda_mode=True)  # the default: traced because Lambda sampled it
     assert all(d["trace_id"] == TRACE_ROOT and d["type"] == "subsegment" for d in docs)
     names = [d["name"] for d in docs]
     assert names.count("## buy") == 2 and names.count("inventory GET") == 2
@@ -124,8 +95,8 @@ def test_lambda_mode_subsegments_annotations_and_errors(daemon: socket.socket) -
     assert execute["cause"]["exceptions"][0]["message"] == "*** redacted (PII) ***"
 
 
-def test_tracing_true_outside_lambda_sends_whole_segments(daemon: socket.socket) -> None:
-    docs = run(daemon, "True", lambda_mode=False)
+def test_tracing_true_outside_lambda_sends_whole_segments() -> None:
+    docs = run("True", lambda_mode=False)
     segments = [d for d in docs if "type" not in d]  # a segment document has no type
     assert [s["name"] for s in segments] == ["shop", "shop", "private"]
     subsegments = [d for d in docs if d.get("type") == "subsegment"]
@@ -133,8 +104,8 @@ def test_tracing_true_outside_lambda_sends_whole_segments(daemon: socket.socket)
     assert len({s["trace_id"] for s in segments}) == 3  # one trace per invocation
 
 
-def test_tracing_false_and_untraced_invocations_send_nothing(daemon: socket.socket) -> None:
-    assert run(daemon, "False", lambda_mode=True) == []
+def test_tracing_false_and_untraced_invocations_send_nothing() -> None:
+    assert run("False", lambda_mode=True) == []
 
 
 def test_when_tracing_is_wanted(monkeypatch: pytest.MonkeyPatch) -> None:

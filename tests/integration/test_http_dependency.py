@@ -22,6 +22,7 @@ from pypwext import BaseService, DependencyError, ErrorAction, Http, Request, fa
 from pypwext.context import current_invocation
 from pypwext.dependencies.http import CORRELATION_HEADER, HttpClient, _retry_after, aws_endpoint
 from pypwext.testing import api_gateway_event, invoke, lambda_context
+from tests.xray_daemon import run_traced
 
 pytestmark = pytest.mark.integration
 
@@ -596,37 +597,9 @@ Shop.handler({}, None)
 
 
 def test_each_call_is_a_subsegment_of_a_traced_invocation(server: FaultServer) -> None:
-    import os
-    import socket
-    from pathlib import Path
-
     pytest.importorskip("aws_xray_sdk")
     server.script("/items/2", status(404))
-    repo = Path(__file__).resolve().parents[2]
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as daemon:
-        daemon.bind(("127.0.0.1", 0))
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("AWS_", "LAMBDA_", "_X_AMZN", "POWERTOOLS_"))
-        }
-        env.update(
-            AWS_XRAY_DAEMON_ADDRESS=f"127.0.0.1:{daemon.getsockname()[1]}",
-            PYTHONPATH=str(repo),
-            FAULT_URL=server.base_url,
-        )
-        done = subprocess.run(
-            [sys.executable, "-c", TRACED], env=env, capture_output=True, text=True, timeout=60
-        )
-        assert done.returncode == 0, done.stderr
-        daemon.settimeout(0.3)
-        documents = []
-        while True:
-            try:
-                data, _ = daemon.recvfrom(65535)
-            except TimeoutError:
-                break
-            documents.append(json.loads(data.decode().split("\n", 1)[1]))
+    documents = run_traced(TRACED, {"FAULT_URL": server.base_url})
     calls = [d for d in documents if d.get("name") == "inventory GET"]
     assert [c["annotations"]["dependency"] for c in calls] == ["inventory", "inventory"]
     assert calls[0]["annotations"]["status"] == 200 and "cause" not in calls[0]

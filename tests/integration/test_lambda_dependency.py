@@ -30,6 +30,7 @@ from pypwext import (
     Request,
 )
 from pypwext.testing import invoke, lambda_context
+from tests.xray_daemon import run_traced
 
 pytestmark = pytest.mark.integration
 
@@ -400,28 +401,8 @@ Checkout.handler({}, None)
 
 
 def test_each_invoke_is_a_subsegment_of_a_traced_invocation(server: InvokeServer) -> None:
-    import os
-    import socket
-    from pathlib import Path
-
     pytest.importorskip("aws_xray_sdk")
-    repo = Path(__file__).resolve().parents[2]
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as daemon:
-        daemon.bind(("127.0.0.1", 0))
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("LAMBDA_", "_X_AMZN", "POWERTOOLS_"))}
-        env.update(AWS_XRAY_DAEMON_ADDRESS=f"127.0.0.1:{daemon.getsockname()[1]}", PYTHONPATH=str(repo))
-        done = subprocess.run(
-            [sys.executable, "-c", TRACED], env=env, capture_output=True, text=True, timeout=60
-        )
-        assert done.returncode == 0, done.stderr
-        daemon.settimeout(0.3)
-        documents = []
-        while True:
-            try:
-                data, _ = daemon.recvfrom(65535)
-            except TimeoutError:
-                break
-            documents.append(json.loads(data.decode().split("\n", 1)[1]))
+    documents = run_traced(TRACED, drop=())  # keeps the AWS_* variables that point boto3 at the server
     calls = [d for d in documents if d.get("name") == "billing RequestResponse"]
     assert len(calls) == 2
     assert all(c["annotations"]["function"] == "billing-test" for c in calls)
