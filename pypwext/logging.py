@@ -616,9 +616,15 @@ class ServiceLogger:
             entry_fields["exception"] = format_exception(exception, cls)
             entry_fields["exception_name"] = type(exception).__name__
             exc_info = None
-        # frames above logging's own: _write (1), the public method (2), its caller (3)
+        # frames above logging's own: _write (1), the public method (2), its caller (3); Python
+        # 3.10's findCaller counts one frame more than 3.11's (bpo-45171)
         std._log(
-            level, msg, args, exc_info=exc_info, extra={"pypwext": entry_fields}, stacklevel=stacklevel + 2
+            level,
+            msg,
+            args,
+            exc_info=exc_info,
+            extra={"pypwext": entry_fields},
+            stacklevel=stacklevel + _STACK_OFFSET,
         )
 
     def debug(self, msg: Any, *args: Any, **kwargs: Any) -> None:
@@ -653,6 +659,8 @@ class ServiceLogger:
     def __repr__(self) -> str:
         return f"ServiceLogger({self.service!r})"
 
+
+_STACK_OFFSET = 2 if sys.version_info >= (3, 11) else 1
 
 _CURRENT: ContextVar[ServiceLogger | None] = ContextVar("pypwext_logger", default=None)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -294,12 +295,20 @@ def test_a_changed_file_is_served_by_the_next_request(servers: dict[str, Server]
     assert requests.get(f"{server.url}/version", timeout=10).json() == {"version": 1}
     source = server.process.args[4]  # reload/svc.py, relative to the server's cwd
     path = Path(server.log).parent / source
-    path.write_text(RELOADABLE.replace("VERSION = 1", "VERSION = 2"), encoding="utf-8")
+
+    def save(text: str) -> None:
+        # as editors save: a whole new file renamed over the old one, so that the server's
+        # watcher (it checks every 0.5 s too) never sees a half-written file
+        draft = path.with_suffix(".draft")
+        draft.write_text(text, encoding="utf-8")
+        os.replace(draft, path)
+
+    save(RELOADABLE.replace("VERSION = 1", "VERSION = 2"))
     assert requests.get(f"{server.url}/version", timeout=10).json() == {"version": 2}
-    path.write_text(RELOADABLE.replace("VERSION = 1", "VERSION = ("), encoding="utf-8")
+    save(RELOADABLE.replace("VERSION = 1", "VERSION = ("))
     broken = requests.get(f"{server.url}/version", timeout=10)
     assert broken.status_code == 502 and "SyntaxError" in broken.text
-    path.write_text(RELOADABLE.replace("VERSION = 1", "VERSION = 3"), encoding="utf-8")
+    save(RELOADABLE.replace("VERSION = 1", "VERSION = 3"))
     assert requests.get(f"{server.url}/version", timeout=10).json() == {"version": 3}
     assert "changed; reloading" in server.logs()
 
