@@ -67,8 +67,11 @@ def _log(line: str) -> None:
 class _Worker:
     def __init__(self, target: str, generation: int, cwd: str | None) -> None:
         self.generation = generation
+        # -B: a worker writes no bytecode. Python trusts a .pyc whose source has the same size
+        # and the same mtime in whole seconds, so a same-size edit within a second of the last
+        # load would otherwise run the old code after a reload.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pypwext.local.worker", target],
+            [sys.executable, "-B", "-m", "pypwext.local.worker", target],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None,  # the services' logs go straight to the server's stderr
