@@ -26,6 +26,7 @@ import pytest
 from runtime_api import RuntimeApi
 
 from pypwext import packaging, testing
+from tests.integration.conftest import stop_process
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -108,11 +109,7 @@ def running(function: Function) -> Iterator[tuple[RuntimeApi, Function]]:
         try:
             yield api, function
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_process(process)
 
 
 def answer(api: RuntimeApi, event: Any) -> dict[str, Any]:
