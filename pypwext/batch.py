@@ -67,8 +67,11 @@ import attrs
 
 from pypwext import codec
 from pypwext._kinds import DecodeError, log_failure, run_invocation, run_item
+from pypwext.base import InfoClassification
 from pypwext.events import Request
 from pypwext.service import BaseService
+
+_NA = InfoClassification.NA  # framework notes that carry ids only
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.batch import BatchProcessor
@@ -185,10 +188,7 @@ class BatchService(BaseService):
         event = request.raw_event
         records = event.get("Records") if isinstance(event, Mapping) else None
         if not isinstance(records, list) or not records:
-            self.logger.powertools.warning(
-                "batch event without records: nothing to process",
-                extra={"operation": type(self)._pypwext_operation},
-            )
+            self.logger.warning("batch event without records: nothing to process", classification=_NA)
             return {"batchItemFailures": []}, {"records": 0, "succeeded": 0, "failed": 0}
         ids: list[str] = []
         for index, record in enumerate(records):
@@ -211,9 +211,10 @@ class BatchService(BaseService):
         failed = len(failures)
         skipped = [f["itemIdentifier"] for f in failures if f["itemIdentifier"] not in self._attempted]
         if skipped:
-            self.logger.powertools.warning(
+            self.logger.warning(
                 "FIFO batch stopped at the first failure: the records after it are reported unprocessed",
-                extra={"operation": type(self)._pypwext_operation, "record_ids": skipped},
+                classification=_NA,
+                record_ids=skipped,
             )
         summary = {"records": len(records), "succeeded": len(records) - failed, "failed": failed}
         return {"batchItemFailures": failures}, summary
@@ -383,9 +384,11 @@ class DynamoDBStreamBatchService(BatchService):
     def _handle_record(self, record: Any) -> Any:
         raw: Mapping[str, Any] = record.raw_event
         if type(self)._pypwext_input_type is not DynamoDBChange and "NewImage" not in raw["dynamodb"]:
-            self.logger.powertools.info(
+            self.logger.info(
                 "record without a new image skipped (annotate DynamoDBChange to process it)",
-                extra={"record_id": self._record_id(raw), "event_name": raw.get("eventName")},
+                classification=_NA,
+                record_id=self._record_id(raw),
+                event_name=raw.get("eventName"),
             )
             return None
         return super()._handle_record(record)

@@ -44,6 +44,7 @@ import attrs
 
 from pypwext import codec
 from pypwext._kinds import log_failure, run_invocation, run_item
+from pypwext.base import InfoClassification
 from pypwext.errors import BadRequest
 from pypwext.events import Request
 from pypwext.service import BaseService
@@ -173,9 +174,10 @@ class EventService(BaseService):
             "detail_type": envelope.detail_type,
         }
         if not self.matches(envelope):
-            self.logger.powertools.warning(
+            self.logger.warning(
                 "event ignored: it does not match the service's sources/detail_types",
-                extra={"operation": cls._pypwext_operation, **fields},
+                classification=InfoClassification.NA,
+                extra=fields,
             )
             return None, {**fields, "ignored": True}
         token = _CURRENT_EVENT.set(envelope)

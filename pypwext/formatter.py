@@ -7,26 +7,27 @@ fields Powertools' default ``LambdaPowertoolsFormatter`` writes, in its order (`
 fields, ``exception``, ``exception_name``, ``xray_trace_id``) and the same timestamp format
 (``2024-05-01 12:00:00,123+0000``), without what makes the default slow per line: copying and
 scanning every record attribute, a ``strftime`` per line, trying to JSON-decode every string
-message, a ``getenv`` per line. The entry is encoded once by :func:`pypwext.codec.dumps`.
+message, a ``getenv`` per line. The line is built by :func:`pypwext.logging.format_line`, the
+function that writes the entries of a service logger that has no Powertools logger underneath,
+so both ways give the same line.
 
 It leaves out the default's ``stack_trace`` (a structured copy of ``exception``) and its
 ``sampling_rate``; pypwext's invocation fields (``cold_start``, ``function_*``,
 ``correlation_id``, ``xray_trace_id``) come from the invocation, set once per call.
 
-This module imports Powertools; :mod:`pypwext.logging` imports it when the first service logs.
+This module imports Powertools; :mod:`pypwext.logging` imports it only when a service's
+Powertools logger is asked for (``self.logger.powertools``).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable
 from typing import Any
 
 from aws_lambda_powertools.logging.formatter import BasePowertoolsFormatter
 
-from pypwext.codec import dumps, to_jsonable
-from pypwext.logging import _INVOCATION_FIELDS
+from pypwext.logging import format_line, message_value, timestamp
 
 __all__ = ["ServiceFormatter"]
 
@@ -53,8 +54,6 @@ class ServiceFormatter(BasePowertoolsFormatter):
             self._keys["service"] = service
         self._keys.update(keys)
         self._initial = dict(self._keys)
-        self._second = -1
-        self._stamp = ("", "")
 
     # --- Powertools' formatter interface ------------------------------------------------
 
@@ -95,62 +94,23 @@ class ServiceFormatter(BasePowertoolsFormatter):
     # --- formatting -------------------------------------------------------------------------
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        """``2024-05-01 12:00:00,123+0000`` (Powertools' default format, local time), with the
-        part up to the second computed once per second."""
-        second = int(record.created)
-        if second != self._second:
-            struct = time.localtime(second)
-            self._stamp = (time.strftime("%Y-%m-%d %H:%M:%S", struct), time.strftime("%z", struct))
-            self._second = second
-        day_time, zone = self._stamp
-        return f"{day_time},{int(record.msecs):03d}{zone}"
+        """``2024-05-01 12:00:00,123+0000`` (Powertools' default format, local time)."""
+        return timestamp(record.created)
 
     def format(self, record: logging.LogRecord) -> str:
         attrs = record.__dict__
-        msg: Any = record.msg
-        if record.args:
-            msg = record.getMessage()
-        elif not isinstance(msg, (str, dict, list)):
-            msg = str(msg) if not isinstance(msg, (int, float, bool)) else msg
-        entry: dict[str, Any] = {
-            "level": record.levelname,
-            "location": attrs.get("location") or f"{record.funcName}:{record.lineno}",
-            "message": msg,
-            "timestamp": self.formatTime(record),
-        }
-        entry.update(self._keys)
         fields = attrs.get("pypwext")
-        if fields is not None:
-            entry.update(fields)
+        extra = None
         known = _N_STANDARD + (fields is not None) + ("location" in attrs)
         if len(attrs) > known:  # only then are there extra fields from a plain logging call
-            for key, value in attrs.items():
-                if key not in _RECORD_ATTRS:
-                    entry[key] = value
-        invocation = _INVOCATION_FIELDS.get()
-        if invocation is not None:
-            for key, value in invocation.items():
-                entry.setdefault(key, value)
-        exc_info = record.exc_info
-        if exc_info and exc_info[0] is not None and "exception" not in entry:
-            entry["exception"] = self.formatException(exc_info)
-            entry["exception_name"] = exc_info[0].__name__
-        try:
-            return dumps(entry)
-        except (TypeError, ValueError):  # a log line never fails: show what cannot be encoded by its repr
-            return dumps(_safe(entry, 0))
-
-
-def _safe(value: Any, depth: int) -> Any:
-    if isinstance(value, (str, int, float, bool, type(None))):
-        return value
-    if depth > 24:
-        return "..."
-    if isinstance(value, dict):
-        return {str(k): _safe(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_safe(v, depth + 1) for v in value]
-    try:
-        return _safe(to_jsonable(value), depth + 1)
-    except Exception:
-        return repr(value)
+            extra = {key: value for key, value in attrs.items() if key not in _RECORD_ATTRS}
+        return format_line(
+            record.levelname,
+            attrs.get("location") or f"{record.funcName}:{record.lineno}",
+            message_value(record.msg, record.args),
+            record.created,
+            self._keys,
+            fields,
+            extra,
+            record.exc_info,
+        )

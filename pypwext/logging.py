@@ -22,6 +22,7 @@ import dataclasses
 import logging as _stdlib_logging
 import os
 import sys
+import time
 from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -29,7 +30,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import attrs
 
 from pypwext.base import InfoClassification, LogEntryType
-from pypwext.codec import loads, to_jsonable
+from pypwext.codec import dumps, loads, to_jsonable
 from pypwext.errors import ServiceError
 from pypwext.events import EventSource, Request
 from pypwext.responses import Response
@@ -312,6 +313,147 @@ class _CurrentStdout:
         sys.stdout.flush()
 
 
+# --- one line ---------------------------------------------------------------------------------
+
+_LEVEL_NAMES = {
+    _stdlib_logging.DEBUG: "DEBUG",
+    VERBOSE: "VERBOSE",
+    _stdlib_logging.INFO: "INFO",
+    _stdlib_logging.WARNING: "WARNING",
+    _stdlib_logging.ERROR: "ERROR",
+    _stdlib_logging.CRITICAL: "CRITICAL",
+}
+_stamp_second = -1
+_stamp = ("", "")
+
+
+def timestamp(created: float) -> str:
+    """``2024-05-01 12:00:00,123+0000``: Powertools' default timestamp (local time), with the
+    part up to the second computed once per second."""
+    global _stamp_second, _stamp
+    second = int(created)
+    if second != _stamp_second:
+        struct = time.localtime(second)
+        _stamp = (time.strftime("%Y-%m-%d %H:%M:%S", struct), time.strftime("%z", struct))
+        _stamp_second = second
+    day_time, zone = _stamp
+    return f"{day_time},{int((created - second) * 1000):03d}{zone}"
+
+
+def message_value(msg: Any, args: tuple[Any, ...] | Mapping[str, Any] | None = None) -> Any:
+    """What an entry's ``message`` holds: ``msg % args`` when there are arguments, a string,
+    dict, list or number as it is, anything else as ``str``."""
+    if args:
+        if isinstance(args, tuple) and len(args) == 1 and isinstance(args[0], Mapping) and args[0]:
+            args = args[0]  # logging's rule: ``log("%(n)s", {"n": 1})`` formats by name
+        return str(msg) % args
+    if isinstance(msg, (str, dict, list, int, float)):
+        return msg
+    return str(msg)
+
+
+def format_line(
+    level_name: str,
+    location: str,
+    message: Any,
+    created: float,
+    keys: Mapping[str, Any],
+    fields: Mapping[str, Any] | None,
+    extra: Mapping[str, Any] | None = None,
+    exc_info: Any = None,
+) -> str:
+    """One log line, as pypwext writes every entry: ``level``, ``location``, ``message``,
+    ``timestamp``, the logger's keys (``service``, appended keys), the entry's fields, the
+    record's ``extra`` fields, the invocation's fields (unless the entry set them), then
+    ``exception`` and ``exception_name``. Powertools' default formatter writes the same names
+    in the same order; this is the one place that builds them (see :mod:`pypwext.formatter`).
+    """
+    entry: dict[str, Any] = {
+        "level": level_name,
+        "location": location,
+        "message": message,
+        "timestamp": timestamp(created),
+    }
+    entry.update(keys)
+    if fields is not None:
+        entry.update(fields)
+    if extra:
+        entry.update(extra)
+    invocation = _INVOCATION_FIELDS.get()
+    if invocation is not None:
+        for key, value in invocation.items():
+            if key not in entry:
+                entry[key] = value
+    if exc_info and exc_info[0] is not None and "exception" not in entry:
+        entry["exception"] = format_exception(exc_info[1])
+        entry["exception_name"] = exc_info[0].__name__
+    try:
+        return dumps(entry)
+    except (TypeError, ValueError):  # a log line never fails: show what cannot be encoded by its repr
+        return dumps(_safe(entry, 0))
+
+
+def _safe(value: Any, depth: int) -> Any:
+    if isinstance(value, _SCALARS):
+        return value
+    if depth > _MAX_DEPTH:
+        return "..."
+    if isinstance(value, dict):
+        return {str(k): _safe(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_safe(v, depth + 1) for v in value]
+    try:
+        return _safe(to_jsonable(value), depth + 1)
+    except Exception:
+        return repr(value)
+
+
+def _write_line(line: str) -> None:
+    """Write one line to the current ``sys.stdout`` and flush it (Lambda may freeze the process
+    as soon as the handler returns); a stdout that cannot take it never fails the invocation."""
+    out = sys.stdout
+    try:
+        out.write(line + "\n")
+        out.flush()
+    except (OSError, ValueError):  # closed or broken stdout
+        pass
+
+
+_LAMBDA_LEVELS = {
+    "TRACE": _stdlib_logging.NOTSET,
+    "DEBUG": _stdlib_logging.DEBUG,
+    "INFO": _stdlib_logging.INFO,
+    "WARN": _stdlib_logging.WARNING,
+    "ERROR": _stdlib_logging.ERROR,
+    "FATAL": _stdlib_logging.CRITICAL,
+}
+
+
+def resolve_level() -> tuple[int, str | None]:
+    """The level of service loggers, by Powertools' rules: Lambda's advanced logging controls
+    (``AWS_LAMBDA_LOG_LEVEL``) win, then ``POWERTOOLS_LOG_LEVEL``, then ``LOG_LEVEL``, then INFO.
+
+    Returns the level and what to warn about, if anything: a name that is no level (logged at
+    INFO instead of failing every invocation), or a level more verbose than Lambda's, whose
+    extra entries Lambda drops.
+    """
+    lambda_level = _LAMBDA_LEVELS.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", ""))
+    name = os.environ.get("POWERTOOLS_LOG_LEVEL") or os.environ.get("LOG_LEVEL") or ""
+    level: Any = _stdlib_logging.getLevelName(name.strip().upper()) if name.strip() else None
+    warning = None
+    if level is not None and not isinstance(level, int):
+        warning = f"log level {name!r} is not a level (DEBUG, VERBOSE, INFO, WARNING, ERROR, CRITICAL); logging at INFO"
+        level = None
+    if lambda_level is not None:
+        if level is not None and level < lambda_level:
+            warning = (
+                f"log level {name!r} is more verbose than Lambda's advanced logging controls "
+                f"({os.environ['AWS_LAMBDA_LOG_LEVEL']}): Lambda drops the entries in between"
+            )
+        return lambda_level, warning
+    return (level if level is not None else _stdlib_logging.INFO), warning
+
+
 # --- per-invocation fields ----------------------------------------------------------------
 
 _INVOCATION_FIELDS: ContextVar[dict[str, Any] | None] = ContextVar("pypwext_log_fields", default=None)
@@ -393,16 +535,24 @@ class ServiceLogger:
         self.classification = classification
         self.log_type = log_type
         self.location = location or service
+        self._keys = {"service": service}
         self._logger: Logger | None = None
         self._std: _stdlib_logging.Logger | None = None
+        self._level: int | None = None  # resolved on first use, while Powertools is not underneath
+        self._level_set = False  # by setLevel, before Powertools was built
 
-    # --- Powertools underneath ----------------------------------------------------------
+    # --- where entries go ---------------------------------------------------------------
 
     @property
     def powertools(self) -> Logger:
-        """The underlying Powertools ``Logger``, built on first use (level from
-        ``POWERTOOLS_LOG_LEVEL``, else ``LOG_LEVEL``, else INFO; Lambda's own log-level control
-        wins over both, as in Powertools)."""
+        """The Powertools ``Logger`` underneath, built the first time something asks for it.
+
+        Until then pypwext writes each entry itself: the very line this Logger writes with
+        :class:`~pypwext.formatter.ServiceFormatter` (:func:`format_line` builds both), straight
+        to stdout, without the ``logging`` module's per-record work and without importing
+        Powertools on a cold start. Once built (to add a handler, a filter or appended keys,
+        or because ``POWERTOOLS_LOGGER_SAMPLE_RATE`` is set), every entry goes through it.
+        """
         if self._logger is None:
             from aws_lambda_powertools import Logger
 
@@ -413,32 +563,73 @@ class ServiceLogger:
                 stream=cast("IO[str]", _CurrentStdout()),
                 logger_formatter=ServiceFormatter(),
             )
+            if self._level_set and self._level is not None:
+                logger.setLevel(self._level)
             self._logger = logger
             self._std = logger._logger
-            if _masking_lifted():
-                self._emit(
-                    _stdlib_logging.WARNING,
-                    f"log masking is lifted by {UNMASK_ENV}: PII and credentials are written in clear",
-                    self._fields(self.operation, InfoClassification.NA, LogEntryType.STD),
-                    self.location,
-                )
+            if self._level is None:  # not started on the direct path: say what _start would have
+                self._warn_masking()
         return self._logger
 
-    def _stdlib(self) -> _stdlib_logging.Logger:
-        std = self._std
-        if std is None:
-            self.powertools  # noqa: B018  (builds it)
-            std = cast(_stdlib_logging.Logger, self._std)
-        return std
+    def _start(self) -> int:
+        """First use without Powertools: resolve the level and write the start-up warnings."""
+        level, warning = resolve_level()
+        self._level = level
+        if os.environ.get("POWERTOOLS_LOGGER_SAMPLE_RATE", "").strip():
+            self.powertools  # noqa: B018  (debug sampling is Powertools' own: go through it)
+        if warning is not None:
+            self._emit(
+                _stdlib_logging.WARNING,
+                warning,
+                self._fields(self.operation, InfoClassification.NA, LogEntryType.STD),
+                self.location,
+            )
+        self._warn_masking()
+        return level
+
+    def _warn_masking(self) -> None:
+        if _masking_lifted():
+            self._emit(
+                _stdlib_logging.WARNING,
+                f"log masking is lifted by {UNMASK_ENV}: PII and credentials are written in clear",
+                self._fields(self.operation, InfoClassification.NA, LogEntryType.STD),
+                self.location,
+            )
 
     def is_enabled(self, level: int) -> bool:
         """Whether an entry at ``level`` would be written (check before building its arguments)."""
-        std = self._std if self._std is not None else self._stdlib()
-        return std.isEnabledFor(level)
+        std = self._std
+        if std is not None:
+            return std.isEnabledFor(level)
+        own = self._level
+        if own is None:
+            own = self._start()
+            if self._std is not None:
+                return self._std.isEnabledFor(level)
+        return level >= own
+
+    @property
+    def level(self) -> int:
+        """The level entries are written from (``logging.INFO`` unless configured)."""
+        if self._std is not None:
+            return self._std.getEffectiveLevel()
+        return self._level if self._level is not None else self._start()
 
     def setLevel(self, level: int | str) -> None:
-        """Change the level of this service's logger."""
-        self.powertools.setLevel(level)
+        """Change the level of this service's logger (``logging.DEBUG``, ``"DEBUG"``, ``VERBOSE``)."""
+        if self._logger is not None:
+            self._logger.setLevel(level)
+            return
+        number = _stdlib_logging.getLevelName(level.upper()) if isinstance(level, str) else level
+        if not isinstance(number, int):
+            raise ValueError(f"unknown log level {level!r}")
+        if self._level is None:
+            self._start()
+            if self._logger is not None:
+                self._logger.setLevel(number)
+                return
+        self._level = number
+        self._level_set = True
 
     def _emit(
         self,
@@ -448,8 +639,18 @@ class ServiceLogger:
         location: str,
         exc_info: Any = None,
     ) -> None:
-        """Write one entry, skipping the stdlib's caller lookup (the location is known)."""
-        std = self._std if self._std is not None else self._stdlib()
+        """Write one entry whose location is known."""
+        std = self._std
+        if std is None and self._level is None:
+            self._start()
+            std = self._std
+        if std is None:
+            name = _LEVEL_NAMES.get(level) or _stdlib_logging.getLevelName(level)
+            line = format_line(
+                name, location, message_value(msg), time.time(), self._keys, fields, None, exc_info
+            )
+            _write_line(line)
+            return
         record = std.makeRecord(std.name, level, "", 0, msg, (), exc_info)
         record.pypwext = fields
         record.location = location
@@ -594,8 +795,7 @@ class ServiceLogger:
         exc_info: Any = None,
         **fields: Any,
     ) -> None:
-        std = self._std if self._std is not None else self._stdlib()
-        if not std.isEnabledFor(level):
+        if not self.is_enabled(level):
             return
         cls = classification if classification is not None else self.classification
         more = {**(extra or {}), **fields}
@@ -616,6 +816,26 @@ class ServiceLogger:
             entry_fields["exception"] = format_exception(exception, cls)
             entry_fields["exception_name"] = type(exception).__name__
             exc_info = None
+        std = self._std
+        if std is None:
+            try:  # frames: _write (0), the public method (1), its caller (stacklevel + 1)
+                caller = sys._getframe(stacklevel + 1)
+                location = f"{caller.f_code.co_name}:{caller.f_lineno}"
+            except ValueError:
+                location = self.location
+            name = _LEVEL_NAMES.get(level) or _stdlib_logging.getLevelName(level)
+            line = format_line(
+                name,
+                location,
+                message_value(msg, args),
+                time.time(),
+                self._keys,
+                entry_fields,
+                None,
+                exc_info,
+            )
+            _write_line(line)
+            return
         # frames above logging's own: _write (1), the public method (2), its caller (3); Python
         # 3.10's findCaller counts one frame more than 3.11's (bpo-45171)
         std._log(

@@ -563,3 +563,146 @@ def test_a_value_the_codec_cannot_encode_is_logged_by_its_repr(capsys: pytest.Ca
 
     Strange.handler({}, None)
     assert entries(capsys.readouterr().out)[0]["thing"] == "<odd>"
+
+
+# --- without Powertools underneath, and with it -----------------------------------------------
+
+
+def _run_both_ways(capsys: pytest.CaptureFixture[str], through_powertools: bool) -> list[dict[str, Any]]:
+    """One invocation of a service that writes every kind of entry, with or without the
+    Powertools logger underneath; the entries without their timestamps."""
+
+    class Both(BaseService):
+        service = "both-ways"
+        classification = InfoClassification.PII
+
+        @step(classification=InfoClassification.NA)
+        def lookup(self, key: str) -> str:
+            return key.upper()
+
+        def execute(self, request: Request) -> dict[str, str]:
+            self.logger.info("found %s of %d", "one", 3, classification=InfoClassification.NA, n=3)
+            self.logger.warning({"msg": "a dict", "email": "ada@example.com"})
+            try:
+                raise ValueError("bad value")
+            except ValueError:
+                self.logger.exception("handled", classification=InfoClassification.NA)
+            return {"key": self.lookup("k")}
+
+    if through_powertools:
+        Both().logger.powertools.setLevel(logging.DEBUG)
+    else:
+        Both().logger.setLevel(logging.DEBUG)
+    event = api_gateway_event("GET", "/things/1")
+    event["requestContext"]["requestId"] = "request-1"
+    Both.handler(event, lambda_context(aws_request_id="lambda-request-1"))
+    found = entries(capsys.readouterr().out)
+    for entry in found:
+        entry.pop("timestamp")
+        entry.pop("duration_ms", None)
+        if "exception" in entry:  # the traceback names its own frames: compare its last line
+            entry["exception"] = entry["exception"].splitlines()[-1]
+    return found
+
+
+def test_entries_are_the_same_with_and_without_powertools_underneath(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    direct = _run_both_ways(capsys, through_powertools=False)
+    through = _run_both_ways(capsys, through_powertools=True)
+    mine = [e for e in direct if e["location"].startswith("execute:") and not isinstance(e["message"], dict)]
+    assert [e["message"] for e in mine] == [
+        "found one of 3",
+        pwlog.MASK.format(classification="PII"),
+        "handled",
+    ]
+    assert mine[0]["n"] == 3 and mine[2]["exception"] == "ValueError: bad value"
+    assert [e["message"] for e in direct][-1] == "GET /things/1 -> 200"
+    assert len(direct) == 12  # the three above, 8 lifecycle and step entries, the summary
+    for ours, theirs in zip(direct, through, strict=True):
+        ours["cold_start"] = theirs["cold_start"]  # only the first invocation of the process is cold
+        assert ours == theirs
+
+
+def test_a_handler_added_to_the_powertools_logger_sees_every_entry(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seen: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record)
+
+    class Observed(BaseService):
+        service = unique()
+
+        def execute(self, request: Request) -> None:
+            self.logger.info("hello")
+
+    Observed().logger.powertools.addHandler(Keep())
+    Observed.handler({}, None)
+    assert [r.getMessage() for r in seen] == ["hello", "INVOKE -> 204"]
+    assert [e["message"] for e in entries(capsys.readouterr().out)] == ["hello", "INVOKE -> 204"]
+
+
+def test_a_log_level_that_is_no_level_logs_at_info_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "LOUD")
+
+    class Misconfigured(BaseService):
+        service = unique()
+
+        def execute(self, request: Request) -> None:
+            self.logger.debug("hidden")
+            self.logger.info("shown")
+
+    assert Misconfigured.handler({}, None)["statusCode"] == 204
+    logged = entries(capsys.readouterr().out)
+    assert logged[0]["level"] == "WARNING" and "'LOUD' is not a level" in logged[0]["message"]
+    assert [e["message"] for e in logged[1:]] == ["shown", "INVOKE -> 204"]
+
+
+@pytest.mark.parametrize(
+    ("lambda_level", "own", "expected", "warned"),
+    [
+        ("WARN", "DEBUG", logging.WARNING, True),
+        ("DEBUG", "ERROR", logging.DEBUG, False),
+        ("ERROR", "", logging.ERROR, False),
+    ],
+)
+def test_lambda_advanced_logging_controls_win(
+    lambda_level: str, own: str, expected: int, warned: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_LOG_LEVEL", lambda_level)
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", own)
+    level, warning = pwlog.resolve_level()
+    assert level == expected
+    assert (warning is not None and "more verbose than Lambda's" in warning) is warned
+
+
+def test_the_first_invocation_writes_its_line_without_importing_powertools() -> None:
+    program = (
+        "import io, json, sys, contextlib\n"
+        f"sys.path.insert(0, {str(pwlog.__file__).rsplit('/pypwext/', 1)[0]!r})\n"
+        "from examples.orders.app import handler\n"
+        "event = {'httpMethod': 'POST', 'path': '/orders', 'headers': {}, 'requestContext': {'requestId': 'r'},\n"
+        "         'body': json.dumps({'id': 1, 'description': 'd', 'items': [{'id': 2, 'quantity': 3, 'description': 'x'}]})}\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    answer = handler(event, None)\n"
+        "print(json.dumps({'status': answer['statusCode'], 'lines': out.getvalue().splitlines(),\n"
+        "                  'powertools': sorted(m for m in sys.modules if m.startswith('aws_lambda_powertools'))}))\n"
+    )
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", program], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["status"] == 201
+    (line,) = result["lines"]
+    assert json.loads(line)["message"] == "POST /orders -> 201"
+    assert result["powertools"] == []

@@ -120,12 +120,9 @@ def _collect(error: ServiceError) -> bool:
 
 def _log_other(index: int, exc: BaseException) -> None:
     invocation = current_invocation()
-    logger: Any = (
-        invocation.logger.powertools
-        if invocation is not None and invocation.logger is not None
-        else _stdlib_logging.getLogger("pypwext.fanout")
-    )
-    logger.warning(
-        "fan_out: another task failed too",
-        extra={"task": index, "error": f"{type(exc).__name__}: {exc}"},
-    )
+    fields = {"task": index, "error": f"{type(exc).__name__}: {exc}"}
+    if invocation is not None and invocation.logger is not None:
+        # the error's message may quote data: redacted by the service's classification
+        invocation.logger.warning("fan_out: another task failed too", extra=fields)
+    else:
+        _stdlib_logging.getLogger("pypwext.fanout").warning("fan_out: another task failed too", extra=fields)

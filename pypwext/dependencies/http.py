@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 from urllib.parse import quote, urlencode, urlsplit
 
 from pypwext import codec
-from pypwext.base import ErrorAction
+from pypwext.base import ErrorAction, InfoClassification
 from pypwext.context import current_invocation
 from pypwext.dependencies import _template
 from pypwext.dependencies.base import DEFAULT_SAFETY_MARGIN_S, Dependency, remaining_budget_s
@@ -986,13 +986,10 @@ class HttpClient(Generic[T]):
     ) -> None:
         invocation = current_invocation()
         service_logger = invocation.logger if invocation is not None else current_logger()
-        logger: Any = (
-            service_logger.powertools
-            if service_logger is not None
-            else _stdlib_logging.getLogger("pypwext.http")
-        )
-        target = getattr(logger, "_logger", logger)
-        if not target.isEnabledFor(level):
+        if service_logger is not None:
+            if not service_logger.is_enabled(level):
+                return
+        elif not _stdlib_logging.getLogger("pypwext.http").isEnabledFor(level):
             return
         fields: dict[str, Any] = {
             "dependency": self.dependency.name,
@@ -1006,7 +1003,10 @@ class HttpClient(Generic[T]):
             fields["reason"] = reason
         if wait_s is not None:
             fields["wait_s"] = round(wait_s, 3)
-        logger.log(level, message, extra=fields)
+        if service_logger is not None:
+            service_logger.log(level, message, classification=InfoClassification.NA, extra=fields)
+        else:
+            _stdlib_logging.getLogger("pypwext.http").log(level, message, extra=fields)
 
     def __repr__(self) -> str:
         return f"<HttpClient of {self.dependency!r}>"

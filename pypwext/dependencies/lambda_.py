@@ -31,7 +31,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pypwext import codec
-from pypwext.base import ErrorAction
+from pypwext.base import ErrorAction, InfoClassification
 from pypwext.context import current_invocation
 from pypwext.dependencies import _template
 from pypwext.dependencies.base import Dependency, remaining_budget_s
@@ -411,8 +411,9 @@ class LambdaClient(Generic[T]):
         logger = invocation.logger
         if not logger.is_enabled(logging.DEBUG):
             return
-        logger.powertools.debug(
+        logger.debug(
             "lambda invoke",
+            classification=InfoClassification.NA,
             extra={
                 "dependency": self.declaration.name,
                 "function_template": self.declaration.name_template,

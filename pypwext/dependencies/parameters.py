@@ -27,6 +27,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, overload
 
 from pypwext import codec
+from pypwext.base import InfoClassification
 from pypwext.context import current_invocation
 from pypwext.dependencies import _template
 from pypwext.dependencies.base import Dependency, remaining_budget_s
@@ -216,8 +217,9 @@ class _Stored(Dependency[T], Generic[T]):
             return
         if not invocation.logger.is_enabled(logging.DEBUG):
             return
-        invocation.logger.powertools.debug(
+        invocation.logger.debug(
             f"{self.noun} fetched",
+            classification=InfoClassification.NA,
             extra={
                 "dependency": self.name,
                 self.noun: name,
