@@ -56,10 +56,10 @@ def run_invocation(
     ``body`` returns ``(answer, summary fields)``; an exception it raises is re-raised after the
     summary line (with ``failed: true``) was written.
     """
-    from pypwext.service import running
+    from pypwext.service import Running
 
     fields: dict[str, Any] = {}
-    with running(svc, event, context, lambda: (event_request(event, context), None)) as run:
+    with Running(svc, event, context, lambda: (event_request(event, context), None)) as run:
         try:
             answer, fields = body(run.request)
         except BaseException:

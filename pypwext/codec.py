@@ -289,7 +289,7 @@ def _model_hook(t: type) -> Callable[[Any, Any], Any]:
     )
 
     def structure_model(value: Any, cl: Any) -> Any:
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):
             raise ValueError(f"expected an object, got {_describe(value)}")
         return inner(value, cl)
 
@@ -330,7 +330,7 @@ def _map_hook(t: Any) -> Callable[[Any, Any], Any]:
     inner = mapping_structure_factory(t, converter)
 
     def structure_map(value: Any, cl: Any) -> Any:
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):
             raise ValueError(f"expected an object, got {_describe(value)}")
         return inner(value, cl)
 

@@ -20,7 +20,7 @@ from pypwext.errors import ErrorCollector
 from pypwext.events import Request
 from pypwext.logging import ServiceLogger
 
-__all__ = ["Invocation", "current_invocation", "invocation_scope"]
+__all__ = ["Invocation", "current_invocation", "invocation_scope", "reset_invocation", "set_invocation"]
 
 
 @attrs.frozen
@@ -58,11 +58,21 @@ def current_invocation() -> Invocation | None:
     return _CURRENT.get()
 
 
+def set_invocation(invocation: Invocation | None) -> Any:
+    """Make ``invocation`` the current one; returns a token for :func:`reset_invocation`."""
+    return _CURRENT.set(invocation)
+
+
+def reset_invocation(token: Any) -> None:
+    """Undo :func:`set_invocation`."""
+    _CURRENT.reset(token)
+
+
 @contextlib.contextmanager
 def invocation_scope(invocation: Invocation) -> Iterator[Invocation]:
     """Make ``invocation`` current for the ``with`` block."""
-    token = _CURRENT.set(invocation)
+    token = set_invocation(invocation)
     try:
         yield invocation
     finally:
-        _CURRENT.reset(token)
+        reset_invocation(token)

@@ -37,6 +37,8 @@ __all__ = [
     "UnprocessableEntity",
     "collecting",
     "current_collector",
+    "reset_current_collector",
+    "set_current_collector",
 ]
 
 
@@ -307,12 +309,23 @@ def current_collector() -> ErrorCollector | None:
     return _CURRENT.get()
 
 
+def set_current_collector(collector: ErrorCollector | None) -> Any:
+    """Make ``collector`` the current one; returns a token for :func:`reset_current_collector`
+    (what :func:`collecting` does around a ``with`` block)."""
+    return _CURRENT.set(collector)
+
+
+def reset_current_collector(token: Any) -> None:
+    """Undo :func:`set_current_collector`."""
+    _CURRENT.reset(token)
+
+
 @contextlib.contextmanager
 def collecting(collector: ErrorCollector | None = None) -> Iterator[ErrorCollector]:
     """Install ``collector`` (or a fresh one) as the current collector for the ``with`` block."""
     active = collector if collector is not None else ErrorCollector()
-    token = _CURRENT.set(active)
+    token = set_current_collector(active)
     try:
         yield active
     finally:
-        _CURRENT.reset(token)
+        reset_current_collector(token)

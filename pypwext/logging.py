@@ -465,11 +465,10 @@ def take_cold_start() -> bool:
     """True for the first invocation in this process (not with provisioned concurrency), then
     False; pypwext asks once per invocation and shares the answer between logs, traces and metrics."""
     global _cold_start
-    cold = _cold_start
-    _cold_start = False
-    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "provisioned-concurrency":
+    if not _cold_start:
         return False
-    return cold
+    _cold_start = False
+    return os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-concurrency"
 
 
 _CONTEXT_FIELDS = (
@@ -480,9 +479,11 @@ _CONTEXT_FIELDS = (
 )
 
 
-def invocation_fields(context: Any, correlation_id: str | None, cold_start: bool) -> dict[str, Any]:
+def invocation_fields(
+    context: Any, correlation_id: str | None, cold_start: bool, trace_header: str | None = None
+) -> dict[str, Any]:
     """The fields every entry of one invocation carries (Powertools' ``inject_lambda_context``
-    names)."""
+    names); ``trace_header`` is ``_X_AMZN_TRACE_ID``, read from the environment when not given."""
     fields: dict[str, Any] = {"cold_start": cold_start}
     if context is not None:
         for name, attribute in _CONTEXT_FIELDS:
@@ -491,7 +492,7 @@ def invocation_fields(context: Any, correlation_id: str | None, cold_start: bool
                 fields[name] = value
     if correlation_id is not None:
         fields["correlation_id"] = correlation_id
-    trace = os.environ.get("_X_AMZN_TRACE_ID")
+    trace = trace_header if trace_header is not None else os.environ.get("_X_AMZN_TRACE_ID")
     if trace:
         root = trace.split(";", 1)[0]
         fields["xray_trace_id"] = root[5:] if root.startswith("Root=") else root

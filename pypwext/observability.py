@@ -10,6 +10,7 @@ the metrics, whatever happened.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -122,9 +123,10 @@ class Observed:
         """The request is known: set the log fields and open the trace."""
         obs = self._obs
         self.correlation_id = obs.correlation_id(request, self._event, self.context)
-        fields = invocation_fields(self.context, self.correlation_id, self.cold_start)
+        trace_header = os.environ.get("_X_AMZN_TRACE_ID", "")  # read once: logs and tracing
+        fields = invocation_fields(self.context, self.correlation_id, self.cold_start, trace_header)
         self._fields_token = set_invocation_fields(fields)
-        if wanted(obs.tracing):
+        if wanted(obs.tracing, trace_header):
             self._trace = InvocationTrace(obs.service, obs.operation, self.cold_start, obs.classification)
 
     def duration_ms(self) -> float:

@@ -178,8 +178,21 @@ def _joined(merged: _Merged) -> dict[str, str]:
     return {name: ", ".join(values) for name, values, _ in merged.values()}
 
 
+def _plain(response: Response) -> bool:
+    """Whether ``response`` sets no header and no cookie (what most responses are)."""
+    return not response.headers and not response.multi_headers and not response.cookies
+
+
 def _rest(response: Response, request: Request) -> dict[str, Any]:
     text, b64, default_type = _encode_body(response.body)
+    if _plain(response):
+        return {
+            "statusCode": int(response.status),
+            "headers": {"Content-Type": default_type} if default_type is not None else {},
+            "multiValueHeaders": {},
+            "body": text,
+            "isBase64Encoded": b64,
+        }
     merged, cookies = _merge_headers(response, default_type)
     headers: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
@@ -201,10 +214,15 @@ def _rest(response: Response, request: Request) -> dict[str, Any]:
 
 def _v2(response: Response, request: Request) -> dict[str, Any]:
     text, b64, default_type = _encode_body(response.body)
-    merged, cookies = _merge_headers(response, default_type)
+    if _plain(response):
+        headers = {"Content-Type": default_type} if default_type is not None else {}
+        cookies: list[str] = []
+    else:
+        merged, cookies = _merge_headers(response, default_type)
+        headers = _joined(merged)
     return {
         "statusCode": int(response.status),
-        "headers": _joined(merged),
+        "headers": headers,
         "cookies": cookies,
         "body": text,
         "isBase64Encoded": b64,

@@ -17,7 +17,6 @@ Everything else is ordinary Python.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import inspect
@@ -27,7 +26,7 @@ import re
 import sys
 import time
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any, ClassVar, TypeVar, cast, overload
 
@@ -35,7 +34,7 @@ import attrs
 
 from pypwext import codec
 from pypwext.base import ErrorAction, InfoClassification, LogEntryType
-from pypwext.context import Invocation, invocation_scope
+from pypwext.context import Invocation, reset_invocation, set_invocation
 from pypwext.cors import Cors
 from pypwext.dependencies.base import Dependency
 from pypwext.errors import (
@@ -43,8 +42,9 @@ from pypwext.errors import (
     ErrorCollector,
     InternalError,
     ServiceError,
-    collecting,
     current_collector,
+    reset_current_collector,
+    set_current_collector,
 )
 from pypwext.events import EventSource, Request, detect_source, parse_request
 from pypwext.idempotency import Idempotency, http_document
@@ -135,24 +135,16 @@ class _StepInfo:
 
 def _run_step(info: _StepInfo, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     svc = args[0] if args and isinstance(args[0], BaseService) else None
-    if svc is not None:
-        cls = type(svc)
-        logger: ServiceLogger | None = cls._pypwext_logger
-        operation = info.operation or cls._pypwext_operation
-        classification = info.classification or cls.classification
-        log_type = info.log_type or cls.log_type
-        call_args = args[1:]
-    else:
-        logger = current_logger()
-        operation = info.operation or info.name
-        classification = info.classification or InfoClassification.NA
-        log_type = info.log_type or LogEntryType.STD
-        call_args = args
-    if logger is not None and logger.is_enabled(_stdlib_logging.DEBUG):
+    logger: ServiceLogger | None = type(svc)._pypwext_logger if svc is not None else current_logger()
+    debug = logger is not None and logger.is_enabled(_stdlib_logging.DEBUG)
+    if debug:
+        assert logger is not None
+        operation, classification, log_type, call_args = _step_labels(info, svc, args)
         shown: Any = call_args[0] if len(call_args) == 1 and not kwargs else {"args": call_args, **kwargs}
         logger.entry(operation, info.name, shown, classification, log_type, info.location)
     try:
         if tracing_active():  # a subsegment per step, only when the invocation is traced
+            operation = info.operation or (type(svc)._pypwext_operation if svc is not None else info.name)
             with trace_call(f"{operation}.{info.name}"):
                 result = fn(*args, **kwargs)
         else:
@@ -167,9 +159,31 @@ def _run_step(info: _StepInfo, fn: Callable[..., Any], args: tuple[Any, ...], kw
             raise
         collector.collect(err)
         return err.return_value
-    if logger is not None:
+    if logger is not None and (debug or logger.is_enabled(info.exit_level)):
+        operation, classification, log_type, _ = _step_labels(info, svc, args)
         logger.exit(operation, info.name, result, classification, log_type, info.exit_level, info.location)
     return result
+
+
+def _step_labels(
+    info: _StepInfo, svc: BaseService | None, args: tuple[Any, ...]
+) -> tuple[str, InfoClassification, LogEntryType, tuple[Any, ...]]:
+    """The operation, classification and log type of a step's entries (the step's own, else
+    its service's), and its arguments without ``self``."""
+    if svc is not None:
+        cls = type(svc)
+        return (
+            info.operation or cls._pypwext_operation,
+            info.classification or cls.classification,
+            info.log_type or cls.log_type,
+            args[1:],
+        )
+    return (
+        info.operation or info.name,
+        info.classification or InfoClassification.NA,
+        info.log_type or LogEntryType.STD,
+        args,
+    )
 
 
 def _wrap(fn: F, info: _StepInfo) -> F:
@@ -580,7 +594,7 @@ class BaseService(metaclass=ServiceMeta):
     def __call__(self, event: Any, context: Any = None) -> Any:
         """Run one invocation on this instance and return what the event source expects."""
         cls = type(self)
-        with running(self, event, context, lambda: self._parse(event, context)) as run:
+        with Running(self, event, context, lambda: self._parse(event, context)) as run:
             try:
                 request, early = run.request, run.early
                 response = early if early is not None else self._respond(request)
@@ -680,7 +694,7 @@ class BaseService(metaclass=ServiceMeta):
 
 
 class Run:
-    """One running invocation, as :func:`running` sets it up: its request (and the early
+    """One running invocation, as :class:`Running` sets it up: its request (and the early
     answer of an event that could not be read), its observation, and the status it ends with
     (``None`` counts as a failure in metrics and traces)."""
 
@@ -693,39 +707,69 @@ class Run:
         self.status: int | None = None
 
 
-@contextlib.contextmanager
-def running(
-    svc: BaseService, event: Any, context: Any, parse: Callable[[], tuple[Request, Response | None]]
-) -> Iterator[Run]:
+class Running:
     """The scaffolding of one invocation, for every kind of service: a fresh error collector,
     the service's logger as the current one, observation (cold start, log fields, correlation
     id, trace, metrics — flushed at the end, error or not), and the
     :class:`~pypwext.context.Invocation` that helpers, dependencies and threads started with
-    ``contextvars.copy_context()`` see. ``parse`` reads the event into a request."""
-    cls = type(svc)
-    svc._errors = ErrorCollector()
-    token = set_current_logger(cls._pypwext_logger)
-    observed = cls._pypwext_obs.start(event, context)
-    escaped: BaseException | None = None
-    run: Run | None = None
-    try:
-        with collecting(svc._errors):
-            request, early = parse()
+    ``contextvars.copy_context()`` see. ``parse`` reads the event into a request.
+
+    ``with Running(svc, event, context, parse) as run:`` gives the :class:`Run`. (A class
+    rather than a generator: it runs on every invocation.)"""
+
+    __slots__ = ("_context", "_event", "_parse", "_run", "_svc", "_tokens", "observed")
+
+    def __init__(
+        self,
+        svc: BaseService,
+        event: Any,
+        context: Any,
+        parse: Callable[[], tuple[Request, Response | None]],
+    ) -> None:
+        self._svc = svc
+        self._event = event
+        self._context = context
+        self._parse = parse
+        self._run: Run | None = None
+        self._tokens: tuple[Any, Any, Any] = (None, None, None)
+
+    def __enter__(self) -> Run:
+        svc = self._svc
+        cls = type(svc)
+        context = self._context
+        collector = svc._errors = ErrorCollector()
+        logger_token = set_current_logger(cls._pypwext_logger)
+        observed = self.observed = cls._pypwext_obs.start(self._event, context)
+        collector_token = set_current_collector(collector)
+        self._tokens = (logger_token, collector_token, None)
+        try:
+            request, early = self._parse()
             svc._request = request
             observed.begin(request)
-            run = Run(request, early, observed)
+            run = self._run = Run(request, early, observed)
             invocation = Invocation(
-                cls, request, context, cls._pypwext_logger, svc._errors, observed.correlation_id
+                cls, request, context, cls._pypwext_logger, collector, observed.correlation_id
             )
-            with invocation_scope(invocation):
-                yield run
-    except BaseException as exc:
-        escaped = exc
-        raise
-    finally:
-        observed.end(run.status if run is not None and escaped is None else None, escaped)
-        svc._request = None
-        reset_current_logger(token)
+            self._tokens = (logger_token, collector_token, set_invocation(invocation))
+        except BaseException as exc:
+            self._close(exc)
+            raise
+        return run
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        self._close(exc)
+
+    def _close(self, escaped: BaseException | None) -> None:
+        logger_token, collector_token, invocation_token = self._tokens
+        try:
+            if invocation_token is not None:
+                reset_invocation(invocation_token)
+            reset_current_collector(collector_token)
+            run = self._run
+            self.observed.end(run.status if run is not None and escaped is None else None, escaped)
+        finally:
+            self._svc._request = None
+            reset_current_logger(logger_token)
 
 
 def _fallback_request(event: Any, context: Any) -> Request:
@@ -781,9 +825,13 @@ def _http_input(request: Request, fields: frozenset[str] | None) -> Any:
         data = {}
     if not isinstance(data, dict):
         return data  # structuring reports "expected an object"
-    merged = {k: v for k, v in request.query.items() if k in fields and k not in data}
+    from_query = [k for k in request.query if k in fields and k not in data]
+    from_path = [k for k in request.path_params if k in fields]
+    if not from_query and not from_path:
+        return data
+    merged = {k: request.query[k] for k in from_query}
     merged.update(data)
-    merged.update({k: v for k, v in request.path_params.items() if k in fields})
+    merged.update({k: request.path_params[k] for k in from_path})
     return merged
 
 

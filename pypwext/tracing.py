@@ -57,17 +57,21 @@ def sdk_available() -> bool:
     return _sdk
 
 
-def wanted(option: bool | None) -> bool:
-    """Whether this invocation is traced, for the class option ``tracing`` (see the module docs)."""
+def wanted(option: bool | None, trace_header: str | None = None) -> bool:
+    """Whether this invocation is traced, for the class option ``tracing`` (see the module docs).
+
+    ``trace_header`` is the invocation's ``_X_AMZN_TRACE_ID`` when the caller has read it
+    already (the environment is read otherwise)."""
     if option is False:
         return False
-    if os.environ.get("POWERTOOLS_TRACE_DISABLED", "").strip().lower() in _TRUE:
-        return False
-    if option is True:
-        return True
-    if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
-        return False
-    return "Sampled=1" in os.environ.get("_X_AMZN_TRACE_ID", "") and sdk_available()
+    if option is None:  # Lambda's sampling decides: the common, untraced case reads one variable
+        if trace_header is None:
+            trace_header = os.environ.get("_X_AMZN_TRACE_ID")
+        if not trace_header or "Sampled=1" not in trace_header:
+            return False
+        if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or not sdk_available():
+            return False
+    return os.environ.get("POWERTOOLS_TRACE_DISABLED", "").strip().lower() not in _TRUE
 
 
 def tracer() -> Tracer:
