@@ -461,6 +461,30 @@ def to_jsonable(obj: Any) -> Any:
 _encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=to_jsonable)
 
 
+def _one_shot_encoder() -> Callable[[Any, int], Any] | None:
+    """The C encoder ``_encoder`` builds on every call, built once (``None`` where the json
+    module has no C accelerator, or a different one: then ``_encoder`` does the work)."""
+    import json.encoder as _json_encoder
+
+    make = getattr(_json_encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        encode: Callable[[Any, int], Any] = make(
+            None, to_jsonable, _json_encoder.encode_basestring, None, ":", ",", False, False, True
+        )
+        if "".join(encode({"a": [1, 2.5, None, True, "\u00e9"]}, 0)) != _encoder.encode(
+            {"a": [1, 2.5, None, True, "\u00e9"]}
+        ):
+            return None
+    except Exception:
+        return None
+    return encode
+
+
+_c_encode = _one_shot_encoder()
+
+
 def dumps(obj: Any) -> str:
     """Encode ``obj`` as compact JSON.
 
@@ -471,9 +495,19 @@ def dumps(obj: Any) -> str:
     >>> dumps({"when": _dt.date(2024, 1, 2), "amount": Decimal("1.10")})
     '{"when":"2024-01-02","amount":"1.10"}'
     """
-    return _encoder.encode(obj)
+    if _c_encode is None:
+        return _encoder.encode(obj)
+    try:
+        return "".join(_c_encode(obj, 0))
+    except RecursionError:  # (no check for cycles on this path: a cycle ends here)
+        raise ValueError("a circular or too deeply nested value cannot be encoded as JSON") from None
 
 
 def loads(data: str | bytes | bytearray) -> Any:
     """Decode JSON text; raises ``ValueError`` (``json.JSONDecodeError``) when malformed."""
+    if type(data) is str:
+        return _decode(data)
     return json.loads(data)
+
+
+_decode = json.JSONDecoder().decode

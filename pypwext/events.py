@@ -92,10 +92,10 @@ def detect_source(event: Any) -> EventSource:
     >>> detect_source([1, 2, 3])
     <EventSource.DIRECT: 'direct'>
     """
-    if not isinstance(event, Mapping):
+    if type(event) is not dict and not isinstance(event, Mapping):
         return EventSource.DIRECT
     ctx = event.get("requestContext")
-    if not isinstance(ctx, Mapping):
+    if type(ctx) is not dict and not isinstance(ctx, Mapping):
         return EventSource.DIRECT
     if "methodArn" in event or "routeArn" in event:  # a Lambda authorizer's input
         return EventSource.DIRECT
@@ -267,8 +267,16 @@ class Request:
             return self.raw_event
         if not self.body:
             return None
+        event = self.raw_event
+        text: str | bytes = self.body
+        if (
+            type(event) is dict
+            and event.get("isBase64Encoded") is not True
+            and type(event.get("body")) is str
+        ):
+            text = event["body"]  # what body holds, before it was encoded to UTF-8: no decoding again
         try:
-            return codec.loads(self.body)
+            return codec.loads(text)
         except Exception as exc:  # the codec may raise ValueError, UnicodeDecodeError or its own
             raise BadRequest.invalid("malformed JSON body", ("body", str(exc))) from None
 

@@ -509,6 +509,30 @@ def reset_invocation_fields(token: Any) -> None:
     _INVOCATION_FIELDS.reset(token)
 
 
+def _label_fields(
+    labels: tuple[str, InfoClassification, LogEntryType], more: dict[str, Any]
+) -> dict[str, Any]:
+    """An entry's own fields: ``classification``, ``type`` and ``operation``, then ``more``."""
+    operation, classification, log_type = labels
+    return {"classification": classification.value, "type": log_type.value, "operation": operation, **more}
+
+
+_PREFIXED = frozenset(
+    {"level", "location", "message", "timestamp", "service", "classification", "type", "operation"}
+)
+_fragment: tuple[dict[str, Any] | None, str] = (None, "")
+
+
+def _invocation_fragment(fields: dict[str, Any]) -> str:
+    """The invocation's fields encoded as the inside of a JSON object, once per invocation."""
+    global _fragment
+    cached, fragment = _fragment
+    if cached is not fields:
+        fragment = dumps(fields)[1:-1]
+        _fragment = (fields, fragment)
+    return fragment
+
+
 # --- the logger -----------------------------------------------------------------------------
 
 
@@ -537,6 +561,7 @@ class ServiceLogger:
         self.log_type = log_type
         self.location = location or service
         self._keys = {"service": service}
+        self._prefixes: dict[tuple[str, InfoClassification, LogEntryType], str] = {}
         self._logger: Logger | None = None
         self._std: _stdlib_logging.Logger | None = None
         self._level: int | None = None  # resolved on first use, while Powertools is not underneath
@@ -582,7 +607,8 @@ class ServiceLogger:
             self._emit(
                 _stdlib_logging.WARNING,
                 warning,
-                self._fields(self.operation, InfoClassification.NA, LogEntryType.STD),
+                (self.operation, InfoClassification.NA, LogEntryType.STD),
+                {},
                 self.location,
             )
         self._warn_masking()
@@ -593,7 +619,8 @@ class ServiceLogger:
             self._emit(
                 _stdlib_logging.WARNING,
                 f"log masking is lifted by {UNMASK_ENV}: PII and credentials are written in clear",
-                self._fields(self.operation, InfoClassification.NA, LogEntryType.STD),
+                (self.operation, InfoClassification.NA, LogEntryType.STD),
+                {},
                 self.location,
             )
 
@@ -636,36 +663,67 @@ class ServiceLogger:
         self,
         level: int,
         msg: Any,
-        fields: dict[str, Any],
+        labels: tuple[str, InfoClassification, LogEntryType],
+        more: dict[str, Any],
         location: str,
         exc_info: Any = None,
     ) -> None:
-        """Write one entry whose location is known."""
+        """Write one entry whose location is known: ``labels`` are its operation,
+        classification and type, ``more`` its other fields."""
         std = self._std
         if std is None and self._level is None:
             self._start()
             std = self._std
         if std is None:
-            name = _LEVEL_NAMES.get(level) or _stdlib_logging.getLevelName(level)
-            line = format_line(
-                name, location, message_value(msg), time.time(), self._keys, fields, None, exc_info
-            )
-            _write_line(line)
+            self._write_direct(level, message_value(msg), labels, more, location, exc_info)
             return
         record = std.makeRecord(std.name, level, "", 0, msg, (), exc_info)
-        record.pypwext = fields
+        record.pypwext = _label_fields(labels, more)
         record.location = location
         std.handle(record)
 
-    def _fields(
-        self, operation: str, classification: InfoClassification, log_type: LogEntryType, **more: Any
-    ) -> dict[str, Any]:
-        return {
-            "classification": classification.value,
-            "type": log_type.value,
-            "operation": operation,
-            **more,
-        }
+    def _write_direct(
+        self,
+        level: int,
+        message: Any,
+        labels: tuple[str, InfoClassification, LogEntryType],
+        more: dict[str, Any],
+        location: str,
+        exc_info: Any,
+    ) -> None:
+        """Write the line :func:`format_line` would, with the parts that repeat from line to line
+        -- the service and labels, the invocation's fields -- encoded once, not per line."""
+        name = _LEVEL_NAMES.get(level) or _stdlib_logging.getLevelName(level)
+        created = time.time()
+        prefix = self._prefixes.get(labels)
+        if prefix is None:
+            prefix = self._prefixes[labels] = dumps({**self._keys, **_label_fields(labels, {})})[1:-1]
+        invocation = _INVOCATION_FIELDS.get()
+        clash = bool(more) and (
+            not _PREFIXED.isdisjoint(more)
+            or (invocation is not None and not invocation.keys().isdisjoint(more))
+        )
+        if not clash:
+            head = {"level": name, "location": location, "message": message, "timestamp": timestamp(created)}
+            try:
+                line = dumps(head)[:-1] + "," + prefix
+                if more:
+                    line += "," + dumps(more)[1:-1]
+                if invocation:
+                    line += "," + _invocation_fragment(invocation)
+                if exc_info and exc_info[0] is not None and "exception" not in more:
+                    exception = {
+                        "exception": format_exception(exc_info[1]),
+                        "exception_name": exc_info[0].__name__,
+                    }
+                    line += "," + dumps(exception)[1:-1]
+            except (TypeError, ValueError):  # format_line shows what cannot be encoded by its repr
+                pass
+            else:
+                _write_line(line + "}")
+                return
+        fields = _label_fields(labels, more)
+        _write_line(format_line(name, location, message, created, self._keys, fields, None, exc_info))
 
     # --- injected entries ----------------------------------------------------------------
 
@@ -685,7 +743,8 @@ class ServiceLogger:
         self._emit(
             _stdlib_logging.DEBUG,
             {"msg": f"enter {method}", "args": redact(args, classification)},
-            self._fields(operation, classification, log_type),
+            (operation, classification, log_type),
+            {},
             location or method,
         )
 
@@ -705,7 +764,8 @@ class ServiceLogger:
         self._emit(
             level,
             {"msg": f"exit {method}", "return": redact(result, classification)},
-            self._fields(operation, classification, log_type),
+            (operation, classification, log_type),
+            {},
             location or method,
         )
 
@@ -741,14 +801,8 @@ class ServiceLogger:
         self._emit(
             _stdlib_logging.ERROR,
             message,
-            self._fields(
-                operation,
-                classification,
-                log_type,
-                exception=described,
-                exception_name=type(exc).__name__,
-                **fields,
-            ),
+            (operation, classification, log_type),
+            {"exception": described, "exception_name": type(exc).__name__, **fields},
             _innermost_location(exc) or self.location,
         )
 
@@ -767,7 +821,8 @@ class ServiceLogger:
         self._emit(
             _stdlib_logging.INFO,
             message,
-            self._fields(operation, classification, log_type, **fields),
+            (operation, classification, log_type),
+            fields,
             self.location,
         )
 
@@ -799,13 +854,8 @@ class ServiceLogger:
         if not self.is_enabled(level):
             return
         cls = classification if classification is not None else self.classification
-        more = {**(extra or {}), **fields}
-        entry_fields = self._fields(
-            operation or self.operation,
-            cls,
-            log_type or self.log_type,
-            **{k: redact(v, cls) for k, v in more.items()},
-        )
+        labels = (operation or self.operation, cls, log_type or self.log_type)
+        more = {k: redact(v, cls) for k, v in {**(extra or {}), **fields}.items()}
         if isinstance(msg, dict):
             msg = redact(msg, cls)
         if exc_info is True:
@@ -814,8 +864,8 @@ class ServiceLogger:
             exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
         if exc_info and exc_info[1] is not None and is_masked(cls):
             exception = exc_info[1]
-            entry_fields["exception"] = format_exception(exception, cls)
-            entry_fields["exception_name"] = type(exception).__name__
+            more["exception"] = format_exception(exception, cls)
+            more["exception_name"] = type(exception).__name__
             exc_info = None
         std = self._std
         if std is None:
@@ -824,18 +874,7 @@ class ServiceLogger:
                 location = f"{caller.f_code.co_name}:{caller.f_lineno}"
             except ValueError:
                 location = self.location
-            name = _LEVEL_NAMES.get(level) or _stdlib_logging.getLevelName(level)
-            line = format_line(
-                name,
-                location,
-                message_value(msg, args),
-                time.time(),
-                self._keys,
-                entry_fields,
-                None,
-                exc_info,
-            )
-            _write_line(line)
+            self._write_direct(level, message_value(msg, args), labels, more, location, exc_info)
             return
         # frames above logging's own: _write (1), the public method (2), its caller (3); Python
         # 3.10's findCaller counts one frame more than 3.11's (bpo-45171)
@@ -844,7 +883,7 @@ class ServiceLogger:
             msg,
             args,
             exc_info=exc_info,
-            extra={"pypwext": entry_fields},
+            extra={"pypwext": _label_fields(labels, more)},
             stacklevel=stacklevel + _STACK_OFFSET,
         )
 
