@@ -385,6 +385,19 @@ def _multi_map(event: Mapping[str, Any], field: str, decode: bool = False) -> di
     return out
 
 
+def _query_pairs(raw: str) -> list[tuple[str, str]]:
+    """``parse_qsl(raw, keep_blank_values=True)``, without its decoding work for the usual
+    query that has nothing to decode."""
+    if "%" in raw or "+" in raw:
+        return parse_qsl(raw, keep_blank_values=True)
+    pairs = []
+    for part in raw.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            pairs.append((name, value))
+    return pairs
+
+
 def _parse_cookies(pairs: list[str]) -> dict[str, str]:
     cookies: dict[str, str] = {}
     for pair_list in pairs:
@@ -455,7 +468,7 @@ def _parse_http(source: EventSource, event: Mapping[str, Any], context: Any) -> 
         raw_qs = event.get("rawQueryString")
         if isinstance(raw_qs, str) and raw_qs:
             multi_query = {}
-            for name, value in parse_qsl(raw_qs, keep_blank_values=True):
+            for name, value in _query_pairs(raw_qs):
                 multi_query.setdefault(name, []).append(value)
             query = None
     else:

@@ -325,6 +325,7 @@ _LEVEL_NAMES = {
 }
 _stamp_second = -1
 _stamp = ("", "")
+_MILLIS = tuple(f",{ms:03d}" for ms in range(1000))
 
 
 def timestamp(created: float) -> str:
@@ -337,7 +338,7 @@ def timestamp(created: float) -> str:
         _stamp = (time.strftime("%Y-%m-%d %H:%M:%S", struct), time.strftime("%z", struct))
         _stamp_second = second
     day_time, zone = _stamp
-    return f"{day_time},{int((created - second) * 1000):03d}{zone}"
+    return day_time + _MILLIS[int((created - second) * 1000)] + zone
 
 
 def message_value(msg: Any, args: tuple[Any, ...] | Mapping[str, Any] | None = None) -> Any:

@@ -390,6 +390,19 @@ def test_v2_repeated_keys_are_split_from_the_raw_query_string():
     assert request.query == {"a": "2", "b": "x,y", "c": "", "d": "hello world"}
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("a=1&&b=", {"a": ["1"], "b": [""]}),  # empty pairs dropped, blank values kept
+        ("flag&x==y", {"flag": [""], "x": ["=y"]}),  # no "=", or more than one
+        ("a=1;b=2", {"a": ["1;b=2"]}),  # ";" separates nothing (as parse_qsl since 3.10)
+        ("q=a%26b&r=x+y", {"q": ["a&b"], "r": ["x y"]}),  # decoded only when encoded
+    ],
+)
+def test_v2_query_pairs_are_split_as_parse_qsl_splits_them(raw: str, expected: dict[str, list[str]]):
+    assert parse_request(v2(rawQueryString=raw)).multi_query == expected
+
+
 def test_v2_without_raw_query_string_keeps_the_map_as_sent():
     event = v2(queryStringParameters={"a": "1,2"})
     del event["rawQueryString"]
