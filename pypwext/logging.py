@@ -510,9 +510,11 @@ def reset_invocation_fields(token: Any) -> None:
     _INVOCATION_FIELDS.reset(token)
 
 
-def _label_fields(
-    labels: tuple[str, InfoClassification, LogEntryType], more: dict[str, Any]
-) -> dict[str, Any]:
+_Labels = tuple[str, InfoClassification, LogEntryType]
+"""An entry's operation, classification and log type."""
+
+
+def _label_fields(labels: _Labels, more: dict[str, Any]) -> dict[str, Any]:
     """An entry's own fields: ``classification``, ``type`` and ``operation``, then ``more``."""
     operation, classification, log_type = labels
     return {"classification": classification.value, "type": log_type.value, "operation": operation, **more}
@@ -562,7 +564,7 @@ class ServiceLogger:
         self.log_type = log_type
         self.location = location or service
         self._keys = {"service": service}
-        self._prefixes: dict[tuple[str, InfoClassification, LogEntryType], str] = {}
+        self._prefixes: dict[_Labels, str] = {}
         self._logger: Logger | None = None
         self._std: _stdlib_logging.Logger | None = None
         self._level: int | None = None  # resolved on first use, while Powertools is not underneath
@@ -664,7 +666,7 @@ class ServiceLogger:
         self,
         level: int,
         msg: Any,
-        labels: tuple[str, InfoClassification, LogEntryType],
+        labels: _Labels,
         more: dict[str, Any],
         location: str,
         exc_info: Any = None,
@@ -687,7 +689,7 @@ class ServiceLogger:
         self,
         level: int,
         message: Any,
-        labels: tuple[str, InfoClassification, LogEntryType],
+        labels: _Labels,
         more: dict[str, Any],
         location: str,
         exc_info: Any,
