@@ -373,6 +373,16 @@ def _multi_map(event: Mapping[str, Any], field: str, decode: bool = False) -> di
         raise _malformed(field, f"expected an object, got {type(raw).__name__}")
     out: dict[str, list[str]] = {}
     for name, values in raw.items():
+        if type(values) is list and type(name) is str and not decode:
+            for value in values:
+                if type(value) is not str:
+                    break
+            else:  # a list of strings: what every real event sends
+                if name in out:
+                    out[name].extend(values)
+                else:
+                    out[name] = list(values)
+                continue
         if values is None:
             continue
         items = values if isinstance(values, list) else [values]
