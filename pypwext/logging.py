@@ -607,25 +607,18 @@ class ServiceLogger:
         if os.environ.get("POWERTOOLS_LOGGER_SAMPLE_RATE", "").strip():
             self.powertools  # noqa: B018  (debug sampling is Powertools' own: go through it)
         if warning is not None:
-            self._emit(
-                _stdlib_logging.WARNING,
-                warning,
-                (self.operation, InfoClassification.NA, LogEntryType.STD),
-                {},
-                self.location,
-            )
+            self._warn(warning)
         self._warn_masking()
         return level
 
     def _warn_masking(self) -> None:
         if _masking_lifted():
-            self._emit(
-                _stdlib_logging.WARNING,
-                f"log masking is lifted by {UNMASK_ENV}: PII and credentials are written in clear",
-                (self.operation, InfoClassification.NA, LogEntryType.STD),
-                {},
-                self.location,
-            )
+            self._warn(f"log masking is lifted by {UNMASK_ENV}: PII and credentials are written in clear")
+
+    def _warn(self, message: str) -> None:
+        """A WARNING about the logger's own set-up, written whatever the level."""
+        labels = (self.operation, InfoClassification.NA, LogEntryType.STD)
+        self._emit(_stdlib_logging.WARNING, message, labels, {}, self.location)
 
     def is_enabled(self, level: int) -> bool:
         """Whether an entry at ``level`` would be written (check before building its arguments)."""
@@ -638,13 +631,6 @@ class ServiceLogger:
             if self._std is not None:
                 return self._std.isEnabledFor(level)
         return level >= own
-
-    @property
-    def level(self) -> int:
-        """The level entries are written from (``logging.INFO`` unless configured)."""
-        if self._std is not None:
-            return self._std.getEffectiveLevel()
-        return self._level if self._level is not None else self._start()
 
     def setLevel(self, level: int | str) -> None:
         """Change the level of this service's logger (``logging.DEBUG``, ``"DEBUG"``, ``VERBOSE``)."""

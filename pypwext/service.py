@@ -136,16 +136,18 @@ class _StepInfo:
 def _run_step(info: _StepInfo, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     svc = args[0] if args and isinstance(args[0], BaseService) else None
     logger: ServiceLogger | None = type(svc)._pypwext_logger if svc is not None else current_logger()
+    labels = None  # built only when an entry or a trace needs them
     debug = logger is not None and logger.is_enabled(_stdlib_logging.DEBUG)
     if debug:
         assert logger is not None
-        operation, classification, log_type, call_args = _step_labels(info, svc, args)
+        labels = _step_labels(info, svc, args)
+        operation, classification, log_type, call_args = labels
         shown: Any = call_args[0] if len(call_args) == 1 and not kwargs else {"args": call_args, **kwargs}
         logger.entry(operation, info.name, shown, classification, log_type, info.location)
     try:
         if tracing_active():  # a subsegment per step, only when the invocation is traced
-            operation = info.operation or (type(svc)._pypwext_operation if svc is not None else info.name)
-            with trace_call(f"{operation}.{info.name}"):
+            labels = labels or _step_labels(info, svc, args)
+            with trace_call(f"{labels[0]}.{info.name}"):
                 result = fn(*args, **kwargs)
         else:
             result = fn(*args, **kwargs)
@@ -160,7 +162,7 @@ def _run_step(info: _StepInfo, fn: Callable[..., Any], args: tuple[Any, ...], kw
         collector.collect(err)
         return err.return_value
     if logger is not None and (debug or logger.is_enabled(info.exit_level)):
-        operation, classification, log_type, _ = _step_labels(info, svc, args)
+        operation, classification, log_type, _ = labels or _step_labels(info, svc, args)
         logger.exit(operation, info.name, result, classification, log_type, info.exit_level, info.location)
     return result
 
