@@ -20,7 +20,7 @@ from pypwext.errors import ErrorCollector
 from pypwext.events import Request
 from pypwext.logging import ServiceLogger
 
-__all__ = ["Invocation", "current_invocation", "invocation_scope", "reset_invocation", "set_invocation"]
+__all__ = ["Invocation", "current_invocation", "invocation_scope"]
 
 
 @attrs.frozen

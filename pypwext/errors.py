@@ -37,8 +37,6 @@ __all__ = [
     "UnprocessableEntity",
     "collecting",
     "current_collector",
-    "reset_current_collector",
-    "set_current_collector",
 ]
 
 

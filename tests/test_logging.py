@@ -706,3 +706,23 @@ def test_the_first_invocation_writes_its_line_without_importing_powertools() -> 
     (line,) = result["lines"]
     assert json.loads(line)["message"] == "POST /orders -> 201"
     assert result["powertools"] == []
+
+
+def test_set_level_takes_names_and_numbers_and_refuses_what_is_no_level(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    class Tunable(BaseService):
+        service = unique()
+
+        def execute(self, request: Request) -> None:
+            self.logger.debug("fine detail")
+
+    logger = Tunable().logger
+    with pytest.raises(ValueError, match="unknown log level 'LOUD'"):
+        logger.setLevel("LOUD")
+    logger.setLevel("debug")
+    Tunable.handler({}, None)
+    assert "fine detail" in [e["message"] for e in entries(capsys.readouterr().out)]
+    logger.setLevel(logging.WARNING)
+    Tunable.handler({}, None)
+    assert entries(capsys.readouterr().out) == []
