@@ -150,6 +150,8 @@ _Merged = dict[str, tuple[str, list[str], bool]]
 
 def _merge_headers(response: Response, default_type: str | None) -> tuple[_Merged, list[str]]:
     """All headers by lower-case name, and the cookies (with any ``Set-Cookie`` header moved in)."""
+    if not response.headers and not response.multi_headers and not response.cookies:  # most responses
+        return ({"content-type": ("Content-Type", [default_type], False)} if default_type else {}), []
     merged: _Merged = {}
     cookies = [str(c) for c in response.cookies]
     for name, value in response.headers.items():
@@ -178,21 +180,8 @@ def _joined(merged: _Merged) -> dict[str, str]:
     return {name: ", ".join(values) for name, values, _ in merged.values()}
 
 
-def _plain(response: Response) -> bool:
-    """Whether ``response`` sets no header and no cookie (what most responses are)."""
-    return not response.headers and not response.multi_headers and not response.cookies
-
-
 def _rest(response: Response, request: Request) -> dict[str, Any]:
     text, b64, default_type = _encode_body(response.body)
-    if _plain(response):
-        return {
-            "statusCode": int(response.status),
-            "headers": {"Content-Type": default_type} if default_type is not None else {},
-            "multiValueHeaders": {},
-            "body": text,
-            "isBase64Encoded": b64,
-        }
     merged, cookies = _merge_headers(response, default_type)
     headers: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
@@ -214,12 +203,8 @@ def _rest(response: Response, request: Request) -> dict[str, Any]:
 
 def _v2(response: Response, request: Request) -> dict[str, Any]:
     text, b64, default_type = _encode_body(response.body)
-    if _plain(response):
-        headers = {"Content-Type": default_type} if default_type is not None else {}
-        cookies: list[str] = []
-    else:
-        merged, cookies = _merge_headers(response, default_type)
-        headers = _joined(merged)
+    merged, cookies = _merge_headers(response, default_type)
+    headers = _joined(merged)
     return {
         "statusCode": int(response.status),
         "headers": headers,

@@ -986,10 +986,9 @@ class HttpClient(Generic[T]):
     ) -> None:
         invocation = current_invocation()
         service_logger = invocation.logger if invocation is not None else current_logger()
-        if service_logger is not None:
-            if not service_logger.is_enabled(level):
-                return
-        elif not _stdlib_logging.getLogger("pypwext.http").isEnabledFor(level):
+        if not (
+            service_logger.is_enabled(level) if service_logger is not None else _FALLBACK.isEnabledFor(level)
+        ):
             return
         fields: dict[str, Any] = {
             "dependency": self.dependency.name,
@@ -1006,10 +1005,14 @@ class HttpClient(Generic[T]):
         if service_logger is not None:
             service_logger.log(level, message, classification=InfoClassification.NA, extra=fields)
         else:
-            _stdlib_logging.getLogger("pypwext.http").log(level, message, extra=fields)
+            _FALLBACK.log(level, message, extra=fields)
 
     def __repr__(self) -> str:
         return f"<HttpClient of {self.dependency!r}>"
+
+
+_FALLBACK = _stdlib_logging.getLogger("pypwext.http")
+"""Where a dependency call made outside any service's invocation logs."""
 
 
 def _details(name: str, status: int | None, attempts: int) -> dict[str, Any]:
