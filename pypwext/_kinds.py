@@ -59,7 +59,7 @@ def run_invocation(
     from pypwext.service import Running
 
     fields: dict[str, Any] = {}
-    with Running(svc, event, context, lambda: (event_request(event, context), None)) as run:
+    with Running(svc, event, context, _no_early_answer) as run:
         try:
             answer, fields = body(run.request)
         except BaseException:
@@ -69,6 +69,10 @@ def run_invocation(
             _summarise(svc, fields, run.observed.started)
         run.status = 200
         return answer
+
+
+def _no_early_answer(event: Any, context: Any) -> tuple[Request, None]:
+    return event_request(event, context), None
 
 
 def _summarise(svc: BaseService, fields: dict[str, Any], started: float) -> None:

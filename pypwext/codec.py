@@ -503,6 +503,11 @@ def dumps(obj: Any) -> str:
         raise ValueError("a circular or too deeply nested value cannot be encoded as JSON") from None
 
 
+dumps_str: Callable[[str], str] = json.encoder.encode_basestring
+"""``dumps(text)`` for a ``str`` (the same JSON string), without the encoder's set-up: for the
+log line's message, which is a string on nearly every entry."""
+
+
 def loads(data: str | bytes | bytearray) -> Any:
     """Decode JSON text; raises ``ValueError`` (``json.JSONDecodeError``) when malformed."""
     if type(data) is str:

@@ -12,7 +12,7 @@ import contextlib
 import time
 from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -50,22 +50,28 @@ class Invocation:
         return float(get())
 
 
-_CURRENT: ContextVar[Invocation | None] = ContextVar("pypwext_invocation", default=None)
+class PendingInvocation(Protocol):
+    """What a service installs instead of an :class:`Invocation`: something that builds it the
+    first time it is asked for (most invocations never ask), and then always returns that one."""
+
+    def invocation(self) -> Invocation: ...
+
+
+_CURRENT: ContextVar[Invocation | PendingInvocation | None] = ContextVar("pypwext_invocation", default=None)
 
 
 def current_invocation() -> Invocation | None:
     """The invocation running in this context, or ``None`` outside one."""
-    return _CURRENT.get()
+    value = _CURRENT.get()
+    if value is None or isinstance(value, Invocation):
+        return value
+    return value.invocation()
 
 
-def set_invocation(invocation: Invocation | None) -> Any:
-    """Make ``invocation`` the current one; returns a token for :func:`reset_invocation`."""
-    return _CURRENT.set(invocation)
-
-
-def reset_invocation(token: Any) -> None:
-    """Undo :func:`set_invocation`."""
-    _CURRENT.reset(token)
+# Make an invocation (or a pending one) the current one (returns a token), and undo that: the
+# context variable's own methods, because they run on every invocation.
+set_invocation = _CURRENT.set
+reset_invocation = _CURRENT.reset
 
 
 @contextlib.contextmanager

@@ -307,15 +307,10 @@ def current_collector() -> ErrorCollector | None:
     return _CURRENT.get()
 
 
-def set_current_collector(collector: ErrorCollector | None) -> Any:
-    """Make ``collector`` the current one; returns a token for :func:`reset_current_collector`
-    (what :func:`collecting` does around a ``with`` block)."""
-    return _CURRENT.set(collector)
-
-
-def reset_current_collector(token: Any) -> None:
-    """Undo :func:`set_current_collector`."""
-    _CURRENT.reset(token)
+# Make a collector the current one (returns a token), and undo that: what :func:`collecting`
+# does around a ``with`` block. The context variable's own methods: they run on every invocation.
+set_current_collector = _CURRENT.set
+reset_current_collector = _CURRENT.reset
 
 
 @contextlib.contextmanager

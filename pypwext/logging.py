@@ -30,7 +30,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import attrs
 
 from pypwext.base import InfoClassification, LogEntryType
-from pypwext.codec import dumps, loads, to_jsonable
+from pypwext.codec import dumps, dumps_str, loads, to_jsonable
 from pypwext.errors import ServiceError
 from pypwext.events import EventSource, Request
 from pypwext.responses import Response
@@ -485,12 +485,23 @@ def invocation_fields(
 ) -> dict[str, Any]:
     """The fields every entry of one invocation carries (Powertools' ``inject_lambda_context``
     names); ``trace_header`` is ``_X_AMZN_TRACE_ID``, read from the environment when not given."""
-    fields: dict[str, Any] = {"cold_start": cold_start}
-    if context is not None:
-        for name, attribute in _CONTEXT_FIELDS:
-            value = getattr(context, attribute, None)
-            if value is not None:
-                fields[name] = value
+    try:  # Lambda's context has them all: one dict, no loop
+        fields: dict[str, Any] = {
+            "cold_start": cold_start,
+            "function_name": context.function_name,
+            "function_memory_size": context.memory_limit_in_mb,
+            "function_arn": context.invoked_function_arn,
+            "function_request_id": context.aws_request_id,
+        }
+        if None in fields.values():
+            fields = {name: value for name, value in fields.items() if value is not None}
+    except AttributeError:  # no context, or a stand-in with some of them
+        fields = {"cold_start": cold_start}
+        if context is not None:
+            for name, attribute in _CONTEXT_FIELDS:
+                value = getattr(context, attribute, None)
+                if value is not None:
+                    fields[name] = value
     if correlation_id is not None:
         fields["correlation_id"] = correlation_id
     trace = trace_header if trace_header is not None else os.environ.get("_X_AMZN_TRACE_ID")
@@ -500,14 +511,9 @@ def invocation_fields(
     return fields
 
 
-def set_invocation_fields(fields: dict[str, Any] | None) -> Any:
-    """Make ``fields`` part of every entry written in this context; returns a reset token."""
-    return _INVOCATION_FIELDS.set(fields)
-
-
-def reset_invocation_fields(token: Any) -> None:
-    """Undo :func:`set_invocation_fields`."""
-    _INVOCATION_FIELDS.reset(token)
+# Make fields part of every entry written in this context (returns a token), and undo that.
+set_invocation_fields = _INVOCATION_FIELDS.set
+reset_invocation_fields = _INVOCATION_FIELDS.reset
 
 
 _Labels = tuple[str, InfoClassification, LogEntryType]
@@ -564,7 +570,9 @@ class ServiceLogger:
         self.log_type = log_type
         self.location = location or service
         self._keys = {"service": service}
-        self._prefixes: dict[_Labels, str] = {}
+        # per (level, location, labels): the line up to the message, the part from the end of
+        # the timestamp up to the entry's own fields, the level's name (see _write_direct)
+        self._parts: dict[tuple[int, str, _Labels], tuple[str, str, str]] = {}
         self._logger: Logger | None = None
         self._std: _stdlib_logging.Logger | None = None
         self._level: int | None = None  # resolved on first use, while Powertools is not underneath
@@ -681,21 +689,32 @@ class ServiceLogger:
         exc_info: Any,
     ) -> None:
         """Write the line :func:`format_line` would, with the parts that repeat from line to line
-        -- the service and labels, the invocation's fields -- encoded once, not per line."""
-        name = _LEVEL_NAMES.get(level) or _stdlib_logging.getLevelName(level)
+        -- level, location, the service and labels, the invocation's fields -- encoded once,
+        not per line."""
         created = time.time()
-        prefix = self._prefixes.get(labels)
-        if prefix is None:
-            prefix = self._prefixes[labels] = dumps({**self._keys, **_label_fields(labels, {})})[1:-1]
+        key = (level, location, labels)
+        parts = self._parts.get(key)
+        if parts is None:
+            name = _LEVEL_NAMES.get(level) or _stdlib_logging.getLevelName(level)
+            parts = self._parts[key] = (
+                dumps({"level": name, "location": location})[:-1] + ',"message":',
+                '",' + dumps({**self._keys, **_label_fields(labels, {})})[1:-1],
+                name,
+            )
         invocation = _INVOCATION_FIELDS.get()
         clash = bool(more) and (
             not _PREFIXED.isdisjoint(more)
             or (invocation is not None and not invocation.keys().isdisjoint(more))
         )
         if not clash:
-            head = {"level": name, "location": location, "message": message, "timestamp": timestamp(created)}
             try:
-                line = dumps(head)[:-1] + "," + prefix
+                line = (
+                    parts[0]
+                    + (dumps_str(message) if type(message) is str else dumps(message))
+                    + ',"timestamp":"'
+                    + timestamp(created)
+                    + parts[1]
+                )
                 if more:
                     line += "," + dumps(more)[1:-1]
                 if invocation:
@@ -712,7 +731,7 @@ class ServiceLogger:
                 _write_line(line + "}")
                 return
         fields = _label_fields(labels, more)
-        _write_line(format_line(name, location, message, created, self._keys, fields, None, exc_info))
+        _write_line(format_line(parts[2], location, message, created, self._keys, fields, None, exc_info))
 
     # --- injected entries ----------------------------------------------------------------
 
@@ -919,11 +938,7 @@ def current_logger() -> ServiceLogger | None:
     return _CURRENT.get()
 
 
-def set_current_logger(logger: ServiceLogger | None) -> Any:
-    """Make ``logger`` the current one; returns a token for :func:`reset_current_logger`."""
-    return _CURRENT.set(logger)
-
-
-def reset_current_logger(token: Any) -> None:
-    """Undo :func:`set_current_logger`."""
-    _CURRENT.reset(token)
+# Make a logger the current one (returns a token), and undo that: the context variable's own
+# methods, not functions around them, because they run on every invocation.
+set_current_logger = _CURRENT.set
+reset_current_logger = _CURRENT.reset

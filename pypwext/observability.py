@@ -10,7 +10,6 @@ the metrics, whatever happened.
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
@@ -26,7 +25,7 @@ from pypwext.logging import (
     take_cold_start,
 )
 from pypwext.metrics import ServiceMetrics
-from pypwext.tracing import InvocationTrace, wanted
+from pypwext.tracing import InvocationTrace, read_trace_header, wanted
 
 __all__ = ["Observability", "Observed"]
 
@@ -123,7 +122,7 @@ class Observed:
         """The request is known: set the log fields and open the trace."""
         obs = self._obs
         self.correlation_id = obs.correlation_id(request, self._event, self.context)
-        trace_header = os.environ.get("_X_AMZN_TRACE_ID", "")  # read once: logs and tracing
+        trace_header = read_trace_header()  # read once: logs and tracing
         fields = invocation_fields(self.context, self.correlation_id, self.cold_start, trace_header)
         self._fields_token = set_invocation_fields(fields)
         if wanted(obs.tracing, trace_header):

@@ -24,6 +24,7 @@ import logging as _stdlib_logging
 import os
 import re
 import sys
+import threading
 import time
 import typing
 from collections.abc import Callable, Mapping
@@ -596,7 +597,7 @@ class BaseService(metaclass=ServiceMeta):
     def __call__(self, event: Any, context: Any = None) -> Any:
         """Run one invocation on this instance and return what the event source expects."""
         cls = type(self)
-        with Running(self, event, context, lambda: self._parse(event, context)) as run:
+        with Running(self, event, context, self._parse) as run:
             try:
                 request, early = run.request, run.early
                 response = early if early is not None else self._respond(request)
@@ -695,71 +696,99 @@ class BaseService(metaclass=ServiceMeta):
         logger.summary(cls._pypwext_operation, cls.classification, cls.log_type, message, **fields)
 
 
-class Run:
-    """One running invocation, as :class:`Running` sets it up: its request (and the early
-    answer of an event that could not be read), its observation, and the status it ends with
-    (``None`` counts as a failure in metrics and traces)."""
-
-    __slots__ = ("early", "observed", "request", "status")
-
-    def __init__(self, request: Request, early: Response | None, observed: Observed) -> None:
-        self.request = request
-        self.early = early
-        self.observed = observed
-        self.status: int | None = None
-
-
 class Running:
     """The scaffolding of one invocation, for every kind of service: a fresh error collector,
     the service's logger as the current one, observation (cold start, log fields, correlation
-    id, trace, metrics — flushed at the end, error or not), and the
+    id, trace, metrics -- flushed at the end, error or not), and the
     :class:`~pypwext.context.Invocation` that helpers, dependencies and threads started with
-    ``contextvars.copy_context()`` see. ``parse`` reads the event into a request.
+    ``contextvars.copy_context()`` see (built the first time one asks for it). ``parse(event,
+    context)`` reads the event into a request, and an early answer for an event that cannot be
+    read.
 
-    ``with Running(svc, event, context, parse) as run:`` gives the :class:`Run`. (A class
-    rather than a generator: it runs on every invocation.)"""
+    ``with Running(svc, event, context, parse) as run:`` gives the running invocation itself:
+    ``run.request``, ``run.early``, ``run.observed``, and ``run.status``, which the caller sets
+    to the status it ends with (``None`` counts as a failure in metrics and traces). A class
+    rather than a generator: it runs on every invocation.
+    """
 
-    __slots__ = ("_context", "_event", "_parse", "_run", "_svc", "_tokens", "observed")
+    __slots__ = (
+        "_context",
+        "_event",
+        "_invocation",
+        "_parse",
+        "_svc",
+        "_tokens",
+        "collector",
+        "early",
+        "observed",
+        "request",
+        "status",
+    )
+
+    request: Request
+    early: Response | None
+    observed: Observed
+    collector: ErrorCollector
 
     def __init__(
         self,
         svc: BaseService,
         event: Any,
         context: Any,
-        parse: Callable[[], tuple[Request, Response | None]],
+        parse: Callable[[Any, Any], tuple[Request, Response | None]],
     ) -> None:
         self._svc = svc
         self._event = event
         self._context = context
         self._parse = parse
-        self._run: Run | None = None
+        self._invocation: Invocation | None = None
         self._tokens: tuple[Any, Any, Any] = (None, None, None)
+        self.status: int | None = None
 
-    def __enter__(self) -> Run:
+    def __enter__(self) -> Running:
         svc = self._svc
         cls = type(svc)
         context = self._context
-        collector = svc._errors = ErrorCollector()
+        collector = self.collector = svc._errors = ErrorCollector()
         logger_token = set_current_logger(cls._pypwext_logger)
         observed = self.observed = cls._pypwext_obs.start(self._event, context)
         collector_token = set_current_collector(collector)
         self._tokens = (logger_token, collector_token, None)
         try:
-            request, early = self._parse()
+            request, early = self._parse(self._event, context)
+            self.request = request
+            self.early = early
             svc._request = request
             observed.begin(request)
-            run = self._run = Run(request, early, observed)
-            invocation = Invocation(
-                cls, request, context, cls._pypwext_logger, collector, observed.correlation_id
-            )
-            self._tokens = (logger_token, collector_token, set_invocation(invocation))
+            self._tokens = (logger_token, collector_token, set_invocation(self))
         except BaseException as exc:
             self._close(exc)
             raise
-        return run
+        return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         self._close(exc)
+
+    def invocation(self) -> Invocation:
+        """The :class:`~pypwext.context.Invocation` of this run (what ``current_invocation()``
+        returns), built on first use."""
+        built = self._invocation
+        if built is None:
+            with _BUILDING:
+                built = self._invocation
+                if built is None:
+                    cls = type(self._svc)
+                    since = time.perf_counter() - self.observed.started
+                    built = self._invocation = Invocation(
+                        cls,
+                        self.request,
+                        self._context,
+                        cls._pypwext_logger,
+                        self.collector,
+                        self.observed.correlation_id,
+                        started=time.monotonic() - since,
+                    )
+        return built
 
     def _close(self, escaped: BaseException | None) -> None:
         logger_token, collector_token, invocation_token = self._tokens
@@ -767,11 +796,13 @@ class Running:
             if invocation_token is not None:
                 reset_invocation(invocation_token)
             reset_current_collector(collector_token)
-            run = self._run
-            self.observed.end(run.status if run is not None and escaped is None else None, escaped)
+            self.observed.end(self.status if escaped is None else None, escaped)
         finally:
             self._svc._request = None
             reset_current_logger(logger_token)
+
+
+_BUILDING = threading.Lock()  # one Invocation per run, whichever thread asks first
 
 
 def _fallback_request(event: Any, context: Any) -> Request:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -38,7 +39,7 @@ from pypwext.logging import is_masked
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
 
-__all__ = ["active", "sdk_available", "trace_call", "tracer", "wanted"]
+__all__ = ["active", "read_trace_header", "sdk_available", "trace_call", "tracer", "wanted"]
 
 _ACTIVE: ContextVar[Any] = ContextVar("pypwext_trace_recorder", default=None)
 _CLASSIFICATION: ContextVar[InfoClassification] = ContextVar(
@@ -57,6 +58,29 @@ def sdk_available() -> bool:
     return _sdk
 
 
+_TRACE_KEY = "_X_AMZN_TRACE_ID"
+_TRACE_KEY_BYTES = _TRACE_KEY.encode("ascii")
+_FS_ENCODING = sys.getfilesystemencoding()
+
+
+def read_trace_header() -> str:
+    """This invocation's ``_X_AMZN_TRACE_ID`` (``""`` when unset), which Lambda's runtime puts in
+    ``os.environ`` before each invocation.
+
+    Read on every invocation, so it looks in the dict under ``os.environ`` where there is one
+    (POSIX): ``os.environ.get`` encodes the name and raises and catches a ``KeyError`` when the
+    variable is unset, several times the cost of the lookup itself.
+    """
+    data = getattr(os.environ, "_data", None)
+    if type(data) is dict:
+        raw = data.get(_TRACE_KEY_BYTES)
+        if raw is None:
+            return ""
+        if type(raw) is bytes:
+            return raw.decode(_FS_ENCODING, "surrogateescape")
+    return os.environ.get(_TRACE_KEY, "")
+
+
 def wanted(option: bool | None, trace_header: str | None = None) -> bool:
     """Whether this invocation is traced, for the class option ``tracing`` (see the module docs).
 
@@ -66,7 +90,7 @@ def wanted(option: bool | None, trace_header: str | None = None) -> bool:
         return False
     if option is None:  # Lambda's sampling decides: the common, untraced case reads one variable
         if trace_header is None:
-            trace_header = os.environ.get("_X_AMZN_TRACE_ID")
+            trace_header = read_trace_header()
         if not trace_header or "Sampled=1" not in trace_header:
             return False
         if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or not sdk_available():
