@@ -323,6 +323,7 @@ _LEVEL_NAMES = {
     _stdlib_logging.ERROR: "ERROR",
     _stdlib_logging.CRITICAL: "CRITICAL",
 }
+_INFO = _stdlib_logging.INFO
 _stamp_second = -1
 _stamp = ("", "")
 _MILLIS = tuple(f",{ms:03d}" for ms in range(1000))
@@ -532,6 +533,27 @@ _PREFIXED = frozenset(
 _fragment: tuple[dict[str, Any] | None, str] = (None, "")
 
 
+def _compose(
+    parts: tuple[str, str, str], message: Any, created: float, members: str, invocation: dict[str, Any] | None
+) -> str:
+    """One line: ``parts`` (the level, location, service and labels, encoded once per logger),
+    the message, the timestamp, the entry's own fields already encoded (``members``), and the
+    invocation's fields (encoded once per invocation). The same fields, in the same order, as
+    :func:`format_line`."""
+    line = (
+        parts[0]
+        + (dumps_str(message) if type(message) is str else dumps(message))
+        + ',"timestamp":"'
+        + timestamp(created)
+        + parts[1]
+    )
+    if members:
+        line += "," + members
+    if invocation:
+        line += "," + _invocation_fragment(invocation)
+    return line + "}"
+
+
 def _invocation_fragment(fields: dict[str, Any]) -> str:
     """The invocation's fields encoded as the inside of a JSON object, once per invocation."""
     global _fragment
@@ -692,15 +714,7 @@ class ServiceLogger:
         -- level, location, the service and labels, the invocation's fields -- encoded once,
         not per line."""
         created = time.time()
-        key = (level, location, labels)
-        parts = self._parts.get(key)
-        if parts is None:
-            name = _LEVEL_NAMES.get(level) or _stdlib_logging.getLevelName(level)
-            parts = self._parts[key] = (
-                dumps({"level": name, "location": location})[:-1] + ',"message":',
-                '",' + dumps({**self._keys, **_label_fields(labels, {})})[1:-1],
-                name,
-            )
+        parts = self._parts.get((level, location, labels)) or self._new_parts(level, location, labels)
         invocation = _INVOCATION_FIELDS.get()
         clash = bool(more) and (
             not _PREFIXED.isdisjoint(more)
@@ -708,30 +722,46 @@ class ServiceLogger:
         )
         if not clash:
             try:
-                line = (
-                    parts[0]
-                    + (dumps_str(message) if type(message) is str else dumps(message))
-                    + ',"timestamp":"'
-                    + timestamp(created)
-                    + parts[1]
-                )
-                if more:
-                    line += "," + dumps(more)[1:-1]
-                if invocation:
-                    line += "," + _invocation_fragment(invocation)
+                members = dumps(more)[1:-1] if more else ""
                 if exc_info and exc_info[0] is not None and "exception" not in more:
                     exception = {
                         "exception": format_exception(exc_info[1]),
                         "exception_name": exc_info[0].__name__,
                     }
-                    line += "," + dumps(exception)[1:-1]
+                    members += ("," if members else "") + dumps(exception)[1:-1]
+                line = _compose(parts, message, created, members, invocation)
             except (TypeError, ValueError):  # format_line shows what cannot be encoded by its repr
                 pass
             else:
-                _write_line(line + "}")
+                _write_line(line)
                 return
         fields = _label_fields(labels, more)
         _write_line(format_line(parts[2], location, message, created, self._keys, fields, None, exc_info))
+
+    def _new_parts(self, level: int, location: str, labels: _Labels) -> tuple[str, str, str]:
+        """The parts of a line that depend only on its level, location and labels (see
+        :func:`_compose`), encoded once per logger."""
+        name = _LEVEL_NAMES.get(level) or _stdlib_logging.getLevelName(level)
+        parts = self._parts[(level, location, labels)] = (
+            dumps({"level": name, "location": location})[:-1] + ',"message":',
+            '",' + dumps({**self._keys, **_label_fields(labels, {})})[1:-1],
+            name,
+        )
+        return parts
+
+    def write_summary(self, labels: _Labels, message: str, members: str) -> bool:
+        """Write the INFO summary line whose own fields are already encoded: ``members`` is the
+        inside of a JSON object, as ``dumps(fields)[1:-1]`` would give. The caller has checked
+        the level. Returns ``False``, having written nothing, when Powertools is underneath,
+        whose handlers and filters need the fields as a dict: call :meth:`summary` then."""
+        if self._std is None and self._level is None:
+            self._start()
+        if self._std is not None:
+            return False
+        location = self.location
+        parts = self._parts.get((_INFO, location, labels)) or self._new_parts(_INFO, location, labels)
+        _write_line(_compose(parts, message, time.time(), members, _INVOCATION_FIELDS.get()))
+        return True
 
     # --- injected entries ----------------------------------------------------------------
 

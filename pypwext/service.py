@@ -681,19 +681,35 @@ class BaseService(metaclass=ServiceMeta):
         if not audit and not logger.is_enabled(_stdlib_logging.INFO):
             return
         path = cls._pypwext_obs.shown_path(request)
-        status = response.status
+        method = request.method
+        status = int(response.status)
+        duration = round((time.perf_counter() - started) * 1000, 3)
+        codes = [e.code for e in response.errors]
+        message = f"{method} {path} -> {status}" if path else f"{method} -> {status}"
+        outcome = ("success" if status < 400 else "failure") if audit else None
+        labels = (cls._pypwext_operation, cls.classification, cls.log_type)
+        # The fields, encoded here (the dict below, as dumps would write it, field for field),
+        # unless Powertools is underneath
+        members = (
+            f'"source":{codec.dumps_str(request.source.value)},"method":{codec.dumps_str(method)},'
+            f'"path":{codec.dumps_str(path)},"status":{status},"duration_ms":{duration!r},'
+            f'"errors":{codec.dumps(codes) if codes else "[]"}'
+        )
+        if outcome is not None:
+            members += f',"outcome":"{outcome}"'
+        if logger.write_summary(labels, message, members):
+            return
         fields: dict[str, Any] = {
             "source": request.source.value,
-            "method": request.method,
+            "method": method,
             "path": path,
             "status": status,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-            "errors": [e.code for e in response.errors],
+            "duration_ms": duration,
+            "errors": codes,
         }
-        if audit:
-            fields["outcome"] = "success" if status < 400 else "failure"
-        message = f"{request.method} {path} -> {status}" if path else f"{request.method} -> {status}"
-        logger.summary(cls._pypwext_operation, cls.classification, cls.log_type, message, **fields)
+        if outcome is not None:
+            fields["outcome"] = outcome
+        logger.summary(*labels, message, **fields)
 
 
 class Running:
