@@ -156,28 +156,26 @@ class Headers(Mapping[str, str]):
                     names[key] = name
                     multi_by_key[key] = list(values)
         if single:
-            from_single: dict[str, list[str]] = {}
+            only_single: dict[str, list[str]] = {}  # names the multi-value map lacks (or lists empty)
             for name, value in single.items():
                 key = name.lower()
                 if key not in names:
                     names[key] = name
                 single_by_key[key] = value
-                if key in from_single:
-                    from_single[key].append(value)
-                else:
-                    from_single[key] = [value]
-            for key, values in from_single.items():
-                if not multi_by_key.get(key):  # an empty multi-value list does not hide the single value
-                    multi_by_key[key] = values
-        empty = []
-        for key, values in multi_by_key.items():
-            if key not in single_by_key:
-                if values:
-                    single_by_key[key] = values[-1]
-                else:
-                    empty.append(key)
-        for key in empty:
-            del multi_by_key[key], names[key]
+                if not multi_by_key.get(key):
+                    if key in only_single:
+                        only_single[key].append(value)
+                    else:
+                        only_single[key] = [value]
+            multi_by_key.update(only_single)
+        if multi_by_key.keys() - single_by_key.keys():  # names only the multi-value map has
+            for key in list(multi_by_key):
+                if key not in single_by_key:
+                    values = multi_by_key[key]
+                    if values:
+                        single_by_key[key] = values[-1]
+                    else:  # an empty list: no such header
+                        del multi_by_key[key], names[key]
         self._single = single_by_key
         self._multi = multi_by_key
         self._names = names
@@ -504,19 +502,19 @@ def _parse_http(source: EventSource, event: Mapping[str, Any], context: Any) -> 
     if request_id is None:
         request_id = _context_request_id(context)
 
-    return Request(
-        source=source,
-        method=method.upper(),
-        path=path,
-        headers=headers,
-        query=query,
-        multi_query=multi_query,
-        path_params=path_params,
-        cookies=_parse_cookies(cookie_list),
-        body=_body(event),
-        raw_event=event,
-        context=context,
-        request_id=request_id,
-        multi_value=multi_headers is not None,
-        origin=headers.get("origin"),
+    return Request(  # every field, in order: positional arguments cost less, on every invocation
+        source,
+        method.upper(),
+        path,
+        headers,
+        query,
+        multi_query,
+        path_params,
+        _parse_cookies(cookie_list),
+        _body(event),
+        event,
+        context,
+        request_id,
+        multi_headers is not None,
+        headers.get("origin"),
     )
