@@ -109,6 +109,8 @@ _INT_RE = re.compile(r"[+-]?\d+\Z")
 
 
 def _structure_int(value: Any, _: type) -> int:
+    if type(value) is int:
+        return value
     if isinstance(value, bool):
         raise ValueError("expected an integer, got a boolean")
     if isinstance(value, int):
@@ -134,7 +136,7 @@ def _structure_float(value: Any, _: type) -> float:
 
 
 def _structure_str(value: Any, _: type) -> str:
-    if isinstance(value, str):
+    if type(value) is str or isinstance(value, str):
         return value
     raise ValueError(f"expected a string, got {_describe(value)}")
 
@@ -511,8 +513,15 @@ log line's message, which is a string on nearly every entry."""
 def loads(data: str | bytes | bytearray) -> Any:
     """Decode JSON text; raises ``ValueError`` (``json.JSONDecodeError``) when malformed."""
     if type(data) is str:
-        return _decode(data)
+        try:  # a value from the first character to the last: the scanner alone (every body)
+            value, end = _scan(data, 0)
+        except StopIteration:  # leading whitespace, or no value: the decoder says which
+            return _decoder.decode(data)
+        if end == len(data):
+            return value
+        return _decoder.decode(data)  # trailing whitespace, or extra data
     return json.loads(data)
 
 
-_decode = json.JSONDecoder().decode
+_decoder = json.JSONDecoder()
+_scan = _decoder.scan_once

@@ -130,13 +130,20 @@ class _StepInfo:
     operation: str | None
     classification: InfoClassification | None
     log_type: LogEntryType | None
-    exit_level: int
+    exit_level: int  # DEBUG (lifecycle methods) or INFO (@step): never below DEBUG, the entry's level
     location: str = ""  # "function:line" of the wrapped function's def, for its log entries
 
 
 def _run_step(info: _StepInfo, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     svc = args[0] if args and isinstance(args[0], BaseService) else None
     logger: ServiceLogger | None = type(svc)._pypwext_logger if svc is not None else current_logger()
+    # The entry is logged at DEBUG, the exit at exit_level (DEBUG or INFO): below exit_level
+    # nothing is written, and untraced, the step is only a call that collects CONTINUE errors
+    if (logger is None or not logger.is_enabled(info.exit_level)) and not tracing_active():
+        try:
+            return fn(*args, **kwargs)
+        except ServiceError as err:
+            return _collect(err, svc)
     labels = None  # built only when an entry or a trace needs them
     debug = logger is not None and logger.is_enabled(_stdlib_logging.DEBUG)
     if debug:
@@ -153,19 +160,25 @@ def _run_step(info: _StepInfo, fn: Callable[..., Any], args: tuple[Any, ...], kw
         else:
             result = fn(*args, **kwargs)
     except ServiceError as err:
-        if err.effective_action is not ErrorAction.CONTINUE:
-            raise
-        collector = current_collector()  # (an empty collector is falsy: compare with None)
-        if collector is None and svc is not None:
-            collector = svc._errors
-        if collector is None:
-            raise
-        collector.collect(err)
-        return err.return_value
+        return _collect(err, svc)
     if logger is not None and (debug or logger.is_enabled(info.exit_level)):
         operation, classification, log_type, _ = labels or _step_labels(info, svc, args)
         logger.exit(operation, info.name, result, classification, log_type, info.exit_level, info.location)
     return result
+
+
+def _collect(err: ServiceError, svc: BaseService | None) -> Any:
+    """A step raised ``err``: collect it and return its ``return_value`` when its action is
+    CONTINUE (re-raised otherwise, or when there is no collector to take it)."""
+    if err.effective_action is not ErrorAction.CONTINUE:
+        raise err
+    collector = current_collector()  # (an empty collector is falsy: compare with None)
+    if collector is None and svc is not None:
+        collector = svc._errors
+    if collector is None:
+        raise err
+    collector.collect(err)
+    return err.return_value
 
 
 def _step_labels(
