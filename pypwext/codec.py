@@ -524,4 +524,4 @@ def loads(data: str | bytes | bytearray) -> Any:
 
 
 _decoder = json.JSONDecoder()
-_scan = _decoder.scan_once
+_scan: Callable[[str, int], tuple[Any, int]] = _decoder.scan_once  # type: ignore[attr-defined]

@@ -272,6 +272,8 @@ class ErrorCollector:
     @property
     def errors(self) -> list[ServiceError]:
         """A copy of the collected errors."""
+        if not self._errors:  # the usual answer, without the lock (reading a list's length is atomic)
+            return []
         with self._lock:
             return list(self._errors)
 

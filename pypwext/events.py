@@ -147,6 +147,20 @@ class Headers(Mapping[str, str]):
         single_by_key: dict[str, str] = {}
         multi_by_key: dict[str, list[str]] = {}
         names: dict[str, str] = {}
+        if single and multi and single.keys() == multi.keys():  # API Gateway REST's two maps
+            for name, values in multi.items():
+                key = name.lower()
+                if key in names:  # two spellings of one name: the general rules below
+                    single_by_key, multi_by_key, names = {}, {}, {}
+                    break
+                names[key] = name
+                single_by_key[key] = single[name]
+                multi_by_key[key] = list(values) if values else [single[name]]
+            else:
+                self._single = single_by_key
+                self._multi = multi_by_key
+                self._names = names
+                return
         if multi:
             for name, values in multi.items():
                 key = name.lower()

@@ -559,9 +559,40 @@ def _invocation_fragment(fields: dict[str, Any]) -> str:
     global _fragment
     cached, fragment = _fragment
     if cached is not fields:
-        fragment = dumps(fields)[1:-1]
+        fragment = _encode_invocation(fields)
         _fragment = (fields, fragment)
     return fragment
+
+
+_STATIC_FIELDS = ("cold_start", "function_name", "function_memory_size", "function_arn")
+_static_fragments: dict[tuple[Any, ...], str] = {}
+
+
+def _encode_invocation(fields: dict[str, Any]) -> str:
+    """``dumps(fields)[1:-1]``, with the fields that stay the same from one warm invocation to
+    the next (cold start, function name, memory, ARN) encoded once, not per invocation."""
+    names = tuple(fields)
+    if names[:4] != _STATIC_FIELDS:
+        return dumps(fields)[1:-1]
+    static = (
+        fields["cold_start"],
+        fields["function_name"],
+        fields["function_memory_size"],
+        fields["function_arn"],
+    )
+    try:
+        head = _static_fragments.get(static)
+    except TypeError:  # a stand-in context with a value that cannot be hashed
+        return dumps(fields)[1:-1]
+    if head is None:
+        if len(_static_fragments) >= 8:  # (a process runs one function: this stays small)
+            _static_fragments.clear()
+        head = _static_fragments[static] = dumps(dict(zip(_STATIC_FIELDS, static, strict=True)))[1:-1]
+    parts = [head]
+    for name in names[4:]:
+        value = fields[name]
+        parts.append(dumps_str(name) + ":" + (dumps_str(value) if type(value) is str else dumps(value)))
+    return ",".join(parts)
 
 
 # --- the logger -----------------------------------------------------------------------------

@@ -542,3 +542,25 @@ def test_parse_request_raises_nothing_but_bad_request(event):
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in request.query.items())
     assert all(isinstance(v, list) for v in request.multi_query.values())
     _exercise(request)
+
+
+def test_headers_from_the_two_maps_of_a_rest_event_follow_the_general_rules():
+    # The same names in both maps (what API Gateway REST sends) take a shorter path; these are
+    # the answers of the general rules, which a map with one more name still takes.
+    cases = [
+        ({"A": "1", "B": "2"}, {"A": ["0", "1"], "B": ["2"]}),
+        ({"A": "1", "B": "2"}, {"A": [], "B": ["2"]}),  # an empty list: the single value stands
+        ({"X-A": "1", "x-a": "2"}, {"X-A": ["1"], "x-a": ["2"]}),  # two spellings of one name
+    ]
+    expected = [
+        ({"a": "1", "b": "2"}, {"a": ["0", "1"], "b": ["2"]}, ["A", "B"]),
+        ({"a": "1", "b": "2"}, {"a": ["1"], "b": ["2"]}, ["A", "B"]),
+        ({"x-a": "2"}, {"x-a": ["1", "2"]}, ["X-A"]),
+    ]
+    for (single, multi), (values, all_values, names) in zip(cases, expected, strict=True):
+        for extra in ({}, {"Only-Single": "s"}):  # with one more name: the general rules
+            headers = Headers({**single, **extra}, multi)
+            assert {name: headers[name] for name in values} == values
+            assert {name: headers.get_all(name) for name in all_values} == all_values
+            assert list(headers) == names + list(extra)
+            assert headers.get("only-single") == extra.get("Only-Single")

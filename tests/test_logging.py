@@ -726,3 +726,37 @@ def test_set_level_takes_names_and_numbers_and_refuses_what_is_no_level(
     logger.setLevel(logging.WARNING)
     Tunable.handler({}, None)
     assert entries(capsys.readouterr().out) == []
+
+
+def test_invocation_fields_are_encoded_as_the_encoder_would():
+    from pypwext.logging import _encode_invocation, invocation_fields
+
+    class Context:
+        function_name = "orders"
+        memory_limit_in_mb = 256
+        invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:orders"
+        aws_request_id = 'r-\u00e9"1'
+
+    class Partial:  # a stand-in context without the ARN and memory
+        function_name = "orders"
+        aws_request_id = "r-2"
+
+    samples = [
+        invocation_fields(Context(), "c-1", True, ""),
+        invocation_fields(Context(), "c-1", False, "Root=1-abc;Parent=def;Sampled=1"),
+        invocation_fields(Context(), None, False, ""),
+        invocation_fields(Partial(), "c-2", False, ""),
+        invocation_fields(None, None, True, ""),
+        {**invocation_fields(Context(), "c", False, ""), "extra": [1, {"a": None}]},
+        {
+            "cold_start": False,
+            "function_name": "f",
+            "function_memory_size": ["unhashable"],
+            "function_arn": "a",
+        },
+    ]
+    for fields in samples * 2:  # the second time from what was encoded once
+        assert json.loads("{" + _encode_invocation(fields) + "}") == fields
+        assert (
+            _encode_invocation(fields) == json.dumps(fields, separators=(",", ":"), ensure_ascii=False)[1:-1]
+        )
