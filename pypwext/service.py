@@ -696,7 +696,7 @@ class BaseService(metaclass=ServiceMeta):
         path = cls._pypwext_obs.shown_path(request)
         method = request.method
         status = int(response.status)
-        duration = round((time.perf_counter() - started) * 1000, 3)
+        duration = int((time.perf_counter() - started) * 1e6) / 1000  # ms, to the microsecond
         codes = [e.code for e in response.errors]
         message = f"{method} {path} -> {status}" if path else f"{method} -> {status}"
         outcome = ("success" if status < 400 else "failure") if audit else None
@@ -869,7 +869,9 @@ def _http_input(request: Request, fields: frozenset[str] | None) -> Any:
     and a path parameter wins over both (the path names the resource).
     """
     if request.body:
-        content_type = request.content_type
+        content_type = request.headers.get("content-type")
+        if content_type is not None and content_type != "application/json":  # (the usual value)
+            content_type = request.content_type  # the media type, without parameters
         if (
             content_type is not None
             and content_type != "application/json"
