@@ -82,14 +82,9 @@ def _masking_lifted() -> bool:
 
 def is_masked(classification: InfoClassification | str | None) -> bool:
     """Whether values of ``classification`` are masked in log lines (PII, AUTHORIZATION_INFO)."""
-    if classification is None or (_masking_lifted() if _unmasked is None else _unmasked):
+    if classification is None or _masking_lifted():
         return False
-    if isinstance(classification, InfoClassification):  # (members by identity: an enum hashes in Python)
-        return (
-            classification is InfoClassification.PII
-            or classification is InfoClassification.AUTHORIZATION_INFO
-        )
-    return classification in _MASKED_NAMES
+    return classification in _MASKED or classification in _MASKED_NAMES
 
 
 def _mask(classification: InfoClassification | str) -> str:
