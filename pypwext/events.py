@@ -459,7 +459,9 @@ def _parse_http(source: EventSource, event: Mapping[str, Any], context: Any) -> 
 
     if v2:
         http = ctx["http"]
-        method = _scalar(http.get("method"), "requestContext.http.method")
+        method = http.get("method")
+        if type(method) is not str:
+            method = _scalar(method, "requestContext.http.method")
         path = event.get("rawPath")
         if not isinstance(path, str):
             path = http.get("path")
@@ -473,11 +475,14 @@ def _parse_http(source: EventSource, event: Mapping[str, Any], context: Any) -> 
         ):
             path = path[len(stage) + 1 :]
     else:
-        method = _scalar(event.get("httpMethod"), "httpMethod")
+        method = event.get("httpMethod")
+        if type(method) is not str:
+            method = _scalar(method, "httpMethod")
         path = event.get("path")
     if not method:
         raise _malformed("method", "the event names no HTTP method")
-    path = _scalar(path, "path") or ""
+    if type(path) is not str:
+        path = _scalar(path, "path") or ""
 
     single_headers = _single_map(event, "headers")
     multi_headers = None if v2 else _multi_map(event, "multiValueHeaders")

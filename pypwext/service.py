@@ -134,16 +134,15 @@ class _StepInfo:
     location: str = ""  # "function:line" of the wrapped function's def, for its log entries
 
 
-def _run_step(info: _StepInfo, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    svc = args[0] if args and isinstance(args[0], BaseService) else None
-    logger: ServiceLogger | None = type(svc)._pypwext_logger if svc is not None else current_logger()
-    # The entry is logged at DEBUG, the exit at exit_level (DEBUG or INFO): below exit_level
-    # nothing is written, and untraced, the step is only a call that collects CONTINUE errors
-    if (logger is None or not logger.is_enabled(info.exit_level)) and not tracing_active():
-        try:
-            return fn(*args, **kwargs)
-        except ServiceError as err:
-            return _collect(err, svc)
+def _run_step(
+    info: _StepInfo,
+    fn: Callable[..., Any],
+    svc: BaseService | None,
+    logger: ServiceLogger | None,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
+    """Run a step that logs or is traced (see :func:`_wrap` for the others)."""
     labels = None  # built only when an entry or a trace needs them
     debug = logger is not None and logger.is_enabled(_stdlib_logging.DEBUG)
     if debug:
@@ -203,9 +202,20 @@ def _step_labels(
 
 
 def _wrap(fn: F, info: _StepInfo) -> F:
+    exit_level = info.exit_level
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return _run_step(info, fn, args, kwargs)
+        svc = args[0] if args and isinstance(args[0], BaseService) else None
+        logger = type(svc)._pypwext_logger if svc is not None else current_logger()
+        # The entry is logged at DEBUG, the exit at exit_level (DEBUG or INFO): below exit_level
+        # nothing is written, and untraced, the step is only a call that collects CONTINUE errors
+        if (logger is None or not logger.is_enabled(exit_level)) and not tracing_active():
+            try:
+                return fn(*args, **kwargs)
+            except ServiceError as err:
+                return _collect(err, svc)
+        return _run_step(info, fn, svc, logger, args, kwargs)
 
     wrapper.__pypwext_step__ = info  # type: ignore[attr-defined]
     return cast(F, wrapper)
