@@ -565,6 +565,7 @@ def _invocation_fragment(fields: dict[str, Any]) -> str:
 
 
 _STATIC_FIELDS = ("cold_start", "function_name", "function_memory_size", "function_arn")
+_USUAL_DYNAMIC = ("function_request_id", "correlation_id")  # (and no trace id: untraced)
 _static_fragments: dict[tuple[Any, ...], str] = {}
 
 
@@ -588,6 +589,13 @@ def _encode_invocation(fields: dict[str, Any]) -> str:
         if len(_static_fragments) >= 8:  # (a process runs one function: this stays small)
             _static_fragments.clear()
         head = _static_fragments[static] = dumps(dict(zip(_STATIC_FIELDS, static, strict=True)))[1:-1]
+    if names[4:] == _USUAL_DYNAMIC and type(fields["function_request_id"]) is str:
+        correlation_id = fields["correlation_id"]
+        if type(correlation_id) is str:
+            return (
+                f'{head},"function_request_id":{dumps_str(fields["function_request_id"])},'
+                f'"correlation_id":{dumps_str(correlation_id)}'
+            )
     parts = [head]
     for name in names[4:]:
         value = fields[name]

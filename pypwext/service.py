@@ -613,7 +613,7 @@ class BaseService(metaclass=ServiceMeta):
                 status = max(e.code for e in collected)
             if not type(self).just_status_code:
                 body = _with_errors(result, collected)
-        return Response(status, body=body, errors=collected)
+        return Response(status, body, {}, [], {}, collected)  # (positional: it runs on every call)
 
     # --- one invocation ---------------------------------------------------------------------
 
