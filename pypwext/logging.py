@@ -482,10 +482,11 @@ _CONTEXT_FIELDS = (
 
 
 def invocation_fields(
-    context: Any, correlation_id: str | None, cold_start: bool, trace_header: str | None = None
+    context: Any, correlation_id: str | None, cold_start: bool, trace_header: str
 ) -> dict[str, Any]:
     """The fields every entry of one invocation carries (Powertools' ``inject_lambda_context``
-    names); ``trace_header`` is ``_X_AMZN_TRACE_ID``, read from the environment when not given."""
+    names); ``trace_header`` is the invocation's ``_X_AMZN_TRACE_ID`` (``""`` when unset), as
+    :func:`pypwext.tracing.read_trace_header` reads it."""
     try:  # Lambda's context has them all: one dict, no loop
         fields: dict[str, Any] = {
             "cold_start": cold_start,
@@ -505,9 +506,8 @@ def invocation_fields(
                     fields[name] = value
     if correlation_id is not None:
         fields["correlation_id"] = correlation_id
-    trace = trace_header if trace_header is not None else os.environ.get("_X_AMZN_TRACE_ID")
-    if trace:
-        root = trace.split(";", 1)[0]
+    if trace_header:
+        root = trace_header.split(";", 1)[0]
         fields["xray_trace_id"] = root[5:] if root.startswith("Root=") else root
     return fields
 

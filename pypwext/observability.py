@@ -125,8 +125,7 @@ class Observed:
         trace_header = read_trace_header()  # read once: logs and tracing
         fields = invocation_fields(self.context, self.correlation_id, self.cold_start, trace_header)
         self._fields_token = set_invocation_fields(fields)
-        option = obs.tracing  # (the usual untraced case decided here, without a call)
-        if option is not False and (option or "Sampled=1" in trace_header) and wanted(option, trace_header):
+        if wanted(obs.tracing, trace_header):
             self._trace = InvocationTrace(obs.service, obs.operation, self.cold_start, obs.classification)
 
     def duration_ms(self) -> float:
