@@ -879,9 +879,7 @@ def _http_input(request: Request, fields: frozenset[str] | None) -> Any:
     and a path parameter wins over both (the path names the resource).
     """
     if request.body:
-        content_type = request.headers.get("content-type")
-        if content_type is not None and content_type != "application/json":  # (the usual value)
-            content_type = request.content_type  # the media type, without parameters
+        content_type = request.content_type
         if (
             content_type is not None
             and content_type != "application/json"
