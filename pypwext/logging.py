@@ -565,7 +565,6 @@ def _invocation_fragment(fields: dict[str, Any]) -> str:
 
 
 _STATIC_FIELDS = ("cold_start", "function_name", "function_memory_size", "function_arn")
-_USUAL_DYNAMIC = ("function_request_id", "correlation_id")  # (and no trace id: untraced)
 _static_fragments: dict[tuple[Any, ...], str] = {}
 
 
@@ -589,13 +588,6 @@ def _encode_invocation(fields: dict[str, Any]) -> str:
         if len(_static_fragments) >= 8:  # (a process runs one function: this stays small)
             _static_fragments.clear()
         head = _static_fragments[static] = dumps(dict(zip(_STATIC_FIELDS, static, strict=True)))[1:-1]
-    if names[4:] == _USUAL_DYNAMIC and type(fields["function_request_id"]) is str:
-        correlation_id = fields["correlation_id"]
-        if type(correlation_id) is str:
-            return (
-                f'{head},"function_request_id":{dumps_str(fields["function_request_id"])},'
-                f'"correlation_id":{dumps_str(correlation_id)}'
-            )
     parts = [head]
     for name in names[4:]:
         value = fields[name]
@@ -632,7 +624,7 @@ class ServiceLogger:
         self.location = location or service
         self._keys = {"service": service}
         # per (level, location, labels): the line up to the message, the part from the end of
-        # the timestamp up to the entry's own fields, the level's name (see _write_direct)
+        # the timestamp up to the entry's own fields, the level's name (see _compose)
         self._parts: dict[tuple[int, str, _Labels], tuple[str, str, str]] = {}
         self._logger: Logger | None = None
         self._std: _stdlib_logging.Logger | None = None
