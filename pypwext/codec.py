@@ -136,7 +136,7 @@ def _structure_float(value: Any, _: type) -> float:
 
 
 def _structure_str(value: Any, _: type) -> str:
-    if type(value) is str or isinstance(value, str):
+    if isinstance(value, str):
         return value
     raise ValueError(f"expected a string, got {_describe(value)}")
 

@@ -204,10 +204,9 @@ def _rest(response: Response, request: Request) -> dict[str, Any]:
 def _v2(response: Response, request: Request) -> dict[str, Any]:
     text, b64, default_type = _encode_body(response.body)
     merged, cookies = _merge_headers(response, default_type)
-    headers = _joined(merged)
     return {
         "statusCode": int(response.status),
-        "headers": headers,
+        "headers": _joined(merged),
         "cookies": cookies,
         "body": text,
         "isBase64Encoded": b64,
