@@ -39,7 +39,7 @@ from pypwext.logging import is_masked
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
 
-__all__ = ["active", "read_trace_header", "sdk_available", "trace_call", "tracer", "wanted"]
+__all__ = ["active", "sdk_available", "trace_call", "tracer", "wanted"]
 
 _ACTIVE: ContextVar[Any] = ContextVar("pypwext_trace_recorder", default=None)
 _CLASSIFICATION: ContextVar[InfoClassification] = ContextVar(

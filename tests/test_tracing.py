@@ -9,6 +9,7 @@ each scenario runs in a fresh interpreter with the environment Lambda would give
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from pypwext import BaseService, Request
-from pypwext.tracing import active, trace_call, wanted
+from pypwext.tracing import active, read_trace_header, trace_call, wanted
 from tests.xray_daemon import run_traced
 
 REPO = Path(__file__).resolve().parent.parent
@@ -131,3 +132,11 @@ def test_trace_call_does_nothing_untraced() -> None:
             return active()
 
     assert Untraced().execute(Request.__new__(Request)) is False
+
+
+def test_the_trace_header_is_read_as_os_environ_holds_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
+    assert read_trace_header() == ""
+    for value in ("Root=1-a-b;Parent=c;Sampled=1", "Root=1-\u00e9", ""):
+        monkeypatch.setenv("_X_AMZN_TRACE_ID", value)  # what Lambda's runtime does per invocation
+        assert read_trace_header() == os.environ["_X_AMZN_TRACE_ID"] == value
