@@ -295,7 +295,7 @@ class Request:
     @property
     def content_type(self) -> str | None:
         """The media type of the body, without parameters and in lower case (``None`` if unset)."""
-        value = self.headers.get("content-type")
+        value: str | None = self.headers.get("content-type")
         if value is None or value == "application/json":  # (the usual value, as it is)
             return value
         media = value.split(";", 1)[0].strip().lower()
