@@ -11,7 +11,9 @@ little, cache misses not at all -- so the benchmark's table stays the measure of
 one tells whether a change made a call do less work, and by how much.
 
 Needs ``valgrind`` on PATH. Stacks default to ``bare_logger`` and ``pypwext_orders``; each runs in
-its own virtual environment as in ``run.py``. About 15 s per stack.
+its own virtual environment as in ``run.py``. Each count is the median of three measurements: about
+one measurement in five comes out tens of thousands of instructions per call high, for a reason not
+found yet. About 45 s per stack.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import argparse
 import json
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -121,7 +124,10 @@ def main() -> None:
         raise SystemExit(f"unknown stacks {unknown}; known: {sorted(venvs)}")
     children = run.Children()
     with tempfile.TemporaryDirectory(prefix="pypwext-instructions-") as tmp:
-        counts = {s: per_call(s, venvs[s], args.event, Path(tmp), children) for s in args.stacks}
+        counts = {
+            s: statistics.median(per_call(s, venvs[s], args.event, Path(tmp), children) for _ in range(3))
+            for s in args.stacks
+        }
     first = counts[args.stacks[0]]
     for stack, count in counts.items():
         print(
