@@ -780,9 +780,9 @@ class ServiceLogger:
         )
         return parts
 
-    def write_summary(self, labels: _Labels, message: str, members: str) -> bool:
-        """Write the INFO summary line whose own fields are already encoded: ``members`` is the
-        inside of a JSON object, as ``dumps(fields)[1:-1]`` would give. The caller has checked
+    def _write_summary(self, labels: _Labels, message: str, members: str) -> bool:
+        """For ``BaseService``'s summary, not a user's API: write the INFO summary line whose own
+        fields are already encoded. ``members`` is the inside of a JSON object, as ``dumps(fields)[1:-1]`` would give. The caller has checked
         the level. Returns ``False``, having written nothing, when Powertools is underneath,
         whose handlers and filters need the fields as a dict: call :meth:`summary` then."""
         if self._std is None and self._level is None:

@@ -720,7 +720,7 @@ class BaseService(metaclass=ServiceMeta):
         )
         if outcome is not None:
             members += f',"outcome":"{outcome}"'
-        if logger.write_summary(labels, message, members):
+        if logger._write_summary(labels, message, members):
             return
         fields: dict[str, Any] = {
             "source": request.source.value,
