@@ -32,6 +32,13 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--timeout", type=float, default=30.0, metavar="SECONDS", help="the functions' timeout (default 30)"
     )
+    parser.add_argument(
+        "--log-format",
+        choices=("auto", "text", "json"),
+        default="auto",
+        help="readable lines (text) or JSON lines (json) on standard error; default auto: text on a "
+        "terminal, JSON when piped",
+    )
     parser.set_defaults(run=run)
 
 
@@ -51,6 +58,7 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
             source=args.source,
             reload=not args.no_reload,
             timeout_s=args.timeout,
+            log_format=args.log_format,
         )
     except OSError as exc:
         raise CliError(

@@ -19,6 +19,7 @@ text-align:center}.GET{background:#2a7}.POST{background:#27c}.PUT{background:#c8
 .DELETE{background:#c33}pre{background:#f6f6f6;padding:.6em;overflow:auto;border-radius:4px}
 code{background:#f2f2f2;padding:0 .2em}table{border-collapse:collapse}td,th{border-bottom:1px solid #eee;
 padding:.2em .6em;text-align:left;vertical-align:top}.muted{color:#777}
+.notice{background:#fff6d6;border:1px solid #e6c200;border-radius:4px;padding:.5em .8em}
 """
 
 
@@ -93,8 +94,11 @@ def _pre(value: Any) -> str:
     return f"<pre>{html.escape(json.dumps(value, indent=2))}</pre>"
 
 
-def render(doc: dict[str, Any], base: str, functions: list[dict[str, Any]] | None = None) -> str:
-    """The HTML page for ``doc``; ``base`` is the server's URL (for the curl lines)."""
+def render(
+    doc: dict[str, Any], base: str, functions: list[dict[str, Any]] | None = None, notice: str | None = None
+) -> str:
+    """The HTML page for ``doc``; ``base`` is the server's URL (for the curl lines); ``notice``
+    a line shown under the title."""
     e = html.escape
     info = doc.get("info", {})
     out = [
@@ -103,8 +107,10 @@ def render(doc: dict[str, Any], base: str, functions: list[dict[str, Any]] | Non
         f"<h1>{e(info.get('title', 'API'))}</h1>",
         f"<p class='muted'>version {e(str(info.get('version', '')))} · "
         f"<a href='/openapi.json'>openapi.json</a> · served by <code>pypwext serve</code> at {e(base)}</p>",
-        "<h2>Operations</h2>",
     ]
+    if notice:
+        out.append(f"<p class='notice'>{e(notice)}</p>")
+    out.append("<h2>Operations</h2>")
     for path, item in doc.get("paths", {}).items():
         for method, op in item.items():
             if not isinstance(op, dict) or "responses" not in op:

@@ -9,7 +9,9 @@ would answer 502 for.
 What each source refuses (:class:`Rejected`, a 502 locally as in AWS):
 
 * every source: a response over Lambda's 6 MB payload limit; a body that says
-  ``isBase64Encoded`` but is not base64; a non-string header value, body or cookie; a
+  ``isBase64Encoded`` but is not base64; a non-string header value, body or cookie; a header
+  name that is not an HTTP token, a header value or cookie with a CR, LF or other control
+  character (they would split the header: API Gateway and ALB answer 502); a
   ``statusCode`` that is not an integer from 100 to 599;
 * **REST**: anything but an object with ``statusCode``, or a top-level key other than
   ``statusCode``, ``headers``, ``multiValueHeaders``, ``body``, ``isBase64Encoded``;
@@ -34,6 +36,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import attrs
+
+from pypwext.local.guard import header_problem
 
 __all__ = ["SOURCES", "HttpAnswer", "Rejected", "build_event", "to_http"]
 
@@ -174,6 +178,10 @@ def _body(result: Mapping[str, Any]) -> bytes:
 
 
 def _clean(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    for name, value in headers:
+        problem = header_problem(name, value)
+        if problem:
+            raise Rejected(problem)
     return [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP and k.lower() != "content-length"]
 
 
@@ -246,6 +254,8 @@ def _alb(result: Any, multi_value: bool) -> HttpAnswer:
     description = result.get("statusDescription")
     if description is not None and not isinstance(description, str):
         raise Rejected(f"statusDescription must be a string, got {description!r}")
+    if description is not None and header_problem("statusDescription", description):
+        raise Rejected("statusDescription holds a CR, LF or other control character")
     reason = description.split(" ", 1)[1] if description and " " in description else None
     single = _str_map(result.get("headers"), "headers")
     if multi_value:

@@ -27,237 +27,39 @@ all are busy (a service that calls another through the Invoke API gets one), up 
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import re
-import select
-import subprocess
 import sys
 import threading
 import time
 import uuid
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import IO, Any
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from pypwext.local.guard import (
+    MAX_BODY_BYTES,
+    READ_TIMEOUT_S,
+    BadRequest,
+    DeadlineSocketReader,
+    allowed_host,
+    body_length,
+    check_header_line,
+    cross_origin,
+    header_problem,
+)
+from pypwext.local.log import ServeLog
+from pypwext.local.pool import LoadError, WorkerCrashed, WorkerPool
 from pypwext.local.proxy import Rejected, build_event, to_http
 
-__all__ = ["LoadError", "LocalServer", "WorkerPool"]
+__all__ = ["LoadError", "LocalServer", "WorkerPool", "serve"]
 
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
-
-
-class LoadError(Exception):
-    """The target does not import (the message holds the error and its traceback)."""
-
-
-class WorkerCrashed(Exception):
-    """A worker died or timed out during an invocation."""
-
-    def __init__(self, message: str, error_type: str) -> None:
-        super().__init__(message)
-        self.error_type = error_type
-
-
-def _log(line: str) -> None:
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
-
-
-class _Worker:
-    def __init__(self, target: str, generation: int, cwd: str | None) -> None:
-        self.generation = generation
-        # -B: a worker writes no bytecode. Python trusts a .pyc whose source has the same size
-        # and the same mtime in whole seconds, so a same-size edit within a second of the last
-        # load would otherwise run the old code after a reload.
-        self.process = subprocess.Popen(
-            [sys.executable, "-B", "-m", "pypwext.local.worker", target],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=None,  # the services' logs go straight to the server's stderr
-            cwd=cwd,
-        )
-        self._buffer = b""
-
-    def read(self, timeout_s: float | None) -> dict[str, Any] | None:
-        assert self.process.stdout is not None
-        fd = self.process.stdout.fileno()
-        deadline = None if timeout_s is None else time.monotonic() + timeout_s
-        while b"\n" not in self._buffer:
-            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
-            ready, _, _ = select.select([fd], [], [], wait)
-            if not ready:
-                return None  # timed out
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                raise WorkerCrashed(
-                    f"the function's process exited (code {self.process.wait()})", "Runtime.ExitError"
-                )
-            self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        message: dict[str, Any] = json.loads(line)
-        return message
-
-    def call(self, message: dict[str, Any], timeout_s: float) -> dict[str, Any]:
-        stdin: IO[bytes] | None = self.process.stdin
-        assert stdin is not None
-        try:
-            stdin.write(json.dumps(message).encode("utf-8") + b"\n")
-            stdin.flush()
-        except (BrokenPipeError, OSError):
-            raise WorkerCrashed("the function's process is gone", "Runtime.ExitError") from None
-        reply = self.read(timeout_s + 1.0)
-        if reply is None:
-            self.stop()
-            raise WorkerCrashed(f"Task timed out after {timeout_s:.2f} seconds", "Sandbox.Timedout")
-        return reply
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            pass
-        for pipe in (self.process.stdin, self.process.stdout):
-            if pipe is not None:
-                try:
-                    pipe.close()
-                except OSError:
-                    pass
-
-
-class WorkerPool:
-    """Worker processes for one target, restarted when its files change."""
-
-    def __init__(self, target: str, *, reload: bool = True, max_workers: int = 8, cwd: str | None = None):
-        self.target = target
-        self.reload = reload
-        self.max_workers = max_workers
-        self.cwd = cwd
-        self.generation = 0
-        self._lock = threading.Condition()
-        self._idle: list[_Worker] = []
-        self._busy = 0
-        self._files: dict[str, list[int]] = {}
-        self._describe: dict[str, Any] | None = None
-        self._failure: str | None = None
-
-    # --- loading and reloading ----------------------------------------------------------------
-
-    def _start(self) -> _Worker:
-        worker = _Worker(self.target, self.generation, self.cwd)
-        hello = worker.read(120.0)
-        if hello is None or not hello.get("ok"):
-            worker.stop()
-            text = (
-                "the target did not load in time"
-                if hello is None
-                else str(hello.get("traceback") or hello.get("error"))
-            )
-            with self._lock:
-                if worker.generation == self.generation:
-                    self._failure = text
-                    if hello is not None:
-                        self._files = hello.get("files") or self._files
-            raise LoadError(text)
-        with self._lock:
-            if worker.generation == self.generation:
-                self._files = hello.get("files") or {}
-                self._describe = hello["describe"]
-                self._failure = None
-        return worker
-
-    def changed(self) -> list[str]:
-        """The watched files that changed (or vanished) since they were loaded."""
-        out = []
-        for path, (mtime, size) in list(self._files.items()):
-            try:
-                st = os.stat(path)
-            except OSError:
-                out.append(path)
-                continue
-            if st.st_mtime_ns != mtime or st.st_size != size:
-                out.append(path)
-        return out
-
-    def check(self) -> bool:
-        """Reload when a watched file changed; True when it did."""
-        if not self.reload:
-            return False
-        with self._lock:
-            changed = self.changed()
-            if not changed:
-                return False
-            self.generation += 1
-            idle, self._idle = self._idle, []
-            self._files = {}
-            self._describe = None
-            self._failure = None
-        _log(f"pypwext serve: {', '.join(os.path.relpath(p) for p in changed)} changed; reloading")
-        for worker in idle:
-            worker.stop()
-        return True
-
-    def describe(self) -> dict[str, Any]:
-        """What the target holds (functions, routes, OpenAPI document); loads it if needed."""
-        self.check()
-        if self._describe is None:
-            self.release(self.acquire())
-        assert self._describe is not None
-        return self._describe
-
-    # --- running invocations ------------------------------------------------------------------
-
-    def acquire(self) -> _Worker:
-        with self._lock:
-            if self._failure is not None:
-                raise LoadError(self._failure)
-            while True:
-                while self._idle:
-                    worker = self._idle.pop()
-                    if worker.alive() and worker.generation == self.generation:
-                        self._busy += 1
-                        return worker
-                    worker.stop()
-                if self._busy < self.max_workers:
-                    self._busy += 1
-                    break
-                self._lock.wait(1.0)
-        try:
-            return self._start()
-        except BaseException:
-            with self._lock:
-                self._busy -= 1
-                self._lock.notify()
-            raise
-
-    def release(self, worker: _Worker) -> None:
-        with self._lock:
-            self._busy -= 1
-            if worker.alive() and worker.generation == self.generation:
-                self._idle.append(worker)
-                worker = None  # type: ignore[assignment]
-            self._lock.notify()
-        if worker is not None:
-            worker.stop()
-
-    def run(self, message: dict[str, Any], timeout_s: float) -> dict[str, Any]:
-        """Send one invocation to a worker and return its reply."""
-        worker = self.acquire()
-        try:
-            return worker.call(message, timeout_s)
-        finally:
-            self.release(worker)
-
-    def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for worker in idle:
-            worker.stop()
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+_HEX = re.compile(rb"^[0-9A-Fa-f]+$")
 
 
 class LocalServer(ThreadingHTTPServer):
@@ -265,6 +67,7 @@ class LocalServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # a burst of connections waits in the backlog, not in SYN retries
 
     def __init__(
         self,
@@ -275,19 +78,28 @@ class LocalServer(ThreadingHTTPServer):
         reload: bool = True,
         timeout_s: float = 30.0,
         max_workers: int = 8,
+        log: ServeLog | None = None,
     ) -> None:
-        self.pool = WorkerPool(target, reload=reload, max_workers=max_workers)
+        self.log = log or ServeLog()
+        self.pool = WorkerPool(target, reload=reload, max_workers=max_workers, log=self.log)
         self.source = source
         self.timeout_s = timeout_s
+        self.bound_host = address[0]
         self._stop = threading.Event()
         super().__init__(address, _Handler)
         if reload:
             threading.Thread(target=self._watch, name="pypwext-reload", daemon=True).start()
 
     @property
+    def port(self) -> int:
+        """The port the server listens on."""
+        return int(self.server_address[1])
+
+    @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
+        host = str(self.server_address[0])
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{self.port}"
 
     def _watch(self) -> None:
         while not self._stop.wait(0.5):
@@ -295,14 +107,20 @@ class LocalServer(ThreadingHTTPServer):
                 if self.pool.check():
                     threading.Thread(target=self._warm, daemon=True).start()
             except Exception as exc:  # pragma: no cover - never let the watcher die
-                _log(f"pypwext serve: reload watcher: {exc}")
+                self.log.error(f"pypwext serve: reload watcher: {exc}")
 
     def _warm(self) -> None:
         try:
             self.pool.describe()
-            _log("pypwext serve: reloaded")
+            self.log.info("pypwext serve: reloaded")
         except LoadError as exc:
-            _log(f"pypwext serve: the new code does not load:\n{exc}")
+            self.log.error(f"pypwext serve: the new code does not load:\n{exc}")
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection that failed outside a request (a reset, a timeout): one line, no traceback."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, (ConnectionError, TimeoutError)):
+            self.log.error(f"pypwext serve: connection error: {type(exc).__name__}: {exc}")
 
     def server_close(self) -> None:
         self._stop.set()
@@ -310,60 +128,183 @@ class LocalServer(ThreadingHTTPServer):
         self.pool.close()
 
 
+class _RequestFile(io.BufferedReader):
+    """The request stream: checks each raw header line while ``checking`` (see
+    :func:`pypwext.local.guard.check_header_line`)."""
+
+    checking = False
+
+    def readline(self, size: int | None = -1) -> bytes:
+        line = super().readline(size)
+        if self.checking:
+            if line in (b"\r\n", b"\n", b""):
+                self.checking = False
+            else:
+                check_header_line(line)
+        return line
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: LocalServer
     _status = 0
+    _function: str | None = None
     protocol_version = "HTTP/1.1"
     server_version = "pypwext-serve"
+    rfile: _RequestFile
 
     def log_message(self, format: str, *args: Any) -> None:
-        pass  # one access-log line per request, written by _handle
+        pass  # one access-log line per request, written by handle_one_request
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("do_"):
-            return self._handle
-        raise AttributeError(name)
+    def setup(self) -> None:
+        super().setup()
+        self._reader = DeadlineSocketReader(self.connection)
+        self.connection.settimeout(READ_TIMEOUT_S)
+        self.rfile = _RequestFile(self._reader)
 
-    def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline().strip():
-                        pass
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+    def handle_one_request(self) -> None:
+        """Read one request within the read deadline, refuse what is malformed, answer it."""
+        self._reader.restart()
+        self._status = 0
+        self._function = None
+        self.command, self.path = "", ""
+        started: float | None = None
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            started = time.perf_counter()
+            if len(self.raw_requestline) > 65536:
+                self.requestline, self.request_version = "", ""
+                self.send_error(414, "the request line is too long")
+                return
+            if _CONTROL.search(self.raw_requestline.rstrip(b"\r\n")):
+                raise BadRequest(400, "the request line holds a control character")
+            self.rfile.checking = True
+            if not self.parse_request():
+                return
+            self.rfile.checking = False
+            self._handle()
+            self.wfile.flush()
+        except BadRequest as exc:
+            self.rfile.checking = False
+            self.send_error(exc.status, str(exc))
+        except TimeoutError:
+            self.close_connection = True
+            if started is not None:
+                self._try(lambda: self.send_error(408, "the request did not arrive in time"))
+        except (ConnectionError, BrokenPipeError):
+            self.close_connection = True
+        finally:
+            if started is not None:
+                elapsed = (time.perf_counter() - started) * 1000
+                self.server.log.access(
+                    self.command or "-", self.path or "-", self._status, elapsed, self._function
+                )
+
+    def _try(self, send: Any) -> None:
+        try:
+            send()
+        except OSError:
+            pass
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """A short JSON answer, then the connection closes (the request was not understood)."""
+        self.close_connection = True
+        text = message or HTTPStatus(code).phrase
+        body = json.dumps({"message": text}).encode("utf-8")
+        self._send(code, [("Content-Type", "application/json"), ("Connection", "close")], body)
+
+    def _read_body(self) -> bytes | None:
+        """The body (``None`` when the client went away before sending all of it)."""
+        length = body_length(
+            self.headers.get_all("Content-Length") or [], self.headers.get_all("Transfer-Encoding") or []
+        )
+        if length is None:
+            return self._read_chunked()
+        body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            self.close_connection = True
+            return None
+        return body
+
+    def _read_chunked(self) -> bytes | None:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(1026)
+            if not line:
+                self.close_connection = True
+                return None
+            size_text = line.split(b";", 1)[0].strip()
+            if not _HEX.match(size_text) or len(size_text) > 8:
+                raise BadRequest(400, "a malformed chunk size")
+            size = int(size_text, 16)
+            if size == 0:
+                for _ in range(100):  # the trailer
+                    if self.rfile.readline(8194).strip() == b"":
+                        return b"".join(chunks)
+                raise BadRequest(400, "too many trailer lines")
+            total += size
+            if total > MAX_BODY_BYTES:
+                raise BadRequest(413, f"the body is over the limit of {MAX_BODY_BYTES} bytes")
+            chunk = self.rfile.read(size)
+            if len(chunk) < size:
+                self.close_connection = True
+                return None
+            chunks.append(chunk)
+            if self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise BadRequest(400, "a chunk is longer than its size")
 
     def _handle(self) -> None:
-        started = time.perf_counter()
-        self._status = 500
+        server = self.server
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) != 1 or not allowed_host(hosts[0], server.bound_host, server.port):
+            self.close_connection = True
+            self._json(421, {"message": f"this server answers requests for {server.url} only"})
+            return
+        path = urlsplit(self.path).path
+        invoke = _INVOKE_PATH.match(path)
+        if invoke and self._cross_origin():
+            self.close_connection = True
+            self._json(
+                403, {"message": "the Invoke API does not answer requests from web pages of another origin"}
+            )
+            return
+        body = self._read_body()
+        if body is None:
+            return
         try:
-            body = self._read_body()
-            path = urlsplit(self.path).path
-            invoke = _INVOKE_PATH.match(path)
             if invoke and self.command == "POST":
+                self._function = _function_name(unquote(invoke["name"]))
                 self._invoke(unquote(invoke["name"]), body)
+            elif invoke and self.command == "OPTIONS":  # a CORS preflight: never granted
+                self._json(403, {"message": "the Invoke API does not answer requests from web pages"})
             elif path == "/openapi.json" and self.command in ("GET", "HEAD"):
                 self._openapi()
-            elif path in ("/docs", "/docs/") and self.command in ("GET", "HEAD"):
-                self._docs()
+            elif path.startswith("/docs") and self.command in ("GET", "HEAD") and self._docs(path):
+                pass
             else:
                 self._http(body)
         except Exception as exc:  # the server must answer, whatever happened
-            _log(f"pypwext serve: internal error: {type(exc).__name__}: {exc}")
+            server.log.error(f"pypwext serve: internal error: {type(exc).__name__}: {exc}")
             self._send(500, [("Content-Type", "text/plain")], b"pypwext serve: internal error\n")
-        finally:
-            elapsed = (time.perf_counter() - started) * 1000
-            _log(f"{self.command} {self.path} {self._status} {elapsed:.1f}ms")
+
+    def _cross_origin(self) -> bool:
+        return cross_origin(
+            self.headers.get("Origin"), self.headers.get("Sec-Fetch-Site"), self.headers["Host"]
+        )
 
     def _send(
         self, status: int, headers: list[tuple[str, str]], body: bytes, reason: str | None = None
     ) -> int:
+        problems = [p for name, value in headers if (p := header_problem(name, value))]
+        if reason is not None and _CONTROL.search(reason.encode("utf-8", "replace")):
+            problems.append("the reason phrase holds a control character")
+        if problems:
+            self.server.log.error(f"pypwext serve: 502: the answer cannot be sent: {problems[0]}")
+            status, reason, body = 502, None, b'{"message": "Internal server error"}'
+            headers = [("Content-Type", "application/json")]
         self._status = status
         self.send_response(status, reason)
         for name, value in headers:
@@ -389,7 +330,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             describe = server.pool.describe()
         except LoadError as exc:
-            _log(f"pypwext serve: the code does not load:\n{exc}")
+            self.server.log.error(f"pypwext serve: the code does not load:\n{exc}")
             return self._text(502, f"pypwext serve: the code does not load:\n{exc}\n")
         if not describe["http"]:
             names = ", ".join(n for f in describe["functions"] for n in f["names"])
@@ -401,20 +342,26 @@ class _Handler(BaseHTTPRequestHandler):
         event = build_event(server.source, self.command, self.path, list(self.headers.items()), body)
         request_id = str(uuid.uuid4())
         stem = os.path.splitext(os.path.basename(server.pool.target.partition(":")[0]))[0]
-        reply = self._run(None, event, request_id, function_name=stem.rsplit(".", 1)[-1])
+        route = [self.command, urlsplit(self.path).path]
+        reply = self._run(None, event, request_id, function_name=stem.rsplit(".", 1)[-1], route=route)
         if reply is None:
             return 502
+        self._function = reply.get("operation")
         if "error" in reply:
             error = reply["error"]
-            _log(f"pypwext serve: 502: the handler raised {error['errorType']}: {error['errorMessage']}")
+            self.server.log.error(
+                f"pypwext serve: 502: the handler raised {error['errorType']}: {error['errorMessage']}"
+            )
             return self._json(502, {"message": "Internal server error"})
         try:
             answer = to_http(server.source, reply["result"])
         except Rejected as exc:
-            _log(f"pypwext serve: 502: {server.source} would refuse the handler's response: {exc}")
+            self.server.log.error(
+                f"pypwext serve: 502: {server.source} would refuse the handler's response: {exc}"
+            )
             return self._json(502, {"message": "Internal server error"})
         for warning in answer.warnings:
-            _log(f"pypwext serve: warning: {warning}")
+            server.log.warning(f"pypwext serve: warning: {warning}")
         return self._send(answer.status, answer.headers, answer.body, answer.reason)
 
     def _run(self, function: str | None, event: Any, request_id: str, **extra: Any) -> dict[str, Any] | None:
@@ -428,10 +375,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             return self.server.pool.run(message, self.server.timeout_s)
         except LoadError as exc:
-            _log(f"pypwext serve: the code does not load:\n{exc}")
+            self.server.log.error(f"pypwext serve: the code does not load:\n{exc}")
             self._text(502, f"pypwext serve: the code does not load:\n{exc}\n")
         except WorkerCrashed as exc:
-            _log(f"pypwext serve: 502: {exc}")
+            self.server.log.error(f"pypwext serve: 502: {exc}")
             if function is None:
                 self._json(502, {"message": "Internal server error"})
             else:
@@ -505,11 +452,11 @@ class _Handler(BaseHTTPRequestHandler):
                 try:
                     reply = server.pool.run(message, server.timeout_s)
                     if "error" in reply:
-                        _log(
+                        server.log.error(
                             f"pypwext serve: async invoke of {name} failed: {reply['error']['errorMessage']}"
                         )
                 except Exception as exc:
-                    _log(f"pypwext serve: async invoke of {name} failed: {exc}")
+                    server.log.error(f"pypwext serve: async invoke of {name} failed: {exc}")
 
             threading.Thread(target=background, daemon=True).start()
             return self._send(202, ids, b"")
@@ -530,6 +477,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- documentation ----------------------------------------------------------------------------
 
+    def _origin(self) -> str:
+        return f"http://{self.headers['Host']}"  # the Host is one this server answers (checked)
+
     def _document(self) -> dict[str, Any] | int:
         try:
             describe = self.server.pool.describe()
@@ -538,7 +488,8 @@ class _Handler(BaseHTTPRequestHandler):
         if describe["openapi"] is None:
             reason = describe["openapi_error"] or "no service here has a route"
             return self._text(404, f"pypwext serve: no OpenAPI document: {reason}\n")
-        doc: dict[str, Any] = describe["openapi"]
+        # the document describes this server: "Try it out" on /docs calls the origin it came from
+        doc: dict[str, Any] = {**describe["openapi"], "servers": [{"url": self._origin()}]}
         return doc
 
     def _openapi(self) -> int:
@@ -547,16 +498,33 @@ class _Handler(BaseHTTPRequestHandler):
             return doc
         return self._json(200, doc)
 
-    def _docs(self) -> int:
-        from pypwext.local.docs_page import render
+    def _docs(self, path: str) -> bool:
+        """``/docs``: Swagger UI when installed, else the plain page; ``/docs/plain``: the plain
+        page; ``/docs/NAME``: Swagger UI's assets. False for any other path under /docs."""
+        from pypwext.local import swagger
 
+        name = path.removeprefix("/docs").strip("/")
+        if name not in ("", "plain"):
+            found = swagger.asset(name)
+            if found is None:
+                return False
+            content, media = found
+            self._send(200, [("Content-Type", media), ("Cache-Control", "no-cache")], content)
+            return True
         self.server.pool.check()
         doc = self._document()
         if isinstance(doc, int):
-            return doc
-        host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
-        html = render(doc, f"http://{host}", self.server.pool.describe()["functions"])
-        return self._send(200, [("Content-Type", "text/html; charset=utf-8")], html.encode("utf-8"))
+            return True
+        headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Security-Policy", swagger.CSP)]
+        if name == "" and swagger.available():
+            page = swagger.page(str(doc.get("info", {}).get("title", "API")))
+        else:
+            from pypwext.local.docs_page import render
+
+            notice = None if name == "plain" or swagger.available() else swagger.INSTALL_HINT
+            page = render(doc, self._origin(), self.server.pool.describe()["functions"], notice)
+        self._send(200, headers, page.encode("utf-8"))
+        return True
 
 
 def _function_name(raw: str) -> str:
@@ -575,26 +543,28 @@ def serve(
     source: str = "rest",
     reload: bool = True,
     timeout_s: float = 30.0,
+    log_format: str = "auto",
 ) -> None:
     """Run the server in the foreground until Ctrl-C."""
-    server = LocalServer((host, port), target, source=source, reload=reload, timeout_s=timeout_s)
+    log = ServeLog(log_format)
+    server = LocalServer((host, port), target, source=source, reload=reload, timeout_s=timeout_s, log=log)
     try:
         describe = server.pool.describe()
     except LoadError as exc:
-        _log(f"pypwext serve: the code does not load yet (fix it and save; the server reloads):\n{exc}")
+        log.error(f"pypwext serve: the code does not load yet (fix it and save; the server reloads):\n{exc}")
         describe = {"functions": [], "routes": []}
     base = server.url
-    _log(f"pypwext serve: {target} as {source} events on {base} (Ctrl-C to stop)")
+    log.plain(f"pypwext serve: {target} as {source} events on {base} (Ctrl-C to stop)")
     for route in describe.get("routes", []):
-        _log(f"  {route}")
+        log.plain(f"  {route}")
     if describe.get("routes"):
-        _log(f"  docs: {base}/docs   OpenAPI: {base}/openapi.json")
+        log.plain(f"  docs: {base}/docs   OpenAPI: {base}/openapi.json")
     names = [n for f in describe.get("functions", []) for n in f["names"]]
     if names:
-        _log(f"  Invoke API: {base}/2015-03-31/functions/{{name}}/invocations for {', '.join(names)}")
+        log.plain(f"  Invoke API: {base}/2015-03-31/functions/{{name}}/invocations for {', '.join(names)}")
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
-        _log("pypwext serve: stopped")
+        log.info("pypwext serve: stopped")
     finally:
         server.server_close()

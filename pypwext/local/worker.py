@@ -131,7 +131,12 @@ def _run(project: Any, message: dict[str, Any]) -> dict[str, Any]:
                 "stackTrace": [],
             }
         }
-    return {"result": result}
+    reply: dict[str, Any] = {"result": result}
+    route = message.get("route")
+    if name is None and project.api is not None and isinstance(route, list) and len(route) == 2:
+        matched = project.api.match(str(route[0]), str(route[1])).route
+        reply["operation"] = matched.operation if matched is not None else None
+    return reply
 
 
 def _send(out: IO[str], message: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.conftest import ServeProcess
+from tests.integration.conftest import ServeProcess, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -75,6 +76,18 @@ VERSION = 1
 
 
 Server = ServeProcess
+
+
+class WithoutSwaggerUI(ServeProcess):
+    """``pypwext serve`` in a process where the ``swagger_ui`` package cannot be found."""
+
+    def __init__(self, target: str, cwd: Path, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        code = "import sys; sys.modules['swagger_ui'] = None; from pypwext.cli import main; sys.exit(main())"
+        command = [sys.executable, "-c", code, "serve", target, "--port", str(self.port), "--no-reload"]
+        self.process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
 
 
 @pytest.fixture(scope="module")
@@ -227,9 +240,38 @@ def test_openapi_json_and_docs(servers: dict[str, Server]) -> None:
         "/checkout",
         "/inventory/items/{item_id}",
     }
+    assert doc["servers"] == [{"url": url}]  # "Try it out" on /docs calls this server
+    # /docs is Swagger UI (the serve extra is installed here), every asset from this server;
+    # tests/integration/test_docs_browser.py drives it in Chromium
     page = requests.get(f"{url}/docs", timeout=10)
     assert page.headers["Content-Type"].startswith("text/html")
-    assert "curl" in page.text and "/orders/{order_id}" in page.text and "<script" not in page.text
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    scripts = re.findall(r"<script src='([^']+)'", page.text)
+    assert scripts == ["/docs/swagger-ui-bundle.js", "/docs/init.js"]
+    for asset in [*scripts, "/docs/swagger-ui.css"]:
+        answer = requests.get(f"{url}{asset}", timeout=10)
+        assert answer.status_code == 200 and len(answer.content) > 30, asset
+    assert requests.get(f"{url}/docs/../setup.cfg", timeout=10).status_code == 404
+    assert requests.get(f"{url}/docs/swagger-ui.js.map", timeout=10).status_code == 404
+    # the plain page (no scripts) stays at /docs/plain
+    plain = requests.get(f"{url}/docs/plain", timeout=10)
+    assert "curl" in plain.text and "/orders/{order_id}" in plain.text and "<script" not in plain.text
+    assert "pip install" not in plain.text
+
+
+def test_docs_without_the_serve_extra_is_the_plain_page_with_a_hint(tmp_path: Path) -> None:
+    """Swagger UI's package hidden from the server (as if the extra were not installed)."""
+    shutil.copytree(REPO / "examples" / "orders", tmp_path / "orders", ignore=shutil.ignore_patterns("tests"))
+    server = WithoutSwaggerUI("orders/api.py", tmp_path, tmp_path / "plain.log")
+    try:
+        server.wait()
+        page = requests.get(f"{server.url}/docs", timeout=10)
+        assert page.status_code == 200 and "<script" not in page.text
+        assert "/orders/{order_id}" in page.text and "curl" in page.text
+        assert "pip install -e &#x27;.[serve]&#x27;" in page.text  # how to get the interactive page
+        assert requests.get(f"{server.url}/docs/swagger-ui-bundle.js", timeout=10).status_code == 404
+    finally:
+        server.stop()
 
 
 # --- boto3 against the Invoke API ------------------------------------------------------------------
