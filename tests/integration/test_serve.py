@@ -15,6 +15,8 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.conftest import ServeProcess, free_port
+from tests.integration.conftest import ServeProcess, free_port, stop_process
 
 pytestmark = pytest.mark.integration
 
@@ -405,3 +407,105 @@ def test_schemathesis_finds_every_response_documented(servers: dict[str, Server]
         "POST /checkout",
         "GET /inventory/items/{item_id}",
     }
+
+
+# --- the log: readable on a terminal, JSON when piped ------------------------------------------------
+
+ORDER = b'{"id": 5, "description": "x", "items": [{"id": 1, "quantity": 2, "description": "y"}]}'
+TEXT_ACCESS = re.compile(r"^\d\d:\d\d:\d\d INFO  create-order POST /orders 201 \d+\.\dms$", re.M)
+TEXT_SERVICE = re.compile(r"^\d\d:\d\d:\d\d INFO  create-order POST /orders -> 201$", re.M)
+
+
+class Captured:
+    """``pypwext serve`` with its standard error on a pseudo-terminal or a pipe, read by a thread."""
+
+    def __init__(self, cwd: Path, terminal: bool, log_format: str | None) -> None:
+        import pty
+
+        self.port = free_port()
+        command = [sys.executable, "-m", "pypwext.cli", "serve", "orders/api.py", "--port", str(self.port)]
+        command += ["--no-reload"] + (["--log-format", log_format] if log_format else [])
+        if terminal:
+            self.fd, slave = pty.openpty()
+            stderr: Any = slave
+        else:
+            self.fd, slave = os.pipe()
+            stderr = slave
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        self.process = subprocess.Popen(
+            command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, env=env
+        )
+        os.close(slave)
+        self.output = b""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:  # the terminal's other side closed
+                return
+            if not chunk:
+                return
+            self.output += chunk
+
+    def text(self) -> str:
+        return self.output.decode("utf-8", errors="replace").replace("\r\n", "\n")
+
+    def wait_for(self, text: str, bound_s: float = 30.0) -> str:
+        deadline = time.monotonic() + bound_s
+        while text not in self.text():
+            assert time.monotonic() < deadline and self.process.poll() is None, self.text()
+            time.sleep(0.05)
+        return self.text()
+
+    def stop(self) -> None:
+        stop_process(self.process)
+        self._reader.join(5)
+        os.close(self.fd)
+
+
+def test_the_log_is_readable_lines_on_a_terminal_and_json_lines_when_piped(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "examples" / "orders", tmp_path / "orders", ignore=shutil.ignore_patterns("tests"))
+    cases = {
+        ("terminal", None): "text",
+        ("pipe", None): "json",
+        ("terminal", "json"): "json",
+        ("pipe", "text"): "text",
+    }
+    started = {case: Captured(tmp_path, case[0] == "terminal", case[1]) for case in cases}
+    try:
+        for case, expected in cases.items():
+            server = started[case]
+            server.wait_for("Invoke API")
+            url = f"http://127.0.0.1:{server.port}"
+            created = requests.post(
+                f"{url}/orders", data=ORDER, headers={"Content-Type": "application/json"}, timeout=10
+            )
+            assert created.status_code == 201
+            assert requests.get(f"{url}/nope", timeout=10).status_code == 404
+            out = server.wait_for("GET /nope 404")
+            lines = [line for line in out.splitlines() if line.strip()]
+            if expected == "text":
+                assert TEXT_ACCESS.search(out), out
+                assert TEXT_SERVICE.search(out), out  # the service's own JSON line, made readable
+                assert not any(line.startswith("{") for line in lines), out
+                assert re.search(r"^\d\d:\d\d:\d\d WARNING GET /nope 404 \d+\.\dms$", out, re.M), out
+            else:
+                entries = [json.loads(line) for line in lines]  # every line is JSON
+                access = [e for e in entries if e.get("logger") == "pypwext.serve" and "status" in e]
+                post = next(e for e in access if e["method"] == "POST")
+                assert (post["path"], post["status"], post["function"], post["level"]) == (
+                    "/orders",
+                    201,
+                    "create-order",
+                    "INFO",
+                )
+                assert isinstance(post["duration_ms"], float) and post["message"].startswith(
+                    "POST /orders 201 "
+                )
+                assert any(e.get("service") == "create-order" and e.get("status") == 201 for e in entries)
+    finally:
+        for server in started.values():
+            server.stop()
