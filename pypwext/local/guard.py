@@ -36,11 +36,13 @@ __all__ = [
     "READ_TIMEOUT_S",
     "BadRequest",
     "DeadlineSocketReader",
+    "RequestFile",
     "allowed_host",
     "body_length",
     "check_header_line",
     "cross_origin",
     "header_problem",
+    "read_body",
 ]
 
 READ_TIMEOUT_S = 10.0
@@ -54,6 +56,7 @@ could reach a function)."""
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _DIGITS = re.compile(r"^[0-9]+$")
+_HEX = re.compile(rb"^[0-9A-Fa-f]+$")
 
 
 class BadRequest(Exception):
@@ -193,3 +196,55 @@ class DeadlineSocketReader(io.RawIOBase):
             return self.sock.recv_into(buffer)
         finally:
             self.sock.settimeout(READ_TIMEOUT_S)  # what writes get: sendall is bounded as a whole
+
+
+class RequestFile(io.BufferedReader):
+    """The request stream: checks each raw header line while ``checking`` is on (the server
+    turns it on after the request line; the blank line ends it)."""
+
+    checking = False
+
+    def readline(self, size: int | None = -1) -> bytes:
+        line = super().readline(size)
+        if self.checking:
+            if line in (b"\r\n", b"\n", b""):
+                self.checking = False
+            else:
+                check_header_line(line)
+        return line
+
+
+def read_body(
+    rfile: io.BufferedIOBase, content_length: Sequence[str], transfer_encoding: Sequence[str]
+) -> bytes | None:
+    """The request body, framed by its ``Content-Length`` or chunked; ``None`` when the client
+    went away before sending all of it; ``BadRequest`` when the framing is malformed or the
+    body over :data:`MAX_BODY_BYTES`."""
+    length = body_length(content_length, transfer_encoding)
+    if length is not None:
+        body = rfile.read(length) if length else b""
+        return body if len(body) == length else None
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        line = rfile.readline(1026)
+        if not line:
+            return None
+        size_text = line.split(b";", 1)[0].strip()
+        if not _HEX.match(size_text) or len(size_text) > 8:
+            raise BadRequest(400, "a malformed chunk size")
+        size = int(size_text, 16)
+        if size == 0:
+            for _ in range(100):  # the trailer, discarded
+                if rfile.readline(8194).strip() == b"":
+                    return b"".join(chunks)
+            raise BadRequest(400, "too many trailer lines")
+        total += size
+        if total > MAX_BODY_BYTES:
+            raise BadRequest(413, f"the body is over the limit of {MAX_BODY_BYTES} bytes")
+        chunk = rfile.read(size)
+        if len(chunk) < size:
+            return None
+        chunks.append(chunk)
+        if rfile.readline(3) not in (b"\r\n", b"\n"):
+            raise BadRequest(400, "a chunk is longer than its size")

@@ -27,7 +27,6 @@ all are busy (a service that calls another through the Invoke API gets one), up 
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
 import re
@@ -41,15 +40,14 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from pypwext.local.guard import (
-    MAX_BODY_BYTES,
     READ_TIMEOUT_S,
     BadRequest,
     DeadlineSocketReader,
+    RequestFile,
     allowed_host,
-    body_length,
-    check_header_line,
     cross_origin,
     header_problem,
+    read_body,
 )
 from pypwext.local.log import ServeLog
 from pypwext.local.pool import LoadError, WorkerCrashed, WorkerPool
@@ -59,7 +57,6 @@ __all__ = ["LoadError", "LocalServer", "WorkerPool", "serve"]
 
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
 _CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
-_HEX = re.compile(rb"^[0-9A-Fa-f]+$")
 
 
 class LocalServer(ThreadingHTTPServer):
@@ -128,29 +125,13 @@ class LocalServer(ThreadingHTTPServer):
         self.pool.close()
 
 
-class _RequestFile(io.BufferedReader):
-    """The request stream: checks each raw header line while ``checking`` (see
-    :func:`pypwext.local.guard.check_header_line`)."""
-
-    checking = False
-
-    def readline(self, size: int | None = -1) -> bytes:
-        line = super().readline(size)
-        if self.checking:
-            if line in (b"\r\n", b"\n", b""):
-                self.checking = False
-            else:
-                check_header_line(line)
-        return line
-
-
 class _Handler(BaseHTTPRequestHandler):
     server: LocalServer
     _status = 0
     _function: str | None = None
     protocol_version = "HTTP/1.1"
     server_version = "pypwext-serve"
-    rfile: _RequestFile
+    rfile: RequestFile
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # one access-log line per request, written by handle_one_request
@@ -159,7 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self._reader = DeadlineSocketReader(self.connection)
         self.connection.settimeout(READ_TIMEOUT_S)
-        self.rfile = _RequestFile(self._reader)
+        self.rfile = RequestFile(self._reader)
 
     def handle_one_request(self) -> None:
         """Read one request within the read deadline, refuse what is malformed, answer it."""
@@ -167,6 +148,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._status = 0
         self._function = None
         self.command, self.path = "", ""
+        self.requestline, self.request_version = "", self.protocol_version  # until parse_request
         started: float | None = None
         try:
             self.raw_requestline = self.rfile.readline(65537)
@@ -175,7 +157,6 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             started = time.perf_counter()
             if len(self.raw_requestline) > 65536:
-                self.requestline, self.request_version = "", ""
                 self.send_error(414, "the request line is too long")
                 return
             if _CONTROL.search(self.raw_requestline.rstrip(b"\r\n")):
@@ -215,47 +196,6 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.dumps({"message": text}).encode("utf-8")
         self._send(code, [("Content-Type", "application/json"), ("Connection", "close")], body)
 
-    def _read_body(self) -> bytes | None:
-        """The body (``None`` when the client went away before sending all of it)."""
-        length = body_length(
-            self.headers.get_all("Content-Length") or [], self.headers.get_all("Transfer-Encoding") or []
-        )
-        if length is None:
-            return self._read_chunked()
-        body = self.rfile.read(length) if length else b""
-        if len(body) < length:
-            self.close_connection = True
-            return None
-        return body
-
-    def _read_chunked(self) -> bytes | None:
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            line = self.rfile.readline(1026)
-            if not line:
-                self.close_connection = True
-                return None
-            size_text = line.split(b";", 1)[0].strip()
-            if not _HEX.match(size_text) or len(size_text) > 8:
-                raise BadRequest(400, "a malformed chunk size")
-            size = int(size_text, 16)
-            if size == 0:
-                for _ in range(100):  # the trailer
-                    if self.rfile.readline(8194).strip() == b"":
-                        return b"".join(chunks)
-                raise BadRequest(400, "too many trailer lines")
-            total += size
-            if total > MAX_BODY_BYTES:
-                raise BadRequest(413, f"the body is over the limit of {MAX_BODY_BYTES} bytes")
-            chunk = self.rfile.read(size)
-            if len(chunk) < size:
-                self.close_connection = True
-                return None
-            chunks.append(chunk)
-            if self.rfile.readline(3) not in (b"\r\n", b"\n"):
-                raise BadRequest(400, "a chunk is longer than its size")
-
     def _handle(self) -> None:
         server = self.server
         hosts = self.headers.get_all("Host") or []
@@ -271,8 +211,13 @@ class _Handler(BaseHTTPRequestHandler):
                 403, {"message": "the Invoke API does not answer requests from web pages of another origin"}
             )
             return
-        body = self._read_body()
-        if body is None:
+        body = read_body(
+            self.rfile,
+            self.headers.get_all("Content-Length") or [],
+            self.headers.get_all("Transfer-Encoding") or [],
+        )
+        if body is None:  # the client went away before sending all of it
+            self.close_connection = True
             return
         try:
             if invoke and self.command == "POST":
