@@ -138,6 +138,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        self.rfile.close()  # the plain socket file, replaced by one that keeps the read deadline
         self._reader = DeadlineSocketReader(self.connection)
         self.connection.settimeout(READ_TIMEOUT_S)
         self.rfile = RequestFile(self._reader)
@@ -172,7 +173,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(exc.status, str(exc))
         except TimeoutError:
             self.close_connection = True
-            if started is not None:
+            if started is not None and not self._status:  # not when an answer was being written
                 self._try(lambda: self.send_error(408, "the request did not arrive in time"))
         except (ConnectionError, BrokenPipeError):
             self.close_connection = True
@@ -231,9 +232,12 @@ class _Handler(BaseHTTPRequestHandler):
                 pass
             else:
                 self._http(body)
+        except (ConnectionError, TimeoutError):
+            raise  # the client is gone or does not read: nothing more to send
         except Exception as exc:  # the server must answer, whatever happened
             server.log.error(f"pypwext serve: internal error: {type(exc).__name__}: {exc}")
-            self._send(500, [("Content-Type", "text/plain")], b"pypwext serve: internal error\n")
+            if not self._status:
+                self._send(500, [("Content-Type", "text/plain")], b"pypwext serve: internal error\n")
 
     def _cross_origin(self) -> bool:
         return cross_origin(

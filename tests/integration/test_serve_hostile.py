@@ -476,3 +476,25 @@ def test_a_control_character_in_the_request_line_is_refused(servers: dict[str, S
     server = servers["rest"]
     answer = exchange(server.port, f"GET /fi\rne HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode())
     assert answer.status == 400
+
+
+# --- the Host rule for other addresses (--host) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "bound", "allowed"),
+    [
+        ("192.168.1.20:3000", "0.0.0.0", True),  # all interfaces: any IP address, never a name
+        ("[fe80::1]:3000", "::", True),
+        ("evil.example:3000", "0.0.0.0", False),
+        ("192.168.1.20:3001", "0.0.0.0", False),
+        ("devbox.lan:3000", "devbox.lan", True),  # the name given to --host
+        ("other.lan:3000", "devbox.lan", False),
+        ("192.168.1.20:3000", "127.0.0.1", False),
+        ("localhost:3000", "192.168.1.20", True),
+    ],
+)
+def test_the_host_rule_follows_the_address_given_to_host(host: str, bound: str, allowed: bool) -> None:
+    from pypwext.local.guard import allowed_host
+
+    assert allowed_host(host, bound, 3000) is allowed
