@@ -30,6 +30,7 @@ import base64
 import json
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -83,6 +84,8 @@ class LocalServer(ThreadingHTTPServer):
         self.timeout_s = timeout_s
         self.bound_host = address[0]
         self._stop = threading.Event()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6  # --host ::1 or ::
         super().__init__(address, _Handler)
         if reload:
             threading.Thread(target=self._watch, name="pypwext-reload", daemon=True).start()
