@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 from fault_server import FaultServer, redirect, reset, silent, slow_body, slow_headers, status
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pypwext import BadRequest, BaseService, DependencyError, Http, Request
@@ -247,7 +247,9 @@ def test_a_client_cannot_walk_out_of_the_path_through_a_service(server: FaultSer
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(value=st.text(min_size=0, max_size=12))
+@given(value=st.text(min_size=0, max_size=12) | st.sampled_from(DOTS + ODD))
+@example(value="..")
+@example(value="%2e%2e")
 def test_no_value_moves_the_request_to_another_path(server: FaultServer, value: str) -> None:
     server.clear()
     api = client(Http("{FAULT_URL}/a/{v}/z"))
