@@ -4,9 +4,11 @@ Reading the attribute on a service instance gives an :class:`HttpClient`, bound 
 ``requests.Session`` with a pooled connection adapter that the descriptor builds on first use and
 keeps for the life of the container. The client fills the URL template, sends JSON bodies
 through :mod:`pypwext.codec`, retries what is safe to retry with exponential backoff and full
-jitter, never waits past the invocation's deadline, signs AWS endpoints with SigV4, sends the
-invocation's correlation id downstream and turns a failed answer into a
-:class:`~pypwext.errors.DependencyError`.
+jitter, never waits past the invocation's deadline (wall-clock: every socket read and send
+checks it), follows redirects only when asked and only to the same origin, signs AWS endpoints
+with botocore's SigV4 signer, sends the invocation's correlation id downstream and turns a
+failed answer into a :class:`~pypwext.errors.DependencyError` whose message names no URL and
+no library (the log has those).
 
 Nothing heavy is imported here: ``requests``, ``urllib3`` and ``botocore`` are imported the
 first time a call needs them.
@@ -60,8 +62,8 @@ T = TypeVar("T")
 U = TypeVar("U")
 
 DEFAULT_TIMEOUT: tuple[float, float] = (3.05, 10.0)
-"""``(connect, read)`` seconds of one attempt; the read timeout bounds the wait for the answer
-and the whole body (both are also capped by what is left before the deadline)."""
+"""``(connect, read)`` seconds of one attempt; their sum is the attempt's wall-clock budget
+(connect, send, headers, body, redirects), itself capped by what is left before the deadline."""
 
 DEFAULT_RETRIES = 2
 """Retries after the first attempt: 3 attempts at most."""

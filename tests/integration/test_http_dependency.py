@@ -402,15 +402,21 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
 def test_unsigned_and_wrongly_signed_calls_fail_and_a_signed_one_passes(
     server: FaultServer, aws_credentials: None
 ) -> None:
-    from aws_requests_auth.aws_auth import AWSRequestsAuth
-
     server.require_sigv4(KEY, SECRET, "eu-west-1", "execute-api")
     with pytest.raises(DependencyError) as unsigned:
         client(Http("{FAULT_URL}/dev/items", auth=None)).get()
     assert unsigned.value.status == 403
 
-    host = urlsplit(server.base_url).netloc
-    wrong = AWSRequestsAuth("AKIDEXAMPLE", "not-the-secret", host, "eu-west-1", "execute-api")
+    def wrong(r: Any) -> Any:  # botocore's signer with the wrong secret
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        request = AWSRequest(method=r.method, url=r.url, data=r.body or b"")
+        SigV4Auth(Credentials(KEY, "not-the-secret"), "execute-api", "eu-west-1").add_auth(request)
+        r.headers.update({k: request.headers[k] for k in ("Authorization", "X-Amz-Date")})
+        return r
+
     with pytest.raises(DependencyError) as badly_signed:
         client(Http("{FAULT_URL}/dev/items", auth=wrong)).get()
     assert badly_signed.value.status == 403
