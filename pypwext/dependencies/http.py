@@ -30,12 +30,17 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 from urllib.parse import quote, unquote, urlencode, urljoin, urlsplit
 
 from pypwext import codec
-from pypwext.base import ErrorAction, InfoClassification
+from pypwext.base import ErrorAction
 from pypwext.context import current_invocation
 from pypwext.dependencies import _template
-from pypwext.dependencies.base import DEFAULT_SAFETY_MARGIN_S, Dependency, remaining_budget_s
+from pypwext.dependencies.base import (
+    DEFAULT_SAFETY_MARGIN_S,
+    Dependency,
+    log,
+    log_enabled,
+    remaining_budget_s,
+)
 from pypwext.errors import BadRequest, DependencyError, current_collector
-from pypwext.logging import current_logger
 from pypwext.tracing import trace_call
 
 if TYPE_CHECKING:
@@ -1122,11 +1127,7 @@ class HttpClient(Generic[T]):
         reason: str | None = None,
         wait_s: float | None = None,
     ) -> None:
-        invocation = current_invocation()
-        service_logger = invocation.logger if invocation is not None else current_logger()
-        if not (
-            service_logger.is_enabled(level) if service_logger is not None else _FALLBACK.isEnabledFor(level)
-        ):
+        if not log_enabled(level):
             return
         fields: dict[str, Any] = {
             "dependency": self.dependency.name,
@@ -1140,17 +1141,10 @@ class HttpClient(Generic[T]):
             fields["reason"] = reason
         if wait_s is not None:
             fields["wait_s"] = round(wait_s, 3)
-        if service_logger is not None:
-            service_logger.log(level, message, classification=InfoClassification.NA, extra=fields)
-        else:
-            _FALLBACK.log(level, message, extra=fields)
+        log(level, message, fields)
 
     def __repr__(self) -> str:
         return f"<HttpClient of {self.dependency!r}>"
-
-
-_FALLBACK = _stdlib_logging.getLogger("pypwext.http")
-"""Where a dependency call made outside any service's invocation logs."""
 
 
 def _details(name: str, status: int | None, attempts: int) -> dict[str, Any]:

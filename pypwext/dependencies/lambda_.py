@@ -32,10 +32,9 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pypwext import codec
-from pypwext.base import ErrorAction, InfoClassification
-from pypwext.context import current_invocation
+from pypwext.base import ErrorAction
 from pypwext.dependencies import _template
-from pypwext.dependencies.base import Dependency, remaining_budget_s
+from pypwext.dependencies.base import Dependency, log, log_enabled, remaining_budget_s
 from pypwext.errors import DependencyError, ServiceError, current_collector
 from pypwext.responses import from_direct, is_direct_document
 from pypwext.tracing import trace_call
@@ -408,24 +407,17 @@ class LambdaClient(Generic[T]):
         raise err
 
     def _log(self, function: str, invocation_type: str, started: float, outcome: Mapping[str, Any]) -> None:
-        invocation = current_invocation()
-        if invocation is None or invocation.logger is None:
+        if not log_enabled(logging.DEBUG):
             return
-        logger = invocation.logger
-        if not logger.is_enabled(logging.DEBUG):
-            return
-        logger.debug(
-            "lambda invoke",
-            classification=InfoClassification.NA,
-            extra={
-                "dependency": self.declaration.name,
-                "function_template": self.declaration.name_template,
-                "function": function,
-                "invocation_type": invocation_type,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                **outcome,
-            },
-        )
+        fields = {
+            "dependency": self.declaration.name,
+            "function_template": self.declaration.name_template,
+            "function": function,
+            "invocation_type": invocation_type,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            **outcome,
+        }
+        log(logging.DEBUG, "lambda invoke", fields)
 
     def __repr__(self) -> str:
         return f"LambdaClient({self.declaration.name_template!r})"
@@ -603,10 +595,6 @@ class LambdaFunction(Dependency[LambdaClient[T]], Generic[T]):
         return f"LambdaFunction({self.name_template!r})"
 
 
-_FALLBACK = logging.getLogger("pypwext.lambda")
-"""Where a failure outside any service's invocation is logged."""
-
-
 def _library_words(exc: BaseException) -> str:
     """What a library said, for the log only."""
     return f"{type(exc).__name__}: {exc}"[:500]
@@ -615,10 +603,4 @@ def _library_words(exc: BaseException) -> str:
 def _warn(name: str, message: str, **fields: Any) -> None:
     """One WARNING line for a failed call, with what the client's answer leaves out (the
     function's name, the AWS error code, the library's or the callee's words)."""
-    invocation = current_invocation()
-    logger = invocation.logger if invocation is not None else None
-    extra = {"dependency": name, **fields}
-    if logger is not None:
-        logger.log(logging.WARNING, message, classification=InfoClassification.NA, extra=extra)
-    else:
-        _FALLBACK.warning(message, extra=extra)
+    log(logging.WARNING, message, {"dependency": name, **fields})
