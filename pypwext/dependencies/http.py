@@ -16,8 +16,6 @@ first time a call needs them.
 
 from __future__ import annotations
 
-import email.utils
-import enum
 import logging as _stdlib_logging
 import os
 import random
@@ -25,14 +23,26 @@ import re
 import threading
 import time
 from collections.abc import Collection, Mapping
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
-from urllib.parse import quote, unquote, urlencode, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from pypwext import codec
 from pypwext.base import ErrorAction
 from pypwext.context import current_invocation
-from pypwext.dependencies import _template
+from pypwext.dependencies._failures import (
+    _REDIRECTS,
+    _details,
+    _exception_failure,
+    _Failure,
+    _status_failure,
+)
+from pypwext.dependencies._url import (
+    _PLACEHOLDER,
+    UrlTemplate,
+    _encode_query,
+    _origin,
+    aws_endpoint,
+)
 from pypwext.dependencies.base import (
     DEFAULT_SAFETY_MARGIN_S,
     Dependency,
@@ -101,188 +111,13 @@ DEFAULT_MAX_REDIRECTS = 5
 MAX_REDIRECTS = 10
 """The most redirects a declaration may ask to follow."""
 
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 _METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "TRACE"})
-_CALL_ARGUMENTS = frozenset({"method", "body", "query", "headers", "into", "raw"})
 _AUTH_MODES = frozenset({"auto", "sigv4"})
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-# Scheme and authority of a URL (or of a template: ``{INVENTORY_URL}`` counts as authority).
-_AUTHORITY = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://)?[^/?#]*")
-_HOST_VALUE = re.compile(r"[A-Za-z0-9.-]+\Z")
-_EXECUTE_API = re.compile(r"[^./]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\Z")
-_LAMBDA_URL = re.compile(r"[^./]+\.lambda-url\.([a-z0-9-]+)\.on\.aws\Z")
 _JSON_TYPE = "application/json"
-_DOT_SEGMENTS = frozenset({".", ".."})
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")  # an HTTP header name (RFC 9110 token)
-_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # CR, LF and other controls; a tab may be
 _CHUNK = 65536
-
-
-# --- URL templates --------------------------------------------------------------------------
-
-
-class UrlTemplate:
-    """A URL with ``{name}`` placeholders, filled from call arguments first and, for UPPERCASE
-    names, from environment variables second.
-
-    Values in the path and query are percent-escaped, every reserved character included (a
-    ``/`` in a value becomes ``%2F``, so a value cannot add path segments), and a value in the
-    path may not be ``.``, ``..`` (or an encoding of them) or empty: it is one segment of the
-    path, it never moves the request to another one (a :class:`~pypwext.errors.BadRequest`).
-    Values in the scheme and host part are inserted as they are when they come from the
-    environment (``{INVENTORY_URL}`` may hold ``https://host:8443/base``), and must be plain
-    host names when they come from a call.
-
-    >>> t = UrlTemplate("https://{HOST}/v1/items/{item_id}")
-    >>> t.fill({"item_id": "a b/c", "HOST": "api.example.com"}, owner="inventory")[0]
-    'https://api.example.com/v1/items/a%20b%2Fc'
-    >>> t.fill({"HOST": "api.example.com"}, owner="inventory")
-    Traceback (most recent call last):
-    ...
-    ValueError: inventory: the URL template 'https://{HOST}/v1/items/{item_id}' needs {item_id}: pass item_id=...
-    """
-
-    def __init__(self, template: str) -> None:
-        if not isinstance(template, str) or not template:
-            raise ValueError(f"a URL template must be a non-empty string, got {template!r}")
-        self.template = template
-        stripped = _PLACEHOLDER.sub("", template)
-        if "{" in stripped or "}" in stripped:
-            raise ValueError(f"the URL template {template!r} has an unmatched '{{' or '}}'")
-        authority_end = _AUTHORITY.match(template)
-        end = authority_end.end() if authority_end else 0
-        self._pieces: list[tuple[str, str | None, bool, bool]] = []  # (literal, name, authority, path)
-        query_at = min((i for i in (template.find("?"), template.find("#")) if i >= 0), default=len(template))
-        self.names: tuple[str, ...] = ()
-        pos = 0
-        names: list[str] = []
-        for match in _PLACEHOLDER.finditer(template):
-            name = match.group(1)
-            if not _IDENTIFIER.match(name):
-                raise ValueError(
-                    f"the URL template {template!r} has the placeholder {{{name}}}; "
-                    "a placeholder is a Python identifier such as {item_id} or {STAGE}"
-                )
-            if name in _CALL_ARGUMENTS:
-                raise ValueError(
-                    f"the URL template {template!r} uses {{{name}}}, which is an argument of the "
-                    f"client's call() ({', '.join(sorted(_CALL_ARGUMENTS))}); rename the placeholder"
-                )
-            in_authority = match.start() < end
-            in_path = not in_authority and match.start() < query_at
-            self._pieces.append((template[pos : match.start()], name, in_authority, in_path))
-            pos = match.end()
-            if name not in names:
-                names.append(name)
-        self._tail = template[pos:]
-        self.names = tuple(names)
-        scheme = template.split("://", 1)[0].lower() if "://" in template.split("{", 1)[0] else None
-        if scheme is not None and scheme not in ("http", "https"):
-            raise ValueError(f"the URL template {template!r} must be an http:// or https:// URL")
-
-    def fill(self, values: Mapping[str, Any], owner: str) -> tuple[str, set[str]]:
-        """The URL with every placeholder filled, and the names of ``values`` it used.
-
-        Raises ``ValueError`` naming a placeholder that neither ``values`` nor the environment
-        fills, or a call value that is not a host name in the host part;
-        :class:`~pypwext.errors.BadRequest` for a path value that is ``.``, ``..`` or empty.
-        """
-        out: list[str] = []
-        used: set[str] = set()
-        for literal, name, in_authority, in_path in self._pieces:
-            out.append(literal)
-            assert name is not None
-            from_call = values.get(name) is not None
-            text = _template.lookup(name, {name: _as_text(values[name])} if from_call else {})
-            if text is None:
-                raise ValueError(_template.missing(name, f"{owner}: the URL template {self.template!r}"))
-            if from_call:
-                used.add(name)
-                if in_authority and not _HOST_VALUE.match(text):
-                    raise ValueError(
-                        f"{owner}: {name}={text!r} cannot go into the host part of "
-                        f"{self.template!r}: only letters, digits, '.' and '-' may"
-                    )
-            if in_path and _is_dot_or_empty(text):
-                raise BadRequest.invalid(
-                    "invalid request", (name, "must not be empty, '.' or '..': it is one segment of a path")
-                )
-            # a host part from the environment may hold a whole base URL; path and query
-            # values are escaped so that they cannot add segments
-            out.append(text if in_authority else quote(text, safe=""))
-        out.append(self._tail)
-        url = "".join(out)
-        if _CONTROL.search(url):
-            raise ValueError(
-                f"{owner}: the URL template {self.template!r} filled to a URL with a space or a "
-                "control character (from the environment?)"
-            )
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(
-                f"{owner}: the URL template {self.template!r} filled to {parts.scheme or '?'}://"
-                f"{parts.hostname or '?'}...: an http:// or https:// URL with a host is needed"
-            )
-        return url, used
-
-    def host_pattern(self) -> str | None:
-        """The host part of the template, placeholders kept, without a port (``None`` when the
-        whole scheme-and-host part is a placeholder)."""
-        match = _AUTHORITY.match(self.template)
-        authority = match.group(0) if match else ""
-        if "://" not in authority:
-            return None
-        host = authority.split("://", 1)[1].rsplit("@", 1)[-1]
-        if ":" in host and not host.endswith("}"):
-            host = host.rsplit(":", 1)[0]
-        return host or None
-
-    def __repr__(self) -> str:
-        return f"UrlTemplate({self.template!r})"
-
-
-def _is_dot_or_empty(text: str) -> bool:
-    """``True`` for a value that would not be one path segment: empty, ``.``, ``..``, or an
-    encoding of them (``%2e%2e``, ``%2E.``, ``%252e``... decoded until nothing changes)."""
-    for _ in range(4):
-        if not text or text in _DOT_SEGMENTS:
-            return True
-        decoded = unquote(text)
-        if decoded == text:
-            return False
-        text = decoded
-    return True  # still encoded after four rounds: no honest value looks like that
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    return str(value)
-
-
-def aws_endpoint(host: str) -> tuple[str, str] | None:
-    """``(signing service, region)`` of an AWS endpoint that pypwext signs on its own, else None.
-
-    >>> aws_endpoint("abc123.execute-api.eu-north-1.amazonaws.com")
-    ('execute-api', 'eu-north-1')
-    >>> aws_endpoint("xyz.lambda-url.us-east-1.on.aws")
-    ('lambda', 'us-east-1')
-    >>> aws_endpoint("api.example.com") is None
-    True
-    """
-    host = host.lower().rstrip(".")
-    match = _EXECUTE_API.match(host)
-    if match:
-        return "execute-api", match.group(1)
-    match = _LAMBDA_URL.match(host)
-    if match:
-        return "lambda", match.group(1)
-    return None
 
 
 # --- the descriptor -------------------------------------------------------------------------
@@ -604,36 +439,6 @@ def _check_auth(auth: Any, where: str) -> Any:
 
 
 # --- the bound client -----------------------------------------------------------------------
-
-
-class _Failure:
-    """What went wrong in one attempt: ``reason`` in pypwext's words (it may reach the client),
-    ``detail`` what the library said, for the log only (URLs in it masked)."""
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        detail: str | None = None,
-        status: int | None = None,
-        body: bytes | None = None,
-        timed_out: bool = False,
-        retry_after: float | None = None,
-        sent: bool = True,
-        retryable: bool = True,
-    ) -> None:
-        self.reason = reason
-        self.detail = detail
-        self.status = status
-        self.body = body
-        self.timed_out = timed_out
-        self.retry_after = retry_after
-        self.sent = sent  # False: the request never reached the server (safe to resend)
-        self.retryable = retryable  # False: trying again cannot help (a bad URL, a TLS failure)
-
-    def logged(self, reason: str) -> str:
-        """``reason`` with the library's detail, for the log."""
-        return reason if self.detail is None else f"{reason} [{self.detail}]"
 
 
 class HttpClient(Generic[T]):
@@ -1147,112 +952,6 @@ class HttpClient(Generic[T]):
         return f"<HttpClient of {self.dependency!r}>"
 
 
-def _details(name: str, status: int | None, attempts: int) -> dict[str, Any]:
-    return {"dependency": name, "status": status, "attempts": attempts}
-
-
-def _status_failure(response: requests.Response, url: str) -> _Failure:
-    status = response.status_code
-    detail = None
-    if status in _REDIRECTS:
-        location = response.headers.get("Location")
-        if not location:
-            detail = "a redirect without a Location"
-        elif _origin(urljoin(url, location.strip())) != _origin(url):
-            detail = "a redirect to another origin, never followed"
-        else:
-            detail = "a redirect, not followed (follow_redirects is off, or the redirects ran out)"
-    return _Failure(
-        f"it answered {status}",
-        detail=detail,
-        status=status,
-        body=response.content,
-        retry_after=_retry_after(response.headers.get("Retry-After")),
-    )
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from now that a ``Retry-After`` header asks for (a number or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-def _exception_failure(exc: Exception, url: str) -> _Failure | None:
-    """The failure an exception of ``requests`` (or of the deadline) stands for; ``None`` for
-    anything else. The reason is pypwext's; the library's words go to ``detail``, for the log."""
-    import requests
-    from urllib3.exceptions import HTTPError as Urllib3Error
-    from urllib3.exceptions import NewConnectionError, ReadTimeoutError
-
-    detail = _masked(f"{type(exc).__name__}: {exc}", url)
-    if isinstance(exc, requests.exceptions.SSLError):
-        return _Failure("TLS failed", detail=detail, retryable=False)
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return _Failure("it did not accept the connection in time", detail=detail, timed_out=True, sent=False)
-    if isinstance(exc, (requests.exceptions.Timeout, ReadTimeoutError, TimeoutError)):
-        return _Failure("it did not answer in time", detail=detail, timed_out=True)
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        never_sent = _caused_by(exc, NewConnectionError)
-        what = "the connection failed" if never_sent else "the connection broke"
-        return _Failure(what, detail=detail, sent=not never_sent)
-    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, Urllib3Error)):
-        return _Failure("the connection broke while the answer arrived", detail=detail)
-    if isinstance(exc, requests.exceptions.RequestException):
-        return _Failure("the request could not be made", detail=detail, sent=False, retryable=False)
-    return None
-
-
-def _masked(text: str, url: str) -> str:
-    """``text`` with the URL of the call, and its path and query, masked: they may hold
-    personal data or credentials; the log names the template instead."""
-    parts = urlsplit(url)
-    for piece in sorted({url, parts.path + ("?" + parts.query if parts.query else ""), parts.query}, key=len)[
-        ::-1
-    ]:
-        if len(piece) > 1:
-            text = text.replace(piece, "<url>")
-    return text[:500]
-
-
-def _origin(url: str) -> tuple[str, str, int | None] | None:
-    """``(scheme, host, port)`` of ``url``; ``None`` for one with credentials in it (never
-    followed) or that does not parse."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
-    except ValueError:
-        return None
-    if parts.username is not None or parts.password is not None or not parts.hostname:
-        return None
-    return parts.scheme.lower(), parts.hostname.lower().rstrip("."), port
-
-
-def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
-    seen: set[int] = set()
-    stack: list[Any] = [exc]
-    while stack:
-        current = stack.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, kind):
-            return True
-        if isinstance(current, BaseException):
-            stack.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
-            stack.extend(a for a in current.args if isinstance(a, BaseException))
-    return False
-
-
 def _set_read_timeout(raw: Any, seconds: float) -> None:
     """Bound the next socket read of a streamed answer (urllib3 keeps the connection's socket)."""
     connection = getattr(raw, "connection", None) or getattr(raw, "_connection", None)
@@ -1262,16 +961,6 @@ def _set_read_timeout(raw: Any, seconds: float) -> None:
             sock.settimeout(max(seconds, 0.001))
         except OSError:
             pass
-
-
-def _encode_query(query: Mapping[str, Any]) -> str:
-    pairs: list[tuple[str, str]] = []
-    for key, value in query.items():
-        if value is None:
-            continue
-        values = value if isinstance(value, (list, tuple)) else [value]
-        pairs.extend((str(key), _as_text(v)) for v in values if v is not None)
-    return urlencode(pairs, quote_via=quote, safe="-_.~")
 
 
 def _encode_body(body: Any) -> tuple[bytes | None, str | None]:
