@@ -163,7 +163,7 @@ def test_credentials_and_bodies_never_reach_another_origin(
             Http("{FAULT_URL}/upload", "PUT", auth="sigv4", headers=SECRET_HEADERS, follow_redirects=follow)
         )
         with pytest.raises(DependencyError) as info:
-            api.put({"card": "4111-SECRET-body"})
+            api.put({"card": "4111-SECRET-body"}, headers={"X-Call-Secret": "c-SECRET-call"})
         assert info.value.status == code
     assert other.received() == []  # origin B never saw a request: no header, no body
     assert [r.signature_ok for r in server.received()] == [True, True]
