@@ -8,14 +8,18 @@ where Python finds it before the descriptor (a non-data descriptor), so tests ne
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Mapping
 from typing import Any, Generic, TypeVar, overload
 
+from pypwext.base import InfoClassification
 from pypwext.context import current_invocation
+from pypwext.logging import ServiceLogger, current_logger
 
 ClientT = TypeVar("ClientT")
 
-__all__ = ["DEFAULT_SAFETY_MARGIN_S", "Dependency", "remaining_budget_s"]
+__all__ = ["DEFAULT_SAFETY_MARGIN_S", "Dependency", "log", "log_enabled", "remaining_budget_s"]
 
 
 class Dependency(Generic[ClientT]):
@@ -92,3 +96,29 @@ def remaining_budget_s(margin_s: float = DEFAULT_SAFETY_MARGIN_S) -> float | Non
     if remaining is None:
         return None
     return remaining / 1000.0 - margin_s
+
+
+_FALLBACK = logging.getLogger("pypwext.dependencies")
+"""Where a dependency logs outside any service's invocation (a script, a test)."""
+
+
+def _logger() -> ServiceLogger | None:
+    invocation = current_invocation()
+    return invocation.logger if invocation is not None else current_logger()
+
+
+def log_enabled(level: int) -> bool:
+    """Whether a dependency's line at ``level`` would be written (check before building it)."""
+    service_logger = _logger()
+    return service_logger.is_enabled(level) if service_logger is not None else _FALLBACK.isEnabledFor(level)
+
+
+def log(level: int, message: str, fields: Mapping[str, Any]) -> None:
+    """One log line of a dependency, through the invocation's logger (its format, its level,
+    its masking), else the standard logger ``pypwext.dependencies``. This is where the details
+    a client's answer leaves out (URLs, function names, a library's words) are written."""
+    service_logger = _logger()
+    if service_logger is not None:
+        service_logger.log(level, message, classification=InfoClassification.NA, extra=dict(fields))
+    else:
+        _FALLBACK.log(level, message, extra=dict(fields))

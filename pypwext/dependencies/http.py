@@ -4,18 +4,18 @@ Reading the attribute on a service instance gives an :class:`HttpClient`, bound 
 ``requests.Session`` with a pooled connection adapter that the descriptor builds on first use and
 keeps for the life of the container. The client fills the URL template, sends JSON bodies
 through :mod:`pypwext.codec`, retries what is safe to retry with exponential backoff and full
-jitter, never waits past the invocation's deadline, signs AWS endpoints with SigV4, sends the
-invocation's correlation id downstream and turns a failed answer into a
-:class:`~pypwext.errors.DependencyError`.
+jitter, never waits past the invocation's deadline (wall-clock: every socket read and send
+checks it), follows redirects only when asked and only to the same origin, signs AWS endpoints
+with botocore's SigV4 signer, sends the invocation's correlation id downstream and turns a
+failed answer into a :class:`~pypwext.errors.DependencyError` whose message names no URL and
+no library (the log has those).
 
-Nothing heavy is imported here: ``requests``, ``urllib3``, ``botocore`` and
-``aws_requests_auth`` are imported the first time a call needs them.
+Nothing heavy is imported here: ``requests``, ``urllib3`` and ``botocore`` are imported the
+first time a call needs them.
 """
 
 from __future__ import annotations
 
-import email.utils
-import enum
 import logging as _stdlib_logging
 import os
 import random
@@ -23,17 +23,34 @@ import re
 import threading
 import time
 from collections.abc import Collection, Mapping
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from pypwext import codec
-from pypwext.base import ErrorAction, InfoClassification
+from pypwext.base import ErrorAction
 from pypwext.context import current_invocation
-from pypwext.dependencies import _template
-from pypwext.dependencies.base import DEFAULT_SAFETY_MARGIN_S, Dependency, remaining_budget_s
-from pypwext.errors import DependencyError, current_collector
-from pypwext.logging import current_logger
+from pypwext.dependencies._failures import (
+    _REDIRECTS,
+    _details,
+    _exception_failure,
+    _Failure,
+    _status_failure,
+)
+from pypwext.dependencies._url import (
+    _PLACEHOLDER,
+    UrlTemplate,
+    _encode_query,
+    _origin,
+    aws_endpoint,
+)
+from pypwext.dependencies.base import (
+    DEFAULT_SAFETY_MARGIN_S,
+    Dependency,
+    log,
+    log_enabled,
+    remaining_budget_s,
+)
+from pypwext.errors import BadRequest, DependencyError, current_collector
 from pypwext.tracing import trace_call
 
 if TYPE_CHECKING:
@@ -43,6 +60,7 @@ __all__ = [
     "CORRELATION_HEADER",
     "DEFAULT_BACKOFF_MAX_S",
     "DEFAULT_BACKOFF_S",
+    "DEFAULT_MAX_REDIRECTS",
     "DEFAULT_RETRIES",
     "DEFAULT_RETRY_AFTER_MAX_S",
     "DEFAULT_RETRY_ON",
@@ -59,8 +77,8 @@ T = TypeVar("T")
 U = TypeVar("U")
 
 DEFAULT_TIMEOUT: tuple[float, float] = (3.05, 10.0)
-"""``(connect, read)`` seconds of one attempt; the read timeout bounds the wait for the answer
-and the whole body (both are also capped by what is left before the deadline)."""
+"""``(connect, read)`` seconds of one attempt; their sum is the attempt's wall-clock budget
+(connect, send, headers, body, redirects), itself capped by what is left before the deadline."""
 
 DEFAULT_RETRIES = 2
 """Retries after the first attempt: 3 attempts at most."""
@@ -87,153 +105,19 @@ MIN_ATTEMPT_S = 0.1
 CORRELATION_HEADER = "X-Correlation-Id"
 """The header that carries the invocation's correlation id downstream."""
 
+DEFAULT_MAX_REDIRECTS = 5
+"""Redirects followed by ``follow_redirects=True`` (same origin only); ``MAX_REDIRECTS`` at most."""
+
+MAX_REDIRECTS = 10
+"""The most redirects a declaration may ask to follow."""
+
+
 _METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "TRACE"})
-_CALL_ARGUMENTS = frozenset({"method", "body", "query", "headers", "into", "raw"})
 _AUTH_MODES = frozenset({"auto", "sigv4"})
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-# Scheme and authority of a URL (or of a template: ``{INVENTORY_URL}`` counts as authority).
-_AUTHORITY = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://)?[^/?#]*")
-_HOST_VALUE = re.compile(r"[A-Za-z0-9.-]+\Z")
-_EXECUTE_API = re.compile(r"[^./]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\Z")
-_LAMBDA_URL = re.compile(r"[^./]+\.lambda-url\.([a-z0-9-]+)\.on\.aws\Z")
 _JSON_TYPE = "application/json"
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")  # an HTTP header name (RFC 9110 token)
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # CR, LF and other controls; a tab may be
 _CHUNK = 65536
-
-
-# --- URL templates --------------------------------------------------------------------------
-
-
-class UrlTemplate:
-    """A URL with ``{name}`` placeholders, filled from call arguments first and, for UPPERCASE
-    names, from environment variables second.
-
-    Values in the path and query are percent-escaped (a ``/`` in a value becomes ``%2F``, so a
-    value cannot add path segments). Values in the scheme and host part are inserted as they
-    are when they come from the environment (``{INVENTORY_URL}`` may hold
-    ``https://host:8443/base``), and must be plain host names when they come from a call.
-
-    >>> t = UrlTemplate("https://{HOST}/v1/items/{item_id}")
-    >>> t.fill({"item_id": "a b/c", "HOST": "api.example.com"}, owner="inventory")[0]
-    'https://api.example.com/v1/items/a%20b%2Fc'
-    >>> t.fill({"HOST": "api.example.com"}, owner="inventory")
-    Traceback (most recent call last):
-    ...
-    ValueError: inventory: the URL template 'https://{HOST}/v1/items/{item_id}' needs {item_id}: pass item_id=...
-    """
-
-    def __init__(self, template: str) -> None:
-        if not isinstance(template, str) or not template:
-            raise ValueError(f"a URL template must be a non-empty string, got {template!r}")
-        self.template = template
-        stripped = _PLACEHOLDER.sub("", template)
-        if "{" in stripped or "}" in stripped:
-            raise ValueError(f"the URL template {template!r} has an unmatched '{{' or '}}'")
-        authority_end = _AUTHORITY.match(template)
-        end = authority_end.end() if authority_end else 0
-        self._pieces: list[tuple[str, str | None, bool]] = []  # (literal, name, in authority)
-        self.names: tuple[str, ...] = ()
-        pos = 0
-        names: list[str] = []
-        for match in _PLACEHOLDER.finditer(template):
-            name = match.group(1)
-            if not _IDENTIFIER.match(name):
-                raise ValueError(
-                    f"the URL template {template!r} has the placeholder {{{name}}}; "
-                    "a placeholder is a Python identifier such as {item_id} or {STAGE}"
-                )
-            if name in _CALL_ARGUMENTS:
-                raise ValueError(
-                    f"the URL template {template!r} uses {{{name}}}, which is an argument of the "
-                    f"client's call() ({', '.join(sorted(_CALL_ARGUMENTS))}); rename the placeholder"
-                )
-            self._pieces.append((template[pos : match.start()], name, match.start() < end))
-            pos = match.end()
-            if name not in names:
-                names.append(name)
-        self._tail = template[pos:]
-        self.names = tuple(names)
-        scheme = template.split("://", 1)[0].lower() if "://" in template.split("{", 1)[0] else None
-        if scheme is not None and scheme not in ("http", "https"):
-            raise ValueError(f"the URL template {template!r} must be an http:// or https:// URL")
-
-    def fill(self, values: Mapping[str, Any], owner: str) -> tuple[str, set[str]]:
-        """The URL with every placeholder filled, and the names of ``values`` it used.
-
-        Raises ``ValueError`` naming a placeholder that neither ``values`` nor the environment
-        fills, or a call value that is not a host name in the host part.
-        """
-        out: list[str] = []
-        used: set[str] = set()
-        for literal, name, in_authority in self._pieces:
-            out.append(literal)
-            assert name is not None
-            from_call = values.get(name) is not None
-            text = _template.lookup(name, {name: _as_text(values[name])} if from_call else {})
-            if text is None:
-                raise ValueError(_template.missing(name, f"{owner}: the URL template {self.template!r}"))
-            if from_call:
-                used.add(name)
-                if in_authority and not _HOST_VALUE.match(text):
-                    raise ValueError(
-                        f"{owner}: {name}={text!r} cannot go into the host part of "
-                        f"{self.template!r}: only letters, digits, '.' and '-' may"
-                    )
-            # a host part from the environment may hold a whole base URL; path and query
-            # values are escaped so that they cannot add segments
-            out.append(text if in_authority else quote(text, safe=""))
-        out.append(self._tail)
-        url = "".join(out)
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(
-                f"{owner}: the URL template {self.template!r} filled to {parts.scheme or '?'}://"
-                f"{parts.hostname or '?'}...: an http:// or https:// URL with a host is needed"
-            )
-        return url, used
-
-    def host_pattern(self) -> str | None:
-        """The host part of the template, placeholders kept, without a port (``None`` when the
-        whole scheme-and-host part is a placeholder)."""
-        match = _AUTHORITY.match(self.template)
-        authority = match.group(0) if match else ""
-        if "://" not in authority:
-            return None
-        host = authority.split("://", 1)[1].rsplit("@", 1)[-1]
-        if ":" in host and not host.endswith("}"):
-            host = host.rsplit(":", 1)[0]
-        return host or None
-
-    def __repr__(self) -> str:
-        return f"UrlTemplate({self.template!r})"
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    return str(value)
-
-
-def aws_endpoint(host: str) -> tuple[str, str] | None:
-    """``(signing service, region)`` of an AWS endpoint that pypwext signs on its own, else None.
-
-    >>> aws_endpoint("abc123.execute-api.eu-north-1.amazonaws.com")
-    ('execute-api', 'eu-north-1')
-    >>> aws_endpoint("xyz.lambda-url.us-east-1.on.aws")
-    ('lambda', 'us-east-1')
-    >>> aws_endpoint("api.example.com") is None
-    True
-    """
-    host = host.lower().rstrip(".")
-    match = _EXECUTE_API.match(host)
-    if match:
-        return "execute-api", match.group(1)
-    match = _LAMBDA_URL.match(host)
-    if match:
-        return "lambda", match.group(1)
-    return None
 
 
 # --- the descriptor -------------------------------------------------------------------------
@@ -289,6 +173,9 @@ class Http(Dependency["HttpClient[T]"], Generic[T]):
         Time kept back from the Lambda's remaining time for the service to answer.
     ``pool_size``
         Connections kept per host (match your fan-out's ``max_workers``).
+    ``follow_redirects``
+        ``False`` (a 3xx answer is a failure, ``raw=True`` returns it); ``True`` follows up to
+        ``DEFAULT_MAX_REDIRECTS`` redirects, an int that many, to the same origin only.
     """
 
     @overload
@@ -314,6 +201,7 @@ class Http(Dependency["HttpClient[T]"], Generic[T]):
         status_map: Mapping[int, int] | None = None,
         margin_s: float = DEFAULT_SAFETY_MARGIN_S,
         pool_size: int = 10,
+        follow_redirects: bool | int = False,
     ) -> None: ...
 
     @overload
@@ -339,6 +227,7 @@ class Http(Dependency["HttpClient[T]"], Generic[T]):
         status_map: Mapping[int, int] | None = None,
         margin_s: float = DEFAULT_SAFETY_MARGIN_S,
         pool_size: int = 10,
+        follow_redirects: bool | int = False,
     ) -> None: ...
 
     def __init__(
@@ -363,6 +252,7 @@ class Http(Dependency["HttpClient[T]"], Generic[T]):
         status_map: Mapping[int, int] | None = None,
         margin_s: float = DEFAULT_SAFETY_MARGIN_S,
         pool_size: int = 10,
+        follow_redirects: bool | int = False,
     ) -> None:
         super().__init__()
         where = f"Http({url_template!r})"
@@ -392,7 +282,7 @@ class Http(Dependency["HttpClient[T]"], Generic[T]):
         self.region = region
         self.aws_service = aws_service
         self.response_type = response_type
-        self.headers = {str(k): str(v) for k, v in (headers or {}).items()}
+        self.headers = _check_headers(headers or {}, ValueError, where)
         self.on_error = ErrorAction(on_error)
         self.default = default
         self.status_map = dict(status_map or {})
@@ -403,17 +293,23 @@ class Http(Dependency["HttpClient[T]"], Generic[T]):
         if isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1:
             raise ValueError(f"{where}: pool_size must be an int >= 1, got {pool_size!r}")
         self.pool_size = pool_size
+        if follow_redirects is True:
+            follow_redirects = DEFAULT_MAX_REDIRECTS
+        if not isinstance(follow_redirects, int) or not 0 <= follow_redirects <= MAX_REDIRECTS:
+            raise ValueError(
+                f"{where}: follow_redirects takes True, False or a count 0-{MAX_REDIRECTS}, got {follow_redirects!r}"
+            )
+        self.max_redirects = int(follow_redirects)
 
     def build(self) -> HttpClient[T]:
         """A ``requests.Session`` with a pooled adapter (no urllib3 retries: the client retries
         itself, within the deadline) and no cookie jar shared between invocations."""
         import http.cookiejar
 
-        import requests
-        from requests.adapters import HTTPAdapter
+        from pypwext.dependencies._transport import DeadlineAdapter, Session
 
-        session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.pool_size, max_retries=0)
+        session = Session()  # redirects are followed by the client, same origin only
+        adapter = DeadlineAdapter(pool_connections=4, pool_maxsize=self.pool_size, max_retries=0)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
@@ -495,6 +391,28 @@ def _check_timeout(timeout: Any, where: str) -> tuple[float, float]:
     return float(values[0]), float(values[1])
 
 
+def _check_headers(headers: Mapping[str, Any], error: Any, where: str) -> dict[str, str]:
+    """``headers`` as ``str`` pairs; a name that is not an HTTP token, or a value with a line
+    break or another control character (header injection), raises ``error``."""
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        name, value = str(name), str(value)
+        if not _TOKEN.match(name):
+            raise _header_error(error, where, name, "is not a valid header name")
+        if _BAD_VALUE.search(value):
+            raise _header_error(error, where, name, "holds a line break or a control character")
+        checked[name] = value
+    return checked
+
+
+def _header_error(error: Any, where: str, name: str, why: str) -> Exception:
+    if error is BadRequest:
+        return BadRequest.invalid(
+            "invalid request", (f"headers.{name}" if _TOKEN.match(name) else "headers", why)
+        )
+    return ValueError(f"{where}: the header {name!r} {why}")
+
+
 def _check_statuses(statuses: Any, where: str, label: str) -> list[int]:
     found = list(statuses) if isinstance(statuses, Collection) and not isinstance(statuses, str) else None
     if found is None or any(
@@ -523,33 +441,6 @@ def _check_auth(auth: Any, where: str) -> Any:
 # --- the bound client -----------------------------------------------------------------------
 
 
-class _Failure:
-    """What went wrong in one attempt."""
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        status: int | None = None,
-        body: bytes | None = None,
-        timed_out: bool = False,
-        retry_after: float | None = None,
-        sent: bool = True,
-        retryable: bool = True,
-    ) -> None:
-        self.reason = reason
-        self.status = status
-        self.body = body
-        self.timed_out = timed_out
-        self.retry_after = retry_after
-        self.sent = sent  # False: the request never reached the server (safe to resend)
-        self.retryable = retryable  # False: trying again cannot help (a bad URL, a TLS failure)
-
-
-class _BodyTimeout(Exception):
-    pass
-
-
 class HttpClient(Generic[T]):
     """The client of one :class:`Http` dependency (``self.inventory`` in a service).
 
@@ -565,7 +456,7 @@ class HttpClient(Generic[T]):
         self.dependency = dependency
         self.session = session
         """The ``requests.Session`` (mount adapters on it, for example for a proxy)."""
-        self._auth: dict[tuple[str, str, str], Any] = {}
+        self._auth: dict[tuple[str, str], Any] = {}
         self._auth_lock = threading.Lock()
 
     def get(
@@ -708,9 +599,10 @@ class HttpClient(Generic[T]):
             send_headers["Content-Type"] = content_type
         invocation = current_invocation()
         correlation_id = invocation.correlation_id if invocation is not None else None
-        if correlation_id:
-            send_headers[CORRELATION_HEADER] = correlation_id
-        send_headers.update(headers or {})
+        call_headers = {CORRELATION_HEADER: correlation_id} if correlation_id else {}
+        call_headers.update(headers or {})
+        # values that reach here may come from the client: a line break is a 400, nothing is sent
+        send_headers.update(_check_headers(call_headers, BadRequest, dep.name))
         try:
             # a subsegment per call when the invocation is traced (names cannot hold the template's braces)
             with trace_call(f"{dep.name} {verb}", dependency=dep.name, method=verb) as subsegment:
@@ -740,22 +632,20 @@ class HttpClient(Generic[T]):
             if left is not None and left < MIN_ATTEMPT_S:
                 raise self._deadline_error(method, attempt - 1, None, left)
             connect, read = dep.timeout
-            if left is not None:
-                connect, read = min(connect, left), min(read, left)
             t0 = time.monotonic()
-            # the answer (headers and body) must be in within the read timeout of this attempt
-            attempt_deadline = t0 + connect + read if left is None else min(t0 + connect + read, t0 + left)
+            # one wall-clock limit for the attempt: connect, headers, body and redirects
+            attempt_deadline = t0 + connect + read if left is None else t0 + min(connect + read, left)
             response: requests.Response | None = None
             failure: _Failure | None
             try:
-                response = self._attempt(method, url, data, headers, auth, (connect, read), attempt_deadline)
-                failure = None if 200 <= response.status_code < 300 else _status_failure(response)
-            except _BodyTimeout:
-                failure = _Failure("the answer did not arrive in time", timed_out=True)
+                response = self._attempt(method, url, data, headers, auth, connect, read, attempt_deadline)
+                failure = None if 200 <= response.status_code < 300 else _status_failure(response, url)
             except Exception as exc:
-                failure = _exception_failure(exc)
+                failure = _exception_failure(exc, url)
                 if failure is None:
                     raise
+                if not failure.timed_out and time.monotonic() >= attempt_deadline:
+                    failure = _Failure("it did not answer in time", detail=failure.detail, timed_out=True)
             duration_ms = round((time.monotonic() - t0) * 1000, 3)
             status = response.status_code if response is not None else None
             self._log(_stdlib_logging.DEBUG, "http call", method, attempt, duration_ms, status)
@@ -772,7 +662,13 @@ class HttpClient(Generic[T]):
                 if retryable and attempt <= dep.retries and failure.retry_after is not None:
                     reason += f"; it asked to retry after {failure.retry_after:g} s, longer than {dep.retry_after_max:g} s"
                 self._log(
-                    _stdlib_logging.WARNING, "http call failed", method, attempt, duration_ms, status, reason
+                    _stdlib_logging.WARNING,
+                    "http call failed",
+                    method,
+                    attempt,
+                    duration_ms,
+                    status,
+                    failure.logged(reason),
                 )
                 if raw and response is not None:
                     return response
@@ -780,7 +676,13 @@ class HttpClient(Generic[T]):
             if deadline is not None and time.monotonic() + wait + MIN_ATTEMPT_S > deadline:
                 reason = f"{failure.reason}; no time left for another attempt before the Lambda deadline"
                 self._log(
-                    _stdlib_logging.WARNING, "http call failed", method, attempt, duration_ms, status, reason
+                    _stdlib_logging.WARNING,
+                    "http call failed",
+                    method,
+                    attempt,
+                    duration_ms,
+                    status,
+                    failure.logged(reason),
                 )
                 raise self._deadline_error(method, attempt, failure, deadline - time.monotonic())
             self._log(
@@ -790,7 +692,7 @@ class HttpClient(Generic[T]):
                 attempt,
                 duration_ms,
                 status,
-                failure.reason,
+                failure.logged(failure.reason),
                 wait,
             )
             time.sleep(wait)
@@ -802,14 +704,50 @@ class HttpClient(Generic[T]):
         data: bytes | None,
         headers: dict[str, str],
         auth: Any,
-        timeout: tuple[float, float],
+        connect: float,
+        read: float,
         deadline: float,
     ) -> requests.Response:
-        """One request; the body is read here, in chunks, so that a slow body cannot outlive the
-        attempt's deadline (``requests``' read timeout bounds each read, not the whole body)."""
-        response = self.session.request(
-            method, url, data=data, headers=headers, auth=auth, timeout=timeout, stream=True
-        )
+        """One attempt, redirects included, ending by ``deadline`` (``time.monotonic()``).
+
+        Every socket read and send of the request checks the deadline (the transport shortens
+        the socket's timeout to what is left), so that a server trickling its headers or its
+        body, or a chain of slow redirects, cannot outlive it: ``requests``' own ``timeout``
+        bounds each read, not the answer. A redirect is followed only when the declaration
+        asks for it, at most ``max_redirects`` times and only to the same origin, so that
+        the headers (credentials included) and the body never reach another server.
+        """
+        from pypwext.dependencies._transport import deadline as within
+
+        hops = 0
+        with within(deadline):
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("the deadline of the attempt passed")
+                response = self.session.request(
+                    method,
+                    url,
+                    data=data,
+                    headers=headers,
+                    auth=auth,
+                    timeout=(min(connect, left), min(read, left)),
+                    stream=True,
+                    allow_redirects=False,
+                )
+                self._read_body(response, read, deadline)
+                target = self._redirect_target(response, url, hops)
+                if target is None:
+                    return response
+                hops += 1
+                url = target
+                if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
+                    method = "GET" if method != "HEAD" else method
+                    data = None
+                    headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+
+    def _read_body(self, response: requests.Response, read: float, deadline: float) -> None:
+        """Read the body in chunks (the deadline is checked before each)."""
         try:
             raw = response.raw
             read1 = getattr(raw, "read1", None)
@@ -817,8 +755,8 @@ class HttpClient(Generic[T]):
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise _BodyTimeout()
-                _set_read_timeout(raw, min(left, timeout[1]))
+                    raise TimeoutError("the deadline of the attempt passed")
+                _set_read_timeout(raw, min(left, read))
                 chunk = (
                     read1(_CHUNK, decode_content=True)
                     if read1 is not None
@@ -833,7 +771,17 @@ class HttpClient(Generic[T]):
             response.close()
             raise
         raw.release_conn()
-        return response
+
+    def _redirect_target(self, response: requests.Response, url: str, hops: int) -> str | None:
+        """The URL a redirect answer leads to, when the declaration follows it; else ``None``
+        (the 3xx is the answer: a failure, or what ``raw=True`` returns)."""
+        limit = self.dependency.max_redirects
+        location = response.headers.get("Location")
+        if response.status_code not in _REDIRECTS or not limit or not location or hops >= limit:
+            return None
+        target = urljoin(url, location.strip())
+        origin = _origin(target)
+        return target if origin is not None and origin == _origin(url) else None
 
     def _wait(self, attempt: int, failure: _Failure) -> float | None:
         """Seconds to sleep before the next attempt; ``None`` when Retry-After asks too much."""
@@ -870,6 +818,8 @@ class HttpClient(Generic[T]):
             ) from None
 
     def _unexpected(self, method: str, response: requests.Response, problems: list[str]) -> DependencyError:
+        """The answer did not fit: the problems (which quote the remote's values) go to the
+        log, the error says only that (its ``body`` keeps the answer for the service's code)."""
         dep = self.dependency
         msg = f"{dep.name} answered something unexpected"
         self._log(_stdlib_logging.WARNING, msg, method, None, None, response.status_code, "; ".join(problems))
@@ -878,7 +828,7 @@ class HttpClient(Generic[T]):
             dependency=dep.name,
             status=response.status_code,
             body=response.content,
-            details={"dependency": dep.name, "problems": problems},
+            details={"dependency": dep.name, "status": response.status_code},
             action=dep.on_error,
             return_value=dep.default,
         )
@@ -891,7 +841,7 @@ class HttpClient(Generic[T]):
             code = 504 if failure.timed_out else 502
         tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
         return DependencyError(
-            f"{dep.name} failed: {reason} ({method} {dep.template.template}, {tries})",
+            f"{dep.name} failed: {reason} ({method}, {tries})",
             code=code,
             dependency=dep.name,
             status=failure.status,
@@ -964,13 +914,11 @@ class HttpClient(Generic[T]):
                 f"{dep.name}: cannot sign the call to {host} with SigV4: no region "
                 "(declare region=... or set AWS_REGION)"
             )
-        default_port = {"http": 80, "https": 443}[parts.scheme]
-        aws_host = host if parts.port in (None, default_port) else f"{host}:{parts.port}"
-        key = (aws_host, region, service)
+        key = (region, service)
         with self._auth_lock:
             signer = self._auth.get(key)
             if signer is None:
-                signer = self._auth[key] = _sigv4(aws_host, region, service, dep.name)
+                signer = self._auth[key] = _sigv4(region, service, dep.name)
         return signer
 
     def _log(
@@ -984,11 +932,7 @@ class HttpClient(Generic[T]):
         reason: str | None = None,
         wait_s: float | None = None,
     ) -> None:
-        invocation = current_invocation()
-        service_logger = invocation.logger if invocation is not None else current_logger()
-        if not (
-            service_logger.is_enabled(level) if service_logger is not None else _FALLBACK.isEnabledFor(level)
-        ):
+        if not log_enabled(level):
             return
         fields: dict[str, Any] = {
             "dependency": self.dependency.name,
@@ -1002,92 +946,10 @@ class HttpClient(Generic[T]):
             fields["reason"] = reason
         if wait_s is not None:
             fields["wait_s"] = round(wait_s, 3)
-        if service_logger is not None:
-            service_logger.log(level, message, classification=InfoClassification.NA, extra=fields)
-        else:
-            _FALLBACK.log(level, message, extra=fields)
+        log(level, message, fields)
 
     def __repr__(self) -> str:
         return f"<HttpClient of {self.dependency!r}>"
-
-
-_FALLBACK = _stdlib_logging.getLogger("pypwext.http")
-"""Where a dependency call made outside any service's invocation logs."""
-
-
-def _details(name: str, status: int | None, attempts: int) -> dict[str, Any]:
-    return {"dependency": name, "status": status, "attempts": attempts}
-
-
-def _status_failure(response: requests.Response) -> _Failure:
-    status = response.status_code
-    return _Failure(
-        f"it answered {status}",
-        status=status,
-        body=response.content,
-        retry_after=_retry_after(response.headers.get("Retry-After")),
-    )
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from now that a ``Retry-After`` header asks for (a number or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-def _exception_failure(exc: Exception) -> _Failure | None:
-    """The failure an exception of ``requests`` stands for; ``None`` for anything else."""
-    import requests
-    from urllib3.exceptions import HTTPError as Urllib3Error
-    from urllib3.exceptions import NewConnectionError, ReadTimeoutError
-
-    if isinstance(exc, requests.exceptions.SSLError):
-        return _Failure(f"TLS failed ({exc})", retryable=False)
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return _Failure("it did not accept the connection in time", timed_out=True, sent=False)
-    if isinstance(exc, requests.exceptions.Timeout):
-        return _Failure("it did not answer in time", timed_out=True)
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        never_sent = _caused_by(exc, NewConnectionError)
-        what = "the connection failed" if never_sent else "the connection broke"
-        return _Failure(f"{what} ({type(exc).__name__})", sent=not never_sent)
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return _Failure("the connection broke while the answer arrived")
-    if isinstance(exc, ReadTimeoutError):  # raised while the body is read in chunks
-        return _Failure("it did not answer in time", timed_out=True)
-    if isinstance(exc, Urllib3Error):
-        return _Failure(f"the connection broke while the answer arrived ({type(exc).__name__})")
-    if isinstance(exc, requests.exceptions.RequestException):
-        return _Failure(
-            f"the request could not be made ({type(exc).__name__}: {exc})", sent=False, retryable=False
-        )
-    return None
-
-
-def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
-    seen: set[int] = set()
-    stack: list[Any] = [exc]
-    while stack:
-        current = stack.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, kind):
-            return True
-        if isinstance(current, BaseException):
-            stack.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
-            stack.extend(a for a in current.args if isinstance(a, BaseException))
-    return False
 
 
 def _set_read_timeout(raw: Any, seconds: float) -> None:
@@ -1101,16 +963,6 @@ def _set_read_timeout(raw: Any, seconds: float) -> None:
             pass
 
 
-def _encode_query(query: Mapping[str, Any]) -> str:
-    pairs: list[tuple[str, str]] = []
-    for key, value in query.items():
-        if value is None:
-            continue
-        values = value if isinstance(value, (list, tuple)) else [value]
-        pairs.extend((str(key), _as_text(v)) for v in values if v is not None)
-    return urlencode(pairs, quote_via=quote, safe="-_.~")
-
-
 def _encode_body(body: Any) -> tuple[bytes | None, str | None]:
     if body is None:
         return None, None
@@ -1121,24 +973,8 @@ def _encode_body(body: Any) -> tuple[bytes | None, str | None]:
     return codec.dumps(body).encode("utf-8"), _JSON_TYPE
 
 
-def _sigv4(aws_host: str, region: str, service: str, name: str) -> Any:
-    """A requests auth that signs with the credentials of the boto chain, refreshed as needed."""
-    import warnings
+def _sigv4(region: str, service: str, name: str) -> Any:
+    """A requests auth that signs with botocore's SigV4 signer and the boto chain's credentials."""
+    from pypwext.dependencies._sigv4 import SigV4
 
-    from aws_requests_auth.boto_utils import BotoAWSRequestsAuth
-    from botocore.session import Session
-
-    if Session().get_credentials() is None:
-        raise ValueError(
-            f"{name}: cannot sign with SigV4: no AWS credentials found (the boto credential chain)"
-        )
-
-    class _Quiet(BotoAWSRequestsAuth):  # type: ignore[misc]
-        def __call__(self, r: Any) -> Any:
-            # aws-requests-auth calls datetime.utcnow(), deprecated since Python 3.12
-            warnings.filterwarnings(
-                "ignore", message=r"datetime\.datetime\.utcnow", category=DeprecationWarning
-            )
-            return super().__call__(r)
-
-    return _Quiet(aws_host=aws_host, aws_region=region, aws_service=service)
+    return SigV4(region, service, name)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import logging
 import math
 import random
 import re
@@ -31,10 +32,9 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pypwext import codec
-from pypwext.base import ErrorAction, InfoClassification
-from pypwext.context import current_invocation
+from pypwext.base import ErrorAction
 from pypwext.dependencies import _template
-from pypwext.dependencies.base import Dependency, remaining_budget_s
+from pypwext.dependencies.base import Dependency, log, log_enabled, remaining_budget_s
 from pypwext.errors import DependencyError, ServiceError, current_collector
 from pypwext.responses import from_direct, is_direct_document
 from pypwext.tracing import trace_call
@@ -176,6 +176,7 @@ class LambdaClient(Generic[T]):
         except ServiceError as err:
             outcome["error"] = err.code
             self._log(function, invocation_type, started, outcome)
+            _warn(decl.name, err.msg, function=function, invocation_type=invocation_type, **outcome)
             return self._fail(err)
         self._log(function, invocation_type, started, outcome)
         return result
@@ -195,10 +196,10 @@ class LambdaClient(Generic[T]):
         if len(body) > limit:
             kind = "an asynchronous" if invocation_type == "Event" else "a synchronous"
             raise self._error(
-                f"the payload for {function} is {len(body):,} bytes; {kind} invoke takes at most "
-                f"{limit:,} bytes (not sent)",
+                f"the payload for {self.declaration.name} is {len(body):,} bytes; {kind} invoke takes at "
+                f"most {limit:,} bytes (not sent)",
                 code=HTTPStatus.INTERNAL_SERVER_ERROR,
-                details={"function": function, "payload_bytes": len(body), "limit_bytes": limit},
+                details={"payload_bytes": len(body), "limit_bytes": limit},
             )
         return body
 
@@ -206,10 +207,10 @@ class LambdaClient(Generic[T]):
         encoded = base64.b64encode(codec.dumps({"custom": dict(custom)}).encode("utf-8")).decode("ascii")
         if len(encoded) > CLIENT_CONTEXT_LIMIT:
             raise self._error(
-                f"the client context for {function} is {len(encoded):,} bytes base64-encoded; Lambda "
-                f"takes at most {CLIENT_CONTEXT_LIMIT:,} (not sent)",
+                f"the client context for {self.declaration.name} is {len(encoded):,} bytes base64-encoded; "
+                f"Lambda takes at most {CLIENT_CONTEXT_LIMIT:,} (not sent)",
                 code=HTTPStatus.INTERNAL_SERVER_ERROR,
-                details={"function": function, "client_context_bytes": len(encoded)},
+                details={"client_context_bytes": len(encoded)},
             )
         return encoded
 
@@ -224,6 +225,7 @@ class LambdaClient(Generic[T]):
         )
 
         decl = self.declaration
+        name = decl.name
         while True:
             outcome["attempts"] += 1
             connect_s, read_s = self._timeouts(function)
@@ -238,10 +240,11 @@ class LambdaClient(Generic[T]):
                 # The request never reached Lambda: the one failure that is safe to retry.
                 if outcome["attempts"] > decl.connect_retries:
                     timed_out = isinstance(exc, ConnectTimeoutError)
+                    outcome["reason"] = _library_words(exc)
                     raise self._error(
-                        f"could not connect to Lambda to invoke {function} ({outcome['attempts']} attempts)",
+                        f"{name} failed: could not connect to Lambda ({outcome['attempts']} attempts)",
                         code=HTTPStatus.GATEWAY_TIMEOUT if timed_out else HTTPStatus.BAD_GATEWAY,
-                        details={"function": function, "attempts": outcome["attempts"]},
+                        details={"attempts": outcome["attempts"]},
                     ) from exc
                 pause = random.uniform(0, _BACKOFF_S * 2 ** (outcome["attempts"] - 1))
                 budget = remaining_budget_s()
@@ -249,33 +252,33 @@ class LambdaClient(Generic[T]):
                     pause = min(pause, max(0.0, budget - decl.min_time))
                 time.sleep(pause)
             except ReadTimeoutError as exc:
+                outcome["reason"] = _library_words(exc)
                 raise self._error(
-                    f"{function} did not answer within {read_s:g} s; not retried, since the "
+                    f"{name} did not answer within {read_s:g} s; not retried, since the "
                     "function may still be running",
                     code=HTTPStatus.GATEWAY_TIMEOUT,
-                    details={"function": function, "read_timeout_s": read_s},
+                    details={"read_timeout_s": read_s},
                 ) from exc
             except ClientError as exc:
                 error = exc.response.get("Error", {})
                 status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
                 outcome["status"] = status
+                outcome["reason"] = f"{error.get('Code', 'error')}: {error.get('Message', '')}"[:500]
                 raise self._error(
-                    f"Lambda refused to invoke {function}: {error.get('Code', 'error')}",
+                    f"{name} failed: Lambda refused the invoke",
                     status=status,
                     body=str(error.get("Message", "")),
-                    details={"function": function, "error": error.get("Code")},
+                    details={"status": status},
                 ) from exc
             except NoCredentialsError as exc:
                 raise self._error(
-                    f"no AWS credentials to invoke {function}",
+                    f"{name}: no AWS credentials to invoke the function",
                     code=HTTPStatus.INTERNAL_SERVER_ERROR,
-                    details={"function": function},
                 ) from exc
             except BotoCoreError as exc:  # a reset connection after sending, a bad response...
+                outcome["reason"] = _library_words(exc)
                 raise self._error(
-                    f"the invoke of {function} failed after it was sent ({type(exc).__name__}); "
-                    "not retried, since the function may have run",
-                    details={"function": function},
+                    f"{name} failed after the invoke was sent; not retried, since the function may have run",
                 ) from exc
 
     def _read(
@@ -299,27 +302,24 @@ class LambdaClient(Generic[T]):
                 data = {}
             if not isinstance(data, Mapping):
                 data = {}
-            error_type = str(data.get("errorType", function_error))
+            # the callee's exception (type, message, traceback) is for the log and err.body,
+            # never for the client's answer
+            outcome["reason"] = f"{data.get('errorType', function_error)}: {data.get('errorMessage', '')}"[
+                :500
+            ]
             raise self._error(
-                f"{function} failed: {error_type}",
+                f"{self.declaration.name} failed: the function raised an error",
                 status=response.get("StatusCode"),
                 body=text,
-                details={
-                    "function": function,
-                    "functionError": function_error,
-                    "errorType": error_type,
-                    "errorMessage": str(data.get("errorMessage", "")),
-                },
             )
         value: Any = None
         try:
             value = codec.loads(raw) if raw else None
         except ValueError:
             raise self._error(
-                f"{function} answered with a payload that is not JSON",
+                f"{self.declaration.name} answered with a payload that is not JSON",
                 status=response.get("StatusCode"),
                 body=text,
-                details={"function": function},
             ) from None
         if is_direct_document(value):
             status, value, errors = from_direct(value)
@@ -331,11 +331,12 @@ class LambdaClient(Generic[T]):
         try:
             return codec.structure(value, target)
         except codec.InputError as exc:
+            # the problems quote the callee's values: the log has them, the client does not
+            outcome["reason"] = "; ".join(f"{p.path or '<body>'}: {p.reason}" for p in exc.problems)[:500]
             raise self._error(
-                f"the answer of {function} does not fit {getattr(target, '__name__', target)}",
+                f"{self.declaration.name} answered something unexpected",
                 status=response.get("StatusCode"),
                 body=text,
-                details={"function": function, "problems": [p.to_dict() for p in exc.problems]},
             ) from None
 
     # --- helpers ------------------------------------------------------------------------------
@@ -349,10 +350,10 @@ class LambdaClient(Generic[T]):
         if budget is not None:
             if budget < decl.min_time:
                 raise self._error(
-                    f"not invoking {function}: {max(budget, 0.0):.2f} s left before the deadline, "
+                    f"not invoking {decl.name}: {max(budget, 0.0):.2f} s left before the deadline, "
                     f"at least {decl.min_time:g} s needed",
                     code=HTTPStatus.GATEWAY_TIMEOUT,
-                    details={"function": function, "remaining_s": round(max(budget, 0.0), 3)},
+                    details={"remaining_s": round(max(budget, 0.0), 3)},
                 )
             if budget < read_s:
                 read_s = _bucket(budget)
@@ -391,6 +392,9 @@ class LambdaClient(Generic[T]):
         return client
 
     def _error(self, msg: str, **kwargs: Any) -> DependencyError:
+        """An error whose ``msg`` and ``details`` may reach the client: pypwext's words, the
+        declaration's name, numbers -- never the function's name, an AWS error code, a library's
+        exception or the callee's error (those go to the WARNING line, see ``_warn``)."""
         return DependencyError(msg, dependency=self.declaration.name, **kwargs)
 
     def _fail(self, err: ServiceError) -> Any:
@@ -403,26 +407,17 @@ class LambdaClient(Generic[T]):
         raise err
 
     def _log(self, function: str, invocation_type: str, started: float, outcome: Mapping[str, Any]) -> None:
-        import logging
-
-        invocation = current_invocation()
-        if invocation is None or invocation.logger is None:
+        if not log_enabled(logging.DEBUG):
             return
-        logger = invocation.logger
-        if not logger.is_enabled(logging.DEBUG):
-            return
-        logger.debug(
-            "lambda invoke",
-            classification=InfoClassification.NA,
-            extra={
-                "dependency": self.declaration.name,
-                "function_template": self.declaration.name_template,
-                "function": function,
-                "invocation_type": invocation_type,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                **outcome,
-            },
-        )
+        fields = {
+            "dependency": self.declaration.name,
+            "function_template": self.declaration.name_template,
+            "function": function,
+            "invocation_type": invocation_type,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            **outcome,
+        }
+        log(logging.DEBUG, "lambda invoke", fields)
 
     def __repr__(self) -> str:
         return f"LambdaClient({self.declaration.name_template!r})"
@@ -539,9 +534,7 @@ class LambdaFunction(Dependency[LambdaClient[T]], Generic[T]):
         try:
             return _template.fill(self.name_template, params, what="function name")
         except KeyError as exc:
-            raise DependencyError(
-                str(exc.args[0]), dependency=self.name, code=HTTPStatus.INTERNAL_SERVER_ERROR
-            ) from None
+            raise self._unfilled(str(exc.args[0])) from None
 
     def qualifier_for(self, **params: Any) -> str | None:
         """The qualifier for a call with ``params``, if one is declared."""
@@ -553,19 +546,27 @@ class LambdaFunction(Dependency[LambdaClient[T]], Generic[T]):
                 self.qualifier, {k: v for k, v in params.items() if k in used}, what="qualifier"
             )
         except KeyError as exc:
-            raise DependencyError(
-                str(exc.args[0]), dependency=self.name, code=HTTPStatus.INTERNAL_SERVER_ERROR
-            ) from None
+            raise self._unfilled(str(exc.args[0])) from None
+
+    def _unfilled(self, why: str) -> DependencyError:
+        """A template nobody fills: a 500 naming the declaration; the template and what to pass
+        or set go to the log."""
+        _warn(self.name, f"{self.name}: {why}")
+        return DependencyError(
+            f"{self.name}: the function name cannot be filled (see the log)",
+            dependency=self.name,
+            code=HTTPStatus.INTERNAL_SERVER_ERROR,
+        )
 
     def build(self) -> LambdaClient[T]:
         """The boto3 client (region from ``AWS_REGION``; endpoint from ``AWS_ENDPOINT_URL_LAMBDA``
         or ``AWS_ENDPOINT_URL``, which boto3 reads itself), once per container."""
         try:
             return LambdaClient(self)
-        except Exception as exc:  # NoRegionError and friends: say what to set
+        except Exception as exc:  # NoRegionError and friends: say what to set, in the log
+            _warn(self.name, "cannot build the Lambda client (set AWS_REGION)", reason=_library_words(exc))
             raise DependencyError(
-                f"cannot build the Lambda client for {self.name or self.name_template}: {exc} "
-                "(set AWS_REGION)",
+                f"{self.name}: the Lambda client cannot be built (see the log)",
                 dependency=self.name,
                 code=HTTPStatus.INTERNAL_SERVER_ERROR,
             ) from exc
@@ -592,3 +593,14 @@ class LambdaFunction(Dependency[LambdaClient[T]], Generic[T]):
 
     def __repr__(self) -> str:
         return f"LambdaFunction({self.name_template!r})"
+
+
+def _library_words(exc: BaseException) -> str:
+    """What a library said, for the log only."""
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _warn(name: str, message: str, **fields: Any) -> None:
+    """One WARNING line for a failed call, with what the client's answer leaves out (the
+    function's name, the AWS error code, the library's or the callee's words)."""
+    log(logging.WARNING, message, {"dependency": name, **fields})

@@ -27,10 +27,8 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, overload
 
 from pypwext import codec
-from pypwext.base import InfoClassification
-from pypwext.context import current_invocation
 from pypwext.dependencies import _template
-from pypwext.dependencies.base import Dependency, remaining_budget_s
+from pypwext.dependencies.base import Dependency, log, log_enabled, remaining_budget_s
 from pypwext.errors import DependencyError
 from pypwext.tracing import trace_call
 
@@ -212,21 +210,15 @@ class _Stored(Dependency[T], Generic[T]):
         return DependencyError(msg, dependency=self.name, details=details, **kwargs)
 
     def _log(self, name: str, started: float) -> None:
-        invocation = current_invocation()
-        if invocation is None or invocation.logger is None:
+        if not log_enabled(logging.DEBUG):
             return
-        if not invocation.logger.is_enabled(logging.DEBUG):
-            return
-        invocation.logger.debug(
-            f"{self.noun} fetched",
-            classification=InfoClassification.NA,
-            extra={
-                "dependency": self.name,
-                self.noun: name,
-                "store": self.store,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-            },
-        )
+        fields = {
+            "dependency": self.name,
+            self.noun: name,
+            "store": self.store,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+        }
+        log(logging.DEBUG, f"{self.noun} fetched", fields)
 
     def describe(self) -> dict[str, Any]:
         """What the dependency is, for logs and generated templates (never its value)."""

@@ -26,14 +26,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["Action", "FaultServer", "Received", "delay", "reset", "slow_body", "status"]
+__all__ = [
+    "Action",
+    "FaultServer",
+    "Received",
+    "delay",
+    "redirect",
+    "reset",
+    "silent",
+    "slow_body",
+    "slow_headers",
+    "status",
+]
 
 
 @dataclass(frozen=True)
 class Action:
     """What the server does with one request."""
 
-    kind: str  # "respond", "reset", "slow"
+    kind: str  # "respond", "reset", "slow", "slow_headers", "silent"
     status: int = 200
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)
@@ -74,6 +85,22 @@ def slow_body(size: int = 20, interval_s: float = 0.1) -> Action:
     return Action("slow", 200, b"x" * size, {"Content-Type": "text/plain"}, 0.0, interval_s)
 
 
+def slow_headers(interval_s: float = 0.25) -> Action:
+    """Send the status line, the headers and a 2-byte body one byte every ``interval_s`` (about
+    15 s at 0.25 s: each read gets a byte, so no per-read timeout ever trips)."""
+    return Action("slow_headers", 200, b"", {}, 0.0, interval_s)
+
+
+def silent() -> Action:
+    """Accept the request and never answer (until the server stops)."""
+    return Action("silent")
+
+
+def redirect(location: str, code: int = 302, delay_s: float = 0.0) -> Action:
+    """Answer ``code`` with ``Location: location`` after ``delay_s``."""
+    return Action("respond", code, b"", {"Location": location}, delay_s)
+
+
 @dataclass(frozen=True)
 class Received:
     """One request as the server received it."""
@@ -107,6 +134,7 @@ class FaultServer:
         self._sigv4: _SigV4 | None = None
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.stopping = threading.Event()
         self.port = 0
 
     # --- control --------------------------------------------------------------------------
@@ -129,6 +157,7 @@ class FaultServer:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -281,6 +310,19 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if action.delay_s:
                 time.sleep(action.delay_s)
+            if action.kind == "silent":
+                self.owner.stopping.wait(60)
+                self.close_connection = True
+                return
+            if action.kind == "slow_headers":
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
+                for i in range(len(head)):
+                    if self.owner.stopping.wait(action.interval_s):
+                        break
+                    self.wfile.write(head[i : i + 1])
+                    self.wfile.flush()
+                self.close_connection = True
+                return
             if action.kind == "slow":
                 self.send_response(action.status)
                 for name, value in action.headers.items():
