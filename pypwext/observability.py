@@ -83,25 +83,26 @@ class Observability:
         value = getattr(context, "aws_request_id", None)
         return value if isinstance(value, str) else None
 
-    def shown_path(self, request: Request, route: str | None = None) -> str:
+    def shown_path(self, request: Request, route: str | None = None, from_source: bool = True) -> str:
         """The path for log lines: a PII/AUTHORIZATION_INFO service shows a route template
         (``/customers/{id}``), never the concrete path, which may carry the data
         (``/customers/ada@example.com``): the template the :class:`~pypwext.routes.Api`
-        matched, else the one the source sends (REST ``resource``, HTTP API ``routeKey``),
-        else the class's ``route`` option, else a mask."""
+        matched, else the class's ``route`` option, else the one the source sends (REST
+        ``resource``, HTTP API ``routeKey``), else a mask. ``from_source=False`` (an Api's own
+        answers, to a path no service matched) skips what the source sends."""
         if not is_masked(self.classification) or not request.path:
             return request.path
         routed = _ROUTED.get()
         if routed is not None:
             return routed
-        event = request.raw_event if isinstance(request.raw_event, dict) else {}
+        if route is not None and " /" in route:
+            return route.split(" ", 1)[1]
+        event = request.raw_event if from_source and isinstance(request.raw_event, dict) else {}
         if request.source is EventSource.API_GATEWAY_REST and isinstance(event.get("resource"), str):
             return str(event["resource"])
         key = event.get("routeKey")
         if request.source is EventSource.API_GATEWAY_HTTP and isinstance(key, str) and " /" in key:
             return key.split(" ", 1)[1]
-        if route is not None and " /" in route:
-            return route.split(" ", 1)[1]
         return MASK.format(classification=self.classification.value)
 
     def summary_wanted(self) -> bool:
@@ -110,7 +111,13 @@ class Observability:
         return self.log_type is LogEntryType.AUDIT or self.logger.is_enabled(_INFO)
 
     def http_summary(
-        self, request: Request, status: int, codes: list[int], started: float, route: str | None = None
+        self,
+        request: Request,
+        status: int,
+        codes: list[int],
+        started: float,
+        route: str | None = None,
+        from_source: bool = True,
     ) -> None:
         """The summary line of an answered request (``POST /customers -> 201``): ``source``,
         ``method``, ``path`` (see :meth:`shown_path`), ``status``, ``duration_ms``, ``errors``
@@ -118,7 +125,7 @@ class Observability:
         if not self.summary_wanted():
             return
         logger = self.logger
-        path = self.shown_path(request, route)
+        path = self.shown_path(request, route, from_source)
         method = request.method
         duration = int((time.perf_counter() - started) * 1e6) / 1000  # ms, to the microsecond
         message = " ".join(p for p in (method, path, "->", str(status)) if p)

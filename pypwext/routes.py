@@ -407,7 +407,8 @@ class Api:
         try:
             answer = to_source(response, request)
             status = int(response.status)
-            obs.http_summary(request, status, [e.code for e in response.errors], observed.started)
+            codes = [e.code for e in response.errors]
+            obs.http_summary(request, status, codes, observed.started, from_source=False)
             return answer
         finally:
             observed.end(status)
