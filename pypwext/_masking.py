@@ -114,19 +114,25 @@ _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
 class Secrets:
     """The values masked by value in one invocation's log lines, with the mask of each.
 
+    Adding a value costs a dict entry; a line costs one substring test per value (the values
+    of most invocations are a handful) or, past a few dozen values, one regular-expression
+    search, compiled again only when the values have doubled since (a batch adds values record
+    by record); only a line that holds a value is rewritten.
+
     >>> secrets = Secrets()
     >>> secrets.add("ada@example.com", "***")
     >>> secrets.mask('{"note":"mail ada@example.com","n":1}')
     '{"note":"mail ***","n":1}'
     """
 
-    __slots__ = ("_escaped", "_find", "_in_string", "_numbers")
+    __slots__ = ("_escaped", "_find", "_found", "_numbers", "_tail")
 
     def __init__(self) -> None:
         self._escaped: dict[str, str] = {}  # the value as it appears inside a JSON string -> its mask
         self._numbers: dict[str, str] = {}  # a value that is also a JSON number -> its mask
+        self._tail: list[str] = []  # escaped values the compiled search does not cover yet
         self._find: re.Pattern[str] | None = None
-        self._in_string: re.Pattern[str] | None = None
+        self._found = 0  # how many values the compiled search covers
 
     def __bool__(self) -> bool:
         return bool(self._escaped)
@@ -139,39 +145,47 @@ class Secrets:
         if escaped in self._escaped:
             return
         self._escaped[escaped] = mask
-        if _NUMBER.match(value):
+        self._tail.append(escaped)
+        if value[-1].isdigit() and _NUMBER.match(value):
             self._numbers[value] = mask
-        self._find = self._in_string = None
 
-    def _compile(self) -> re.Pattern[str]:
-        alternatives = "|".join(map(re.escape, sorted(self._escaped, key=len, reverse=True)))
-        self._find = re.compile(alternatives)
-        # inside a JSON string, an escape (\n, \", \u00e9) is one unit: a value never starts in
-        # the middle of one, and the mask never splits one
-        self._in_string = re.compile(f"{alternatives}|\\\\(?:u[0-9a-fA-F]{{4}}|.)")
-        return self._find
+    def _hits(self, text: str) -> list[str]:
+        tail = self._tail
+        if len(tail) > 32 and len(tail) > self._found:  # compile all of them: amortised, as a list grows
+            self._find = re.compile("|".join(map(re.escape, sorted(self._escaped, key=len, reverse=True))))
+            self._found = len(self._escaped)
+            tail.clear()
+        hits = [value for value in tail if value in text]
+        if self._find is not None:
+            hits.extend(set(self._find.findall(text)))
+        return hits
 
     def mask(self, text: str) -> str:
         """``text`` (JSON: a whole line, or the members of an object) with every value masked;
         a number that is one becomes the mask as a string, so the text stays valid JSON."""
         if not self._escaped:
             return text
-        find = self._find or self._compile()
-        if find.search(text) is None:
+        hits = self._hits(text)
+        if not hits:
             return text
-        return _TOKEN.sub(self._token, text)
+        # inside a JSON string, an escape (\n, \", \u00e9) is one unit: a value never starts
+        # in the middle of one, and the mask never splits one
+        alternatives = "|".join(map(re.escape, sorted(hits, key=len, reverse=True)))
+        in_string = re.compile(f"{alternatives}|\\\\(?:u[0-9a-fA-F]{{4}}|.)")
+        escaped, numbers = self._escaped, self._numbers
 
-    def _token(self, match: re.Match[str]) -> str:
-        token = match.group()
-        if token[0] == '"':
-            assert self._in_string is not None
-            return self._in_string.sub(self._replace, token)
-        mask = self._numbers.get(token)
-        return token if mask is None else f'"{mask}"'
+        def replace(match: re.Match[str]) -> str:
+            found = match.group()
+            return escaped.get(found, found)
 
-    def _replace(self, match: re.Match[str]) -> str:
-        found = match.group()
-        return self._escaped.get(found, found)
+        def token(match: re.Match[str]) -> str:
+            found = match.group()
+            if found[0] == '"':
+                return in_string.sub(replace, found)
+            mask = numbers.get(found)
+            return found if mask is None else f'"{mask}"'
+
+        return _TOKEN.sub(token, text)
 
 
 _SECRETS: ContextVar[Secrets | None] = ContextVar("pypwext_log_secrets", default=None)

@@ -31,6 +31,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import attrs
 
+from pypwext._masking import _RULE_CACHE as _credential_names
 from pypwext._masking import Secrets, is_credential_name
 from pypwext._masking import current_secrets as _current_secrets
 from pypwext.base import InfoClassification, LogEntryType
@@ -282,27 +283,40 @@ def new_secrets(request: Request | None) -> Secrets:
     """The values masked by value in one invocation's lines, starting with those of the
     request's credential-bearing headers, query parameters and cookies."""
     secrets = Secrets()
-    if request is None or not request.source.is_http or _masking_lifted():
+    if request is None or request.source is EventSource.DIRECT or _masking_lifted():
         return secrets
+    known = _credential_names.get  # (the rule's own cache, looked up inline: this runs on every call)
     for name in request.headers:
-        if is_credential_name(name):
-            for value in request.headers.get_all(name):
+        if known(name) is False or not is_credential_name(name):
+            continue
+        cookies = name.lower() in _COOKIE_HEADERS  # (its parts are the cookies, below)
+        for value in request.headers.get_all(name):
+            _remember_credential(value, secrets, whole_only=cookies)
+    if request.query:
+        for name, values in request.multi_query.items() or request.query.items():
+            if known(name) is False or not is_credential_name(name):
+                continue
+            for value in [values] if isinstance(values, str) else values:
                 _remember_credential(value, secrets)
-    for query in (request.query, request.multi_query):
-        for name, values in query.items():
-            if is_credential_name(name):
-                for value in [values] if isinstance(values, str) else values:
-                    _remember_credential(value, secrets)
-    for value in request.cookies.values():
-        secrets.add(value, _AUTH_MASK)
+    if request.cookies:
+        for name, value in request.cookies.items():
+            if len(value) >= _OPAQUE or is_credential_name(name):  # a session id, not "theme=dark"
+                secrets.add(value, _AUTH_MASK)
     return secrets
 
 
-def _remember_credential(value: str, secrets: Secrets) -> None:
-    """A credential header's value, and its parts (``Bearer <token>``, ``a=1; b=2``)."""
+_COOKIE_HEADERS = frozenset({"cookie", "set-cookie"})
+_OPAQUE = 16
+
+
+def _remember_credential(value: str, secrets: Secrets, whole_only: bool = False) -> None:
+    """A credential's value, and the parts after its scheme (``Bearer <token>``)."""
     secrets.add(value, _AUTH_MASK)
-    for part in value.replace(";", " ").replace(",", " ").split():
-        secrets.add(part.partition("=")[2] if "=" in part else part, _AUTH_MASK)
+    words = value.split()
+    if whole_only or len(words) < 2:
+        return
+    for word in words[1:] if words[0].isalpha() else words:
+        secrets.add(word.rstrip(","), _AUTH_MASK)
 
 
 def _remember_fields(value: Any, secrets: Secrets, depth: int) -> None:
