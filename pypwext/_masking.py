@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import unquote
 
 from pypwext.codec import dumps_str
 
@@ -32,6 +33,7 @@ __all__ = [
     "current_secrets",
     "is_credential_name",
     "mask_line",
+    "mask_pairs",
 ]
 
 MIN_SECRET_LENGTH = 4
@@ -104,6 +106,32 @@ def is_credential_name(name: str) -> bool:
         _RULE_CACHE.clear()
     _RULE_CACHE[name] = found
     return found
+
+
+# ``name=value`` after ``?``, ``&`` or ``;`` (a query string, a cookie header) in a line's text;
+# the value stops at a JSON string's quote or escape, so masking it keeps the line JSON.
+_PAIR = re.compile(r"([?&;] ?)([^=&?#;\s\"\\]+)=([^&#;\s\"\\]+)")
+
+
+def mask_pairs(text: str, mask: str) -> str:
+    """``text`` with the value of every credential-bearing ``name=value`` of a query string or
+    a cookie header in it (``?api_key=...``, ``&X-Amz-Signature=...``, ``; session=...``)
+    replaced by ``mask``: a URL that a library quotes in its exception message carries no
+    credential into a log line.
+
+    >>> mask_pairs("GET /x?page=2&api_key=s3cr3t&sig=abc", "***")
+    'GET /x?page=2&api_key=***&sig=***'
+    """
+    if "=" not in text or ("?" not in text and "&" not in text and ";" not in text):
+        return text
+
+    def pair(match: re.Match[str]) -> str:
+        name = match.group(2)
+        if not is_credential_name(unquote(name) if "%" in name else name):
+            return match.group()
+        return f"{match.group(1)}{name}={mask}"
+
+    return _PAIR.sub(pair, text)
 
 
 # A JSON string (unrolled: no per-character alternation) or a JSON number.

@@ -32,7 +32,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import attrs
 
 from pypwext._masking import _RULE_CACHE as _credential_names
-from pypwext._masking import Secrets, is_credential_name
+from pypwext._masking import Secrets, is_credential_name, mask_pairs
 from pypwext._masking import current_secrets as _current_secrets
 from pypwext.base import InfoClassification, LogEntryType
 from pypwext.codec import dumps, dumps_str, loads, to_jsonable
@@ -499,6 +499,8 @@ def format_line(
     record's ``extra`` fields, the invocation's fields (unless the entry set them), then
     ``exception`` and ``exception_name``. Powertools' default formatter writes the same names
     in the same order; this is the one place that builds them (see :mod:`pypwext.formatter`).
+    Credential-bearing ``name=value`` pairs quoted in the text are masked, and so are the
+    invocation's classified values, by value, in its message and fields (as :func:`_compose`).
     """
     entry: dict[str, Any] = {
         "level": level_name,
@@ -527,9 +529,10 @@ def format_line(
     if exception is not None:
         entry.update(exception)
     try:
-        return dumps(entry)
+        line = dumps(entry)
     except (TypeError, ValueError):  # a log line never fails: show what cannot be encoded by its repr
-        return dumps(_safe(entry, 0))
+        line = dumps(_safe(entry, 0))
+    return mask_pairs(line, _AUTH_MASK)  # (a URL quoted with its ?api_key=...)
 
 
 _FIXED = frozenset({"level", "location", "timestamp", "service", "classification", "type", "operation"})
@@ -696,7 +699,9 @@ def _compose(
     invocation's fields (encoded once per invocation). The same fields, in the same order, as
     :func:`format_line`. The message and the entry's fields -- where an invocation's data can
     go -- have the invocation's classified values masked by value, as in :func:`format_line`."""
-    encoded = dumps_str(message) if type(message) is str else dumps(message)
+    encoded = mask_pairs(dumps_str(message) if type(message) is str else dumps(message), _AUTH_MASK)
+    if members:
+        members = mask_pairs(members, _AUTH_MASK)  # (a URL quoted with its ?api_key=...)
     secrets = _current_secrets()
     if secrets is not None and secrets:  # the invocation's classified values, masked by value
         encoded = secrets.mask(encoded)

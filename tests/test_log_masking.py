@@ -496,3 +496,38 @@ def test_an_audit_service_of_every_kind_writes_its_audit_line_with_its_outcome(
     audit = [e for e in lines(capsys.readouterr().out) if e.get("type") == "AUDIT" and "duration_ms" in e]
     assert len(audit) == 1 and audit[0]["level"] == "INFO"
     assert audit[0]["outcome"] == ("failure" if fails else "success")
+
+
+@pytest.mark.parametrize("powertools", [False, True], ids=["direct", "powertools"])
+def test_a_credential_in_a_url_quoted_by_a_library_is_masked(
+    powertools: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Quoting(BaseService):
+        service = unique()
+
+        def execute(self, request: Request) -> None:
+            url = "https://api.example/v1/x?page=2&api_key=k-1234567890&X-Amz-Signature=sig-0987654321"
+            self.logger.warning(f"Max retries exceeded with url: {url}")
+            raise ConnectionError(f"HTTPSConnectionPool: Max retries exceeded with url: {url}")
+
+    if powertools:
+        Quoting().logger.powertools  # noqa: B018
+    assert Quoting.handler(api_gateway_event("GET", "/"), lambda_context())["statusCode"] == 500
+    logged = assert_nowhere(capsys.readouterr().out, "k-1234567890", "sig-0987654321")
+    assert "page=2&api_key=*** redacted (AUTHORIZATION_INFO) ***" in logged[0]["message"]
+
+
+def test_a_session_cookie_logged_by_the_service_is_masked(
+    debug_level: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Cookies(BaseService):
+        service = unique()
+
+        def execute(self, request: Request) -> None:
+            self.logger.info(
+                "cookies", values=list(request.cookies.values()), raw=request.headers.get("cookie")
+            )
+
+    event = api_gateway_event("GET", "/", cookies={"sid": "s-77665544", "prefs": "opaque-0123456789abcdef"})
+    Cookies.handler(event, lambda_context())
+    assert_nowhere(capsys.readouterr().out, "s-77665544", "opaque-0123456789abcdef")

@@ -3,12 +3,17 @@ format, HEAD/OPTIONS, direct invoke envelopes, and the import-time checks."""
 
 from __future__ import annotations
 
+import copy
 import json
+import os
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pypwext import BaseService, Cors, InfoClassification, NotFound, Request
 from pypwext.routes import Api, parse_template
@@ -360,3 +365,58 @@ def test_a_single_pii_service_with_a_route_logs_its_template(
     assert EMAIL not in out
     (line,) = summaries(out)
     assert line["path"] == "/customers/{id}"
+
+
+def _load(name: str) -> dict[str, Any]:
+    folder = Path(os.environ["PYPWEXT_AWS_EVENTS"])
+    return dict(json.loads((folder / name).read_text(encoding="utf-8")))
+
+
+HTTP_SAMPLES = {
+    name: _load(name)
+    for name in (
+        "apiGatewayProxyEvent.json",
+        "apiGatewayProxyV2Event.json",
+        "lambdaFunctionUrlEvent.json",
+        "albEvent.json",
+        "albMultiValueHeadersEvent.json",
+    )
+}
+
+
+def _aimed(event: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    event = copy.deepcopy(event)
+    if "rawPath" in event:
+        event["rawPath"] = path
+        event["requestContext"]["http"]["method"] = method
+        event["requestContext"]["http"]["path"] = path
+        event.pop("routeKey", None)
+    else:
+        event["httpMethod"], event["path"] = method, path
+        event.pop("resource", None)
+    return event
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    sample=st.sampled_from(sorted(HTTP_SAMPLES)),
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "BREW"]),
+    path=st.one_of(
+        st.sampled_from(["/orders/7", "/orders/special", "/orders/7/items", "/files/a/b", "/cors/1", "/"]),
+        st.text(alphabet="/abc%7e.{}", max_size=20).map(lambda p: "/" + p),
+    ),
+    corrupt=st.sampled_from([None, "base64", "headers"]),
+)
+def test_every_answer_to_a_real_sample_writes_exactly_one_summary_line(
+    sample: str, method: str, path: str, corrupt: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = _aimed(HTTP_SAMPLES[sample], method, path)
+    if corrupt == "base64":
+        event["isBase64Encoded"], event["body"] = True, "%%%"
+    elif corrupt == "headers":
+        event["headers"] = {"content-type": 7}
+    capsys.readouterr()
+    answer = API.handler(event, lambda_context("api"))
+    lines = summaries(capsys.readouterr().out)
+    assert len(lines) == 1, lines
+    assert lines[0]["status"] == answer["statusCode"]
