@@ -180,9 +180,11 @@ class Secrets:
     def _hits(self, text: str) -> list[str]:
         tail = self._tail
         if len(tail) > 32 and len(tail) > self._found:  # compile all of them: amortised, as a list grows
-            self._find = re.compile("|".join(map(re.escape, sorted(self._escaped, key=len, reverse=True))))
-            self._found = len(self._escaped)
-            tail.clear()
+            covered = len(tail)  # (a thread may add more meanwhile: they stay in the tail)
+            values = list(self._escaped)
+            self._find = re.compile("|".join(map(re.escape, sorted(values, key=len, reverse=True))))
+            self._found = len(values)
+            del tail[:covered]
         hits = [value for value in tail if value in text]
         if self._find is not None:
             hits.extend(set(self._find.findall(text)))

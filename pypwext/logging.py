@@ -300,7 +300,9 @@ def new_secrets(request: Request | None) -> Secrets:
                 _remember_credential(value, secrets)
     if request.cookies:
         for name, value in request.cookies.items():
-            if len(value) >= _OPAQUE or is_credential_name(name):  # a session id, not "theme=dark"
+            if not value:  # a cookie without "=": its text is the value
+                secrets.add(name, _AUTH_MASK)
+            elif len(value) >= _OPAQUE or is_credential_name(name):  # a session id, not "theme=dark"
                 secrets.add(value, _AUTH_MASK)
     return secrets
 
@@ -532,7 +534,7 @@ def format_line(
         line = dumps(entry)
     except (TypeError, ValueError):  # a log line never fails: show what cannot be encoded by its repr
         line = dumps(_safe(entry, 0))
-    return mask_pairs(line, _AUTH_MASK)  # (a URL quoted with its ?api_key=...)
+    return line if _masking_lifted() else mask_pairs(line, _AUTH_MASK)  # (a URL quoted with its ?api_key=...)
 
 
 _FIXED = frozenset({"level", "location", "timestamp", "service", "classification", "type", "operation"})
@@ -699,9 +701,11 @@ def _compose(
     invocation's fields (encoded once per invocation). The same fields, in the same order, as
     :func:`format_line`. The message and the entry's fields -- where an invocation's data can
     go -- have the invocation's classified values masked by value, as in :func:`format_line`."""
-    encoded = mask_pairs(dumps_str(message) if type(message) is str else dumps(message), _AUTH_MASK)
-    if members:
-        members = mask_pairs(members, _AUTH_MASK)  # (a URL quoted with its ?api_key=...)
+    encoded = dumps_str(message) if type(message) is str else dumps(message)
+    if not _masking_lifted():  # a URL quoted with its ?api_key=...
+        encoded = mask_pairs(encoded, _AUTH_MASK)
+        if members:
+            members = mask_pairs(members, _AUTH_MASK)
     secrets = _current_secrets()
     if secrets is not None and secrets:  # the invocation's classified values, masked by value
         encoded = secrets.mask(encoded)

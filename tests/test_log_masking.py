@@ -531,3 +531,26 @@ def test_a_session_cookie_logged_by_the_service_is_masked(
     event = api_gateway_event("GET", "/", cookies={"sid": "s-77665544", "prefs": "opaque-0123456789abcdef"})
     Cookies.handler(event, lambda_context())
     assert_nowhere(capsys.readouterr().out, "s-77665544", "opaque-0123456789abcdef")
+
+
+def test_a_batch_of_many_records_masks_every_records_value(
+    debug_level: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pypwext.batch import SqsBatchService
+
+    @attrs.frozen
+    class Customer:
+        id: int
+        email: str = attrs.field(metadata=PII)
+
+    class Many(SqsBatchService):
+        service = unique()
+
+        def process_record(self, record: Customer) -> None:
+            self.logger.info(f"importing {record.email}")  # past 32 values, one compiled search
+
+    emails = [f"customer-{n:03d}@example.com" for n in range(80)]
+    answer = Many.handler(sqs_event([{"id": n, "email": e} for n, e in enumerate(emails)]), lambda_context())
+    assert answer["batchItemFailures"] == []
+    logged = assert_nowhere(capsys.readouterr().out, *emails)
+    assert sum(e["message"] == "importing *** redacted (PII) ***" for e in logged) == 80
