@@ -1059,6 +1059,21 @@ class ServiceLogger:
             self.location,
         )
 
+    def call(
+        self, level: int, message: str, facts: Mapping[str, Any], text: Mapping[str, Any] | None = None
+    ) -> None:
+        """A line about a call to a dependency, under the service's classification: ``facts``
+        (the dependency's name, method, URL template, status, attempt, duration: what the
+        calling code knows carries no data) are shown as they are, ``text`` (a reason, an error
+        message: what may quote data) is redacted by the service's classification, and the
+        invocation's classified values are masked by value in both, like in every line."""
+        if not self.is_enabled(level):
+            return
+        more = dict(facts)
+        if text:
+            more.update((key, redact(value, self.classification)) for key, value in text.items())
+        self._emit(level, message, (self.operation, self.classification, self.log_type), more, self.location)
+
     # --- the user's entries ----------------------------------------------------------------
 
     def log(self, level: Any = None, msg: Any = None, /, *args: Any, **kwargs: Any) -> None:

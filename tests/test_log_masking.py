@@ -554,3 +554,23 @@ def test_a_batch_of_many_records_masks_every_records_value(
     assert answer["batchItemFailures"] == []
     logged = assert_nowhere(capsys.readouterr().out, *emails)
     assert sum(e["message"] == "importing *** redacted (PII) ***" for e in logged) == 80
+
+
+def test_a_dependency_line_of_a_pii_service_masks_its_reason_and_shows_its_facts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    class Calls(BaseService):
+        service = unique()
+        classification = InfoClassification.PII
+
+        def execute(self, request: Request) -> None:
+            facts = {"dependency": "crm", "method": "GET", "url": "/customers/{id}", "status": 422}
+            reason = "email: 'grace@example.com' is not a known customer"
+            self.logger.call(30, "http call failed", facts, {"reason": reason})
+
+    Calls.handler(api_gateway_event("GET", "/"), lambda_context())
+    logged = assert_nowhere(capsys.readouterr().out, "grace@example.com")
+    line = next(e for e in logged if e["message"] == "http call failed")
+    assert line["level"] == "WARNING" and line["classification"] == "PII"
+    assert (line["dependency"], line["url"], line["status"]) == ("crm", "/customers/{id}", 422)
+    assert line["reason"] == "*** redacted (PII) ***"
