@@ -11,8 +11,9 @@ class, the error that carries it or an attrs/dataclass field's ``metadata={"clas
 query parameter or key whose name says it carries a credential (``Authorization``,
 ``X-Auth-Token``, ``api_key``, ``X-Amz-Signature``...: :func:`is_credential_name`) and a
 request's cookies are always masked. The values that arrived in such fields are also masked
-by value in every line of the invocation, wherever they went (:mod:`pypwext._masking`). Setting ``PYPWEXT_LOG_UNMASKED=true`` lifts
-the masking for a debugging session; each service logger then writes a WARNING when it starts.
+by value in every line of the invocation, wherever they went (:mod:`pypwext._masking`).
+Setting ``PYPWEXT_LOG_UNMASKED=true`` lifts the masking for a debugging session; each service
+logger then writes a WARNING when it starts.
 
 The Powertools logger (and Powertools itself) is imported the first time a service logs, not at
 ``import pypwext``.
