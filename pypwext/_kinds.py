@@ -10,8 +10,6 @@ per kind is only what happens to a failure: a batch reports the record, EventBri
 
 from __future__ import annotations
 
-import logging as _stdlib_logging
-import time
 import typing
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pypwext import codec
 from pypwext.errors import BadRequest, InternalError, ServiceError
 from pypwext.events import EventSource, Request
+from pypwext.logging import remember_input
 
 if TYPE_CHECKING:
     from pypwext.service import BaseService
@@ -76,19 +75,9 @@ def _no_early_answer(event: Any, context: Any) -> tuple[Request, None]:
 
 
 def _summarise(svc: BaseService, fields: dict[str, Any], started: float) -> None:
-    cls = type(svc)
-    logger = cls._pypwext_logger
-    if not logger.is_enabled(_stdlib_logging.INFO):
-        return
-    logger.summary(
-        cls._pypwext_operation,
-        cls.classification,
-        cls.log_type,
-        source=getattr(cls, "_pypwext_source_name", "event"),
-        duration_ms=round((time.perf_counter() - started) * 1000, 3),
-        errors=[e.code for e in svc._errors.errors],
-        **fields,
-    )
+    cls, codes, failed = type(svc), [e.code for e in svc._errors.errors], bool(fields.get("failed"))
+    source = getattr(cls, "_pypwext_source_name", "event")
+    cls._pypwext_obs.event_summary(source, codes, fields, started, failed)
 
 
 def structure_item(svc: BaseService, payload: Any) -> Any:
@@ -100,7 +89,7 @@ def structure_item(svc: BaseService, payload: Any) -> Any:
     ):
         return payload
     try:
-        return codec.structure(payload, target)
+        return remember_input(codec.structure(payload, target), type(svc).classification)
     except codec.InputError as exc:
         raise BadRequest(
             "invalid record", details={"problems": [p.to_dict() for p in exc.problems]}

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from aws_lambda_powertools.logging.formatter import BasePowertoolsFormatter
@@ -54,6 +55,7 @@ class ServiceFormatter(BasePowertoolsFormatter):
             self._keys["service"] = service
         self._keys.update(keys)
         self._initial = dict(self._keys)
+        self._local: ContextVar[dict[str, Any] | None] = ContextVar(f"pypwext_keys_{id(self)}", default=None)
 
     # --- Powertools' formatter interface ------------------------------------------------
 
@@ -79,17 +81,31 @@ class ServiceFormatter(BasePowertoolsFormatter):
         if service is not None:
             self._keys.setdefault("service", service)
 
+    # The thread-safe keys belong to the context that set them (a thread, a task): another
+    # thread's entries never see them, as with Powertools' own formatter, and they come after
+    # the shared keys. Each change sets a new dict: a copied context keeps what it had.
+
     def thread_safe_append_keys(self, **additional_keys: Any) -> None:
-        self.append_keys(**additional_keys)
+        """Add fields to the following entries of this thread (context) only."""
+        keys = dict(self._local.get() or {})
+        for key, value in additional_keys.items():
+            if value is None:
+                keys.pop(key, None)
+            else:
+                keys[key] = value
+        self._local.set(keys)
 
     def thread_safe_get_current_keys(self) -> dict[str, Any]:
-        return self._keys
+        return dict(self._local.get() or {})
 
     def thread_safe_remove_keys(self, keys: Iterable[str]) -> None:
-        self.remove_keys(keys)
+        current = self._local.get()
+        if current:
+            gone = set(keys)
+            self._local.set({k: v for k, v in current.items() if k not in gone})
 
     def thread_safe_clear_keys(self) -> None:
-        self.clear_state()
+        self._local.set(None)
 
     # --- formatting -------------------------------------------------------------------------
 
@@ -104,12 +120,13 @@ class ServiceFormatter(BasePowertoolsFormatter):
         known = _N_STANDARD + (fields is not None) + ("location" in attrs)
         if len(attrs) > known:  # only then are there extra fields from a plain logging call
             extra = {key: value for key, value in attrs.items() if key not in _RECORD_ATTRS}
+        local = self._local.get()
         return format_line(
             record.levelname,
             attrs.get("location") or f"{record.funcName}:{record.lineno}",
             message_value(record.msg, record.args),
             record.created,
-            self._keys,
+            {**self._keys, **local} if local else self._keys,
             fields,
             extra,
             record.exc_info,

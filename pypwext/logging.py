@@ -7,10 +7,13 @@ invocation's own: ``cold_start``, ``function_name``, ``function_memory_size``, `
 
 Redaction: a value classified ``PII`` or ``AUTHORIZATION_INFO`` -- by the method, the service
 class, the error that carries it or an attrs/dataclass field's ``metadata={"classification":
-...}`` at any depth -- is replaced by :data:`MASK` before it reaches a log line; the
-``Authorization``, ``Cookie``, ``Set-Cookie``, ``X-Api-Key`` and ``X-Amz-Security-Token``
-headers (and a request's cookies) are always masked. Setting ``PYPWEXT_LOG_UNMASKED=true`` lifts
-the masking for a debugging session; each service logger then writes a WARNING when it starts.
+...}`` at any depth -- is replaced by :data:`MASK` before it reaches a log line; a header,
+query parameter or key whose name says it carries a credential (``Authorization``,
+``X-Auth-Token``, ``api_key``, ``X-Amz-Signature``...: :func:`is_credential_name`) and a
+request's cookies are always masked. The values that arrived in such fields are also masked
+by value in every line of the invocation, wherever they went (:mod:`pypwext._masking`).
+Setting ``PYPWEXT_LOG_UNMASKED=true`` lifts the masking for a debugging session; each service
+logger then writes a WARNING when it starts.
 
 The Powertools logger (and Powertools itself) is imported the first time a service logs, not at
 ``import pypwext``.
@@ -29,6 +32,9 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import attrs
 
+from pypwext._masking import _RULE_CACHE as _credential_names
+from pypwext._masking import Secrets, is_credential_name, mask_pairs
+from pypwext._masking import current_secrets as _current_secrets
 from pypwext.base import InfoClassification, LogEntryType
 from pypwext.codec import dumps, dumps_str, loads, to_jsonable
 from pypwext.errors import ServiceError
@@ -45,6 +51,7 @@ __all__ = [
     "VERBOSE",
     "ServiceLogger",
     "current_logger",
+    "is_credential_name",
     "is_masked",
     "redact",
     "render",
@@ -62,7 +69,9 @@ UNMASK_ENV = "PYPWEXT_LOG_UNMASKED"
 """Set to ``true``/``1`` to write classified values in clear (a debugging session only)."""
 
 SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-api-key", "x-amz-security-token"})
-"""Headers whose values never reach a log line, whatever the classification."""
+"""Some headers whose values never reach a log line, whatever the classification: examples of
+the rule :func:`is_credential_name`, which decides (it masks ``Proxy-Authorization``,
+``X-Auth-Token``, ``access_token``... as well)."""
 
 _MASKED = frozenset({InfoClassification.PII, InfoClassification.AUTHORIZATION_INFO})
 _MASKED_NAMES = frozenset(c.value for c in _MASKED)
@@ -190,7 +199,7 @@ def _render_mapping(value: Mapping[Any, Any], depth: int) -> dict[str, Any]:
         name = (
             key if isinstance(key, str) else str(to_jsonable(key) if not isinstance(key, _SCALARS) else key)
         )
-        if not lifted and name.lower() in SENSITIVE_HEADERS:
+        if not lifted and is_credential_name(name):
             out[name] = _AUTH_MASK
         else:
             out[name] = _render(item, depth)
@@ -214,7 +223,7 @@ def _render_request(request: Request, depth: int) -> dict[str, Any]:
         "method": request.method,
         "path": request.path,
         "headers": _render_mapping(request.headers, depth),
-        "query": dict(request.query),
+        "query": _render_mapping(request.query, depth),
         "path_params": dict(request.path_params),
         "cookies": {k: (v if lifted else _AUTH_MASK) for k, v in request.cookies.items()},
         "body": body,
@@ -250,6 +259,124 @@ def _render_error(error: ServiceError, depth: int) -> dict[str, Any]:
         "classification": error.classification.value,
         "details": _mask(error.classification) if masked else _render_mapping(error.details, depth),
     }
+
+
+# --- masking by value: what the invocation received in classified fields ----------------------
+
+
+def remember_input(value: Any, classification: InfoClassification) -> Any:
+    """Note, for the rest of the invocation, the values of the structured input ``value`` that
+    arrived in fields classified PII or AUTHORIZATION_INFO (every value, when ``classification``
+    -- the service's -- is one of them), and those under credential-bearing keys: each is then
+    masked wherever it appears in a log line of the invocation (see :mod:`pypwext._masking`).
+    Returns ``value``."""
+    secrets = _current_secrets()
+    if secrets is None or _masking_lifted():
+        return value
+    if is_masked(classification):
+        _remember_all(value, _mask(classification), secrets, 0)
+    else:
+        _remember_fields(value, secrets, 0)
+    return value
+
+
+def new_secrets(request: Request | None) -> Secrets:
+    """The values masked by value in one invocation's lines, starting with those of the
+    request's credential-bearing headers, query parameters and cookies."""
+    secrets = Secrets()
+    if request is None or request.source is EventSource.DIRECT or _masking_lifted():
+        return secrets
+    known = _credential_names.get  # (the rule's own cache, looked up inline: this runs on every call)
+    for name in request.headers:
+        if known(name) is False or not is_credential_name(name):
+            continue
+        cookies = name.lower() in _COOKIE_HEADERS  # (its parts are the cookies, below)
+        for value in request.headers.get_all(name):
+            _remember_credential(value, secrets, whole_only=cookies)
+    if request.query:
+        for name, values in request.multi_query.items() or request.query.items():
+            if known(name) is False or not is_credential_name(name):
+                continue
+            for value in [values] if isinstance(values, str) else values:
+                _remember_credential(value, secrets)
+    if request.cookies:
+        for name, value in request.cookies.items():
+            if not value:  # a cookie without "=": its text is the value
+                secrets.add(name, _AUTH_MASK)
+            elif len(value) >= _OPAQUE or is_credential_name(name):  # a session id, not "theme=dark"
+                secrets.add(value, _AUTH_MASK)
+    return secrets
+
+
+_COOKIE_HEADERS = frozenset({"cookie", "set-cookie"})
+_OPAQUE = 16
+
+
+def _remember_credential(value: str, secrets: Secrets, whole_only: bool = False) -> None:
+    """A credential's value, and the parts after its scheme (``Bearer <token>``)."""
+    secrets.add(value, _AUTH_MASK)
+    words = value.split()
+    if whole_only or len(words) < 2:
+        return
+    for word in words[1:] if words[0].isalpha() else words:
+        secrets.add(word.rstrip(","), _AUTH_MASK)
+
+
+def _remember_fields(value: Any, secrets: Secrets, depth: int) -> None:
+    if isinstance(value, _SCALARS) or depth > _MAX_DEPTH or isinstance(value, Request):
+        return
+    depth += 1
+    cls = type(value)
+    if attrs.has(cls) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+        for name, c in _spec(cls):
+            item = getattr(value, name, None)
+            if c is not None:
+                _remember_all(item, _mask(c), secrets, depth)
+            else:
+                _remember_fields(item, secrets, depth)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str) and is_credential_name(key):
+                _remember_all(item, _AUTH_MASK, secrets, depth)
+            else:
+                _remember_fields(item, secrets, depth)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            _remember_fields(item, secrets, depth)
+
+
+def _remember_all(value: Any, mask: str, secrets: Secrets, depth: int) -> None:
+    """Every value inside ``value`` (a classified field), in the forms a line may show it."""
+    if value is None or isinstance(value, bool) or depth > _MAX_DEPTH:
+        return
+    if isinstance(value, str):
+        secrets.add(value, mask)
+        return
+    if isinstance(value, (int, float)):
+        secrets.add(str(value), mask)
+        return
+    depth += 1
+    if isinstance(value, Mapping):
+        for item in value.values():  # (the keys are names, not the data)
+            _remember_all(item, mask, secrets, depth)
+        return
+    if isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            _remember_all(item, mask, secrets, depth)
+        return
+    cls = type(value)
+    if attrs.has(cls) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+        for name, _ in _spec(cls):
+            _remember_all(getattr(value, name, None), mask, secrets, depth)
+        return
+    if isinstance(value, (bytes, bytearray)):
+        secrets.add(bytes(value).decode("utf-8", "replace"), mask)
+    secrets.add(str(value), mask)  # a Decimal, a date, a UUID: as str() and as the codec shows it
+    try:
+        shown = to_jsonable(value)
+    except Exception:  # not encodable: its str() is what a line would show
+        return
+    _remember_all(shown, mask, secrets, depth)
 
 
 def format_exception(exc: BaseException, masked: InfoClassification | None = None) -> str:
@@ -323,7 +450,10 @@ _LEVEL_NAMES = {
     _stdlib_logging.ERROR: "ERROR",
     _stdlib_logging.CRITICAL: "CRITICAL",
 }
+_DEBUG = _stdlib_logging.DEBUG
 _INFO = _stdlib_logging.INFO
+_WARNING = _stdlib_logging.WARNING
+_ERROR = _stdlib_logging.ERROR
 _stamp_second = -1
 _stamp = ("", "")
 _MILLIS = tuple(f",{ms:03d}" for ms in range(1000))
@@ -348,7 +478,10 @@ def message_value(msg: Any, args: tuple[Any, ...] | Mapping[str, Any] | None = N
     if args:
         if isinstance(args, tuple) and len(args) == 1 and isinstance(args[0], Mapping) and args[0]:
             args = args[0]  # logging's rule: ``log("%(n)s", {"n": 1})`` formats by name
-        return str(msg) % args
+        try:
+            return str(msg) % args
+        except (TypeError, ValueError, KeyError):  # arguments that do not fit: shown, never a failure
+            return f"{msg} {args!r}"
     if isinstance(msg, (str, dict, list, int, float)):
         return msg
     return str(msg)
@@ -369,6 +502,8 @@ def format_line(
     record's ``extra`` fields, the invocation's fields (unless the entry set them), then
     ``exception`` and ``exception_name``. Powertools' default formatter writes the same names
     in the same order; this is the one place that builds them (see :mod:`pypwext.formatter`).
+    Credential-bearing ``name=value`` pairs quoted in the text are masked, and so are the
+    invocation's classified values, by value, in its message and fields (as :func:`_compose`).
     """
     entry: dict[str, Any] = {
         "level": level_name,
@@ -381,18 +516,44 @@ def format_line(
         entry.update(fields)
     if extra:
         entry.update(extra)
+    exception = None
+    if exc_info and exc_info[0] is not None and "exception" not in entry:
+        exception = {"exception": format_exception(exc_info[1]), "exception_name": exc_info[0].__name__}
+    secrets = _current_secrets()
+    if secrets is not None and secrets:
+        _mask_entry(entry, secrets)
+        if exception is not None:
+            exception["exception"] = loads(secrets.mask(dumps_str(exception["exception"])))
     invocation = _INVOCATION_FIELDS.get()
     if invocation is not None:
         for key, value in invocation.items():
             if key not in entry:
                 entry[key] = value
-    if exc_info and exc_info[0] is not None and "exception" not in entry:
-        entry["exception"] = format_exception(exc_info[1])
-        entry["exception_name"] = exc_info[0].__name__
+    if exception is not None:
+        entry.update(exception)
     try:
-        return dumps(entry)
+        line = dumps(entry)
     except (TypeError, ValueError):  # a log line never fails: show what cannot be encoded by its repr
-        return dumps(_safe(entry, 0))
+        line = dumps(_safe(entry, 0))
+    return line if _masking_lifted() else mask_pairs(line, _AUTH_MASK)  # (a URL quoted with its ?api_key=...)
+
+
+_FIXED = frozenset({"level", "location", "timestamp", "service", "classification", "type", "operation"})
+"""The fields of a line that no invocation's data reaches: never masked by value."""
+
+
+def _mask_entry(entry: dict[str, Any], secrets: Secrets) -> None:
+    """Mask the values of ``secrets`` in the entry's message and fields (see :func:`_compose`)."""
+    for key, value in entry.items():
+        if key in _FIXED:
+            continue
+        try:
+            text = dumps(value)
+        except (TypeError, ValueError):
+            text = dumps(_safe(value, 0))
+        masked = secrets.mask(text)
+        if masked is not text:
+            entry[key] = loads(masked)
 
 
 def _safe(value: Any, depth: int) -> Any:
@@ -539,14 +700,18 @@ def _compose(
     """One line: ``parts`` (the level, location, service and labels, encoded once per logger),
     the message, the timestamp, the entry's own fields already encoded (``members``), and the
     invocation's fields (encoded once per invocation). The same fields, in the same order, as
-    :func:`format_line`."""
-    line = (
-        parts[0]
-        + (dumps_str(message) if type(message) is str else dumps(message))
-        + ',"timestamp":"'
-        + timestamp(created)
-        + parts[1]
-    )
+    :func:`format_line`. The message and the entry's fields -- where an invocation's data can
+    go -- have the invocation's classified values masked by value, as in :func:`format_line`."""
+    encoded = dumps_str(message) if type(message) is str else dumps(message)
+    if not _masking_lifted():  # a URL quoted with its ?api_key=...
+        encoded = mask_pairs(encoded, _AUTH_MASK)
+        if members:
+            members = mask_pairs(members, _AUTH_MASK)
+    secrets = _current_secrets()
+    if secrets is not None and secrets:  # the invocation's classified values, masked by value
+        encoded = secrets.mask(encoded)
+        members = secrets.mask(members)
+    line = parts[0] + encoded + ',"timestamp":"' + timestamp(created) + parts[1]
     if members:
         line += "," + members
     if invocation:
@@ -895,42 +1060,88 @@ class ServiceLogger:
             self.location,
         )
 
+    def call(
+        self, level: int, message: str, facts: Mapping[str, Any], text: Mapping[str, Any] | None = None
+    ) -> None:
+        """A line about a call to a dependency, under the service's classification: ``facts``
+        (the dependency's name, method, URL template, status, attempt, duration: what the
+        calling code knows carries no data) are shown as they are, ``text`` (a reason, an error
+        message: what may quote data) is redacted by the service's classification, and the
+        invocation's classified values are masked by value in both, like in every line."""
+        if not self.is_enabled(level):
+            return
+        more = dict(facts)
+        if text:
+            more.update((key, redact(value, self.classification)) for key, value in text.items())
+        self._emit(level, message, (self.operation, self.classification, self.log_type), more, self.location)
+
     # --- the user's entries ----------------------------------------------------------------
 
-    def log(self, level: int, msg: Any, *args: Any, stacklevel: int = 1, **kwargs: Any) -> None:
+    def log(self, level: Any = None, msg: Any = None, /, *args: Any, **kwargs: Any) -> None:
         """Write an entry at ``level``.
 
         Keyword arguments: ``classification``, ``log_type`` and ``operation`` override the
         service's for this entry; ``extra`` (a mapping) and any other keyword become top-level
         fields, redacted by the entry's classification, as is a dict ``msg``; ``exc_info``
-        adds the traceback. The location is the caller's.
+        adds the traceback; ``stacklevel`` counts frames above the caller for the location.
+        A keyword that is not what the logger's own parameter takes (``exc_info=5``,
+        ``extra=[1]``, ``classification="x"``), or names a field of the line itself
+        (``level``, ``message``, ``type``...), is written as a field, renamed with a trailing
+        ``_`` when it would replace the line's own (``level_``); a logging call never fails the
+        invocation. The location is the caller's.
         """
-        self._write(level, msg, args, stacklevel, **kwargs)
+        if not isinstance(level, int) or isinstance(level, bool):
+            kwargs.setdefault("level", level)
+            level = _stdlib_logging.INFO
+        if msg is None and "msg" in kwargs:
+            msg = kwargs.pop("msg")
+        self._write(level, msg, args, kwargs)
 
-    def _write(
-        self,
-        level: int,
-        msg: Any,
-        args: tuple[Any, ...],
-        stacklevel: int,
-        classification: InfoClassification | None = None,
-        log_type: LogEntryType | None = None,
-        operation: str | None = None,
-        extra: Mapping[str, Any] | None = None,
-        exc_info: Any = None,
-        **fields: Any,
-    ) -> None:
+    def _write(self, level: int, msg: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         if not self.is_enabled(level):
             return
-        cls = classification if classification is not None else self.classification
-        labels = (operation or self.operation, cls, log_type or self.log_type)
-        more = {k: redact(v, cls) for k, v in {**(extra or {}), **fields}.items()}
-        if isinstance(msg, dict):
-            msg = redact(msg, cls)
+        stacklevel = kwargs.pop("stacklevel", 1)
+        if type(stacklevel) is not int or stacklevel < 1:
+            kwargs["stacklevel_"], stacklevel = stacklevel, 1
+        classification = kwargs.pop("classification", None)
+        if classification is not None and not isinstance(classification, InfoClassification):
+            try:
+                classification = InfoClassification(classification)
+            except (ValueError, TypeError):
+                kwargs["classification_"], classification = classification, None
+        log_type = kwargs.pop("log_type", None)
+        if log_type is not None and not isinstance(log_type, LogEntryType):
+            try:
+                log_type = LogEntryType(log_type)
+            except (ValueError, TypeError):
+                kwargs["log_type_"], log_type = log_type, None
+        operation = kwargs.pop("operation", None)
+        if operation is not None and not isinstance(operation, str):
+            kwargs["operation_"], operation = operation, None
+        extra = kwargs.pop("extra", None)
+        if extra is not None and not isinstance(extra, Mapping):
+            kwargs["extra_"], extra = extra, None
+        exc_info = kwargs.pop("exc_info", None)
         if exc_info is True:
             exc_info = sys.exc_info()
-        if isinstance(exc_info, BaseException):
+        elif isinstance(exc_info, BaseException):
             exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
+        elif exc_info and not (
+            isinstance(exc_info, tuple)
+            and len(exc_info) == 3
+            and (exc_info[1] is None or isinstance(exc_info[1], BaseException))
+        ):
+            kwargs["exc_info_"], exc_info = exc_info, None
+        cls = classification if classification is not None else self.classification
+        labels = (operation or self.operation, cls, log_type or self.log_type)
+        more: dict[str, Any] = {}
+        for fields in (extra, kwargs):
+            if fields:
+                for key, value in fields.items():
+                    name = str(key)
+                    more[name + "_" if name in _PREFIXED else name] = redact(value, cls)
+        if isinstance(msg, dict):
+            msg = redact(msg, cls)
         if exc_info and exc_info[1] is not None and is_masked(cls):
             exception = exc_info[1]
             more["exception"] = format_exception(exception, cls)
@@ -945,6 +1156,8 @@ class ServiceLogger:
                 location = self.location
             self._write_direct(level, message_value(msg, args), labels, more, location, exc_info)
             return
+        if args:  # formatted here, as the direct way does: a call whose arguments do not fit never fails
+            msg, args = message_value(msg, args), ()
         # frames above logging's own: _write (1), the public method (2), its caller (3); Python
         # 3.10's findCaller counts one frame more than 3.11's (bpo-45171)
         std._log(
@@ -956,34 +1169,34 @@ class ServiceLogger:
             stacklevel=stacklevel + _STACK_OFFSET,
         )
 
-    def debug(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+    def debug(self, msg: Any = None, /, *args: Any, **kwargs: Any) -> None:
         """Write a DEBUG entry (see :meth:`log`)."""
-        self._write(_stdlib_logging.DEBUG, msg, args, kwargs.pop("stacklevel", 1), **kwargs)
+        self._write(_DEBUG, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
 
-    def verbose(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+    def verbose(self, msg: Any = None, /, *args: Any, **kwargs: Any) -> None:
         """Write a VERBOSE entry (level 15, see :data:`VERBOSE`)."""
-        self._write(VERBOSE, msg, args, kwargs.pop("stacklevel", 1), **kwargs)
+        self._write(VERBOSE, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
 
-    def info(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+    def info(self, msg: Any = None, /, *args: Any, **kwargs: Any) -> None:
         """Write an INFO entry (see :meth:`log`)."""
-        self._write(_stdlib_logging.INFO, msg, args, kwargs.pop("stacklevel", 1), **kwargs)
+        self._write(_INFO, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
 
-    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+    def warning(self, msg: Any = None, /, *args: Any, **kwargs: Any) -> None:
         """Write a WARNING entry (see :meth:`log`)."""
-        self._write(_stdlib_logging.WARNING, msg, args, kwargs.pop("stacklevel", 1), **kwargs)
+        self._write(_WARNING, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
 
-    def error(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+    def error(self, msg: Any = None, /, *args: Any, **kwargs: Any) -> None:
         """Write an ERROR entry (see :meth:`log`)."""
-        self._write(_stdlib_logging.ERROR, msg, args, kwargs.pop("stacklevel", 1), **kwargs)
+        self._write(_ERROR, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
 
-    def exception(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+    def exception(self, msg: Any = None, /, *args: Any, **kwargs: Any) -> None:
         """Write an ERROR entry with the exception being handled and its traceback."""
         kwargs.setdefault("exc_info", True)
-        self._write(_stdlib_logging.ERROR, msg, args, kwargs.pop("stacklevel", 1), **kwargs)
+        self._write(_ERROR, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
 
-    def critical(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+    def critical(self, msg: Any = None, /, *args: Any, **kwargs: Any) -> None:
         """Write a CRITICAL entry (see :meth:`log`)."""
-        self._write(_stdlib_logging.CRITICAL, msg, args, kwargs.pop("stacklevel", 1), **kwargs)
+        self._write(_stdlib_logging.CRITICAL, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
 
     def __repr__(self) -> str:
         return f"ServiceLogger({self.service!r})"

@@ -10,16 +10,21 @@ the metrics, whatever happened.
 
 from __future__ import annotations
 
+import logging
 import time
+from contextvars import ContextVar
 from typing import Any
 
+from pypwext._masking import reset_secrets, set_secrets
 from pypwext.base import InfoClassification, LogEntryType
+from pypwext.codec import dumps, dumps_str
 from pypwext.events import EventSource, Request
 from pypwext.logging import (
     MASK,
     ServiceLogger,
     invocation_fields,
     is_masked,
+    new_secrets,
     reset_invocation_fields,
     set_invocation_fields,
     take_cold_start,
@@ -78,19 +83,106 @@ class Observability:
         value = getattr(context, "aws_request_id", None)
         return value if isinstance(value, str) else None
 
-    def shown_path(self, request: Request) -> str:
-        """The path for the summary line: a PII/AUTHORIZATION_INFO service shows its route
-        template (``/customers/{id}``) when the source sends one, else a mask, because a path
-        may carry the data (``/customers/ada@example.com``)."""
+    def shown_path(self, request: Request, route: str | None = None, from_source: bool = True) -> str:
+        """The path for log lines: a PII/AUTHORIZATION_INFO service shows a route template
+        (``/customers/{id}``), never the concrete path, which may carry the data
+        (``/customers/ada@example.com``): the template the :class:`~pypwext.routes.Api`
+        matched, else the class's ``route`` option, else the one the source sends (REST
+        ``resource``, HTTP API ``routeKey``), else a mask. ``from_source=False`` (an Api's own
+        answers, to a path no service matched) skips what the source sends."""
         if not is_masked(self.classification) or not request.path:
             return request.path
-        event = request.raw_event if isinstance(request.raw_event, dict) else {}
+        routed = _ROUTED.get()
+        if routed is not None:
+            return routed
+        if route is not None and " /" in route:
+            return route.split(" ", 1)[1]
+        event = request.raw_event if from_source and isinstance(request.raw_event, dict) else {}
         if request.source is EventSource.API_GATEWAY_REST and isinstance(event.get("resource"), str):
             return str(event["resource"])
-        route = event.get("routeKey")
-        if request.source is EventSource.API_GATEWAY_HTTP and isinstance(route, str) and " " in route:
-            return route.split(" ", 1)[1]
+        key = event.get("routeKey")
+        if request.source is EventSource.API_GATEWAY_HTTP and isinstance(key, str) and " /" in key:
+            return key.split(" ", 1)[1]
         return MASK.format(classification=self.classification.value)
+
+    def summary_wanted(self) -> bool:
+        """Whether the invocation's summary line is written: at INFO, and at any level for an
+        AUDIT service, whose summary is its audit entry."""
+        return self.log_type is LogEntryType.AUDIT or self.logger.is_enabled(_INFO)
+
+    def http_summary(
+        self,
+        request: Request,
+        status: int,
+        codes: list[int],
+        started: float,
+        route: str | None = None,
+        from_source: bool = True,
+    ) -> None:
+        """The summary line of an answered request (``POST /customers -> 201``): ``source``,
+        ``method``, ``path`` (see :meth:`shown_path`), ``status``, ``duration_ms``, ``errors``
+        (the collected codes) and, for an AUDIT service, ``outcome`` (``failure`` from 400)."""
+        if not self.summary_wanted():
+            return
+        logger = self.logger
+        path = self.shown_path(request, route, from_source)
+        method = request.method
+        duration = int((time.perf_counter() - started) * 1e6) / 1000  # ms, to the microsecond
+        message = " ".join(p for p in (method, path, "->", str(status)) if p)
+        outcome = _outcome(status >= 400) if self.log_type is LogEntryType.AUDIT else None
+        labels = (self.operation, self.classification, self.log_type)
+        # The fields, encoded here (the dict below, as dumps would write it, field for field),
+        # unless Powertools is underneath
+        members = (
+            f'"source":{dumps_str(request.source.value)},"method":{dumps_str(method)},'
+            f'"path":{dumps_str(path)},"status":{status},"duration_ms":{duration!r},'
+            f'"errors":{dumps(codes) if codes else "[]"}'
+        )
+        if outcome is not None:
+            members += f',"outcome":"{outcome}"'
+        if logger._write_summary(labels, message, members):
+            return
+        fields: dict[str, Any] = {
+            "source": request.source.value,
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": duration,
+            "errors": codes,
+        }
+        if outcome is not None:
+            fields["outcome"] = outcome
+        logger.summary(*labels, message, **fields)
+
+    def event_summary(
+        self, source: str, codes: list[int], fields: dict[str, Any], started: float, failed: bool
+    ) -> None:
+        """The summary line of an event-driven invocation (batch, EventBridge, S3): ``source``,
+        ``duration_ms``, ``errors``, the kind's ``fields`` and, for an AUDIT service,
+        ``outcome`` (``failure`` when the invocation raised or an item failed)."""
+        if not self.summary_wanted():
+            return
+        shown: dict[str, Any] = {
+            "source": source,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            "errors": codes,
+            **fields,
+        }
+        if self.log_type is LogEntryType.AUDIT:
+            shown["outcome"] = _outcome(failed)
+        self.logger.summary(self.operation, self.classification, self.log_type, **shown)
+
+
+def _outcome(failed: bool) -> str:
+    return "failure" if failed else "success"
+
+
+_INFO = logging.INFO
+_ROUTED: ContextVar[str | None] = ContextVar("pypwext_routed_template", default=None)
+
+# The route template an Api matched for the invocation it starts (returns a token), and undo that.
+set_routed_template = _ROUTED.set
+reset_routed_template = _ROUTED.reset
 
 
 class Observed:
@@ -100,6 +192,7 @@ class Observed:
         "_event",
         "_fields_token",
         "_obs",
+        "_secrets_token",
         "_trace",
         "cold_start",
         "context",
@@ -114,6 +207,7 @@ class Observed:
         self._obs = obs
         self._event = event
         self._fields_token: Any = None
+        self._secrets_token: Any = None
         self._trace: InvocationTrace | None = None
         self.correlation_id: str | None = None
         obs.metrics.clear()  # what was added outside an invocation (a test calling execute) is not this one's
@@ -125,6 +219,7 @@ class Observed:
         trace_header = read_trace_header()  # read once: logs and tracing
         fields = invocation_fields(self.context, self.correlation_id, self.cold_start, trace_header)
         self._fields_token = set_invocation_fields(fields)
+        self._secrets_token = set_secrets(new_secrets(request))
         if wanted(obs.tracing, trace_header):
             self._trace = InvocationTrace(obs.service, obs.operation, self.cold_start, obs.classification)
 
@@ -147,6 +242,9 @@ class Observed:
                 )
             metrics.flush()
         finally:
+            if self._secrets_token is not None:
+                reset_secrets(self._secrets_token)
+                self._secrets_token = None
             if self._fields_token is not None:
                 reset_invocation_fields(self._fields_token)
                 self._fields_token = None

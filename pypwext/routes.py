@@ -48,6 +48,7 @@ same method and template shape.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -55,8 +56,10 @@ from urllib.parse import unquote
 
 import attrs
 
+from pypwext.base import InfoClassification, LogEntryType
 from pypwext.errors import BadRequest, NotFound, ServiceError
 from pypwext.events import EventSource, Request, detect_source, parse_request
+from pypwext.observability import Observability, reset_routed_template, set_routed_template
 from pypwext.responses import Response, to_source
 from pypwext.service import BaseService
 
@@ -287,6 +290,7 @@ class Api:
         self.title = title
         self.version = version
         self.handler = ApiHandler(self)
+        self._obs = _api_observability(self.routes)
 
     @property
     def services(self) -> tuple[type[BaseService], ...]:
@@ -361,9 +365,11 @@ class Api:
                 source=source,
                 method="",
                 path="",
+                raw_event=event,
+                context=context,
                 multi_value=isinstance(event, Mapping) and "multiValueHeaders" in event,
             )
-            return to_source(self._error(bad), fallback)
+            return self._answer(event, context, fallback, self._error(bad))
         match = self.match(request.method, request.path)
         if match.route is None and request.method == "OPTIONS" and match.allowed:
             return self._options(event, context, request, match.allowed)
@@ -373,8 +379,8 @@ class Api:
                 err: ServiceError = _not_allowed(request.method, request.path, allow)
             else:
                 err = NotFound(f"no route for {request.method} {request.path}")
-            return to_source(self._error(err), request)
-        answer = match.route.service.handler(_with_params(event, match.params), context)
+            return self._answer(event, context, request, self._error(err))
+        answer = _run(match.route, _with_params(event, match.params), context)
         if request.method == "HEAD" and isinstance(answer, dict):
             answer = {**answer, "body": "", "isBase64Encoded": False}
         return answer
@@ -384,12 +390,28 @@ class Api:
         if request.origin is not None and wanted:
             match = self.match(wanted, request.path)
             if match.route is not None and match.route.service.cors is not None:
-                return match.route.service.handler(_with_params(event, match.params), context)
-        return to_source(Response(204, headers={"Allow": ", ".join(allowed)}), request)
+                return _run(match.route, _with_params(event, match.params), context)
+        return self._answer(event, context, request, Response(204, headers={"Allow": ", ".join(allowed)}))
 
     def _error(self, err: ServiceError) -> Response:
         body = None if self.just_status_code else {"error": err.to_dict()}
         return Response(err.code, body=body, headers=dict(err.headers), errors=[err])
+
+    def _answer(self, event: Any, context: Any, request: Request, response: Response) -> Any:
+        """An answer of the Api's own (no route, method not allowed, an unreadable event, an
+        OPTIONS without a service): observed as an invocation, with its summary line."""
+        obs = self._obs
+        observed = obs.start(event, context)
+        observed.begin(request)
+        status: int | None = None
+        try:
+            answer = to_source(response, request)
+            status = int(response.status)
+            codes = [e.code for e in response.errors]
+            obs.http_summary(request, status, codes, observed.started, from_source=False)
+            return answer
+        finally:
+            observed.end(status)
 
     def _direct(self, event: Any, context: Any) -> Any:
         request = parse_request(event, context)
@@ -402,13 +424,13 @@ class Api:
                 '{"operation": "name", "body": ...}',
                 details={"operations": sorted(r.operation for r in self.routes)},
             )
-            return to_source(self._error(err), request)
+            return self._answer(event, context, request, self._error(err))
         body = event.get("body")
         if "operation" in event:
             route = next((r for r in self.routes if r.operation == event["operation"]), None)
             if route is None:
                 err = NotFound(f"no operation {event['operation']!r} in this Api")
-                return to_source(self._error(err), request)
+                return self._answer(event, context, request, self._error(err))
             return route.service.handler(body, context)
         method, _, path = str(event["route"]).partition(" ")
         match = self.match(method, path)
@@ -418,10 +440,35 @@ class Api:
                 err = _not_allowed(method, path, allow)
             else:
                 err = NotFound(f"no route for {event['route']}")
-            return to_source(self._error(err), request)
+            return self._answer(event, context, request, self._error(err))
         if match.params and (body is None or isinstance(body, Mapping)):
             body = {**(body or {}), **match.params}
-        return match.route.service.handler(body, context)
+        return _run(match.route, body, context)
+
+
+def _run(route: Route, event: Any, context: Any) -> Any:
+    """The routed service's answer to ``event``; its log lines show the matched template."""
+    token = set_routed_template(route.template)
+    try:
+        return route.service.handler(event, context)
+    finally:
+        reset_routed_template(token)
+
+
+def _api_observability(routes: tuple[Route, ...]) -> Observability:
+    """What observes the Api's own answers: the services' common name (else
+    ``POWERTOOLS_SERVICE_NAME``, else ``api``), operation ``api``, and the most protective
+    classification among the routed services (a PII service's Api logs no concrete path)."""
+    names = {r.service._pypwext_logger.service for r in routes}
+    service = names.pop() if len(names) == 1 else os.environ.get("POWERTOOLS_SERVICE_NAME") or "api"
+    classes = [r.service.classification for r in routes]
+    classification = next(
+        (c for c in (InfoClassification.PII, InfoClassification.AUTHORIZATION_INFO) if c in classes),
+        InfoClassification.NA,
+    )
+    return Observability(
+        service, "api", classification, LogEntryType.STD, "pypwext.routes.Api", tracing=False
+    )
 
 
 def _not_allowed(method: str, path: str, allow: str) -> ServiceError:

@@ -49,7 +49,13 @@ from pypwext.errors import (
 )
 from pypwext.events import EventSource, Request, detect_source, parse_request
 from pypwext.idempotency import Idempotency, http_document
-from pypwext.logging import ServiceLogger, current_logger, reset_current_logger, set_current_logger
+from pypwext.logging import (
+    ServiceLogger,
+    current_logger,
+    remember_input,
+    reset_current_logger,
+    set_current_logger,
+)
 from pypwext.metrics import ServiceMetrics
 from pypwext.observability import Observability, Observed
 from pypwext.responses import Response, to_source
@@ -685,7 +691,7 @@ class BaseService(metaclass=ServiceMeta):
         if target in (Any, object):
             return data
         try:
-            return codec.structure(data, target)
+            return remember_input(codec.structure(data, target), cls.classification)
         except codec.InputError as exc:
             raise BadRequest.invalid("invalid request", *((p.path, p.reason) for p in exc.problems)) from None
 
@@ -699,40 +705,8 @@ class BaseService(metaclass=ServiceMeta):
     def _summarise(self, request: Request, response: Response, started: float) -> None:
         """The one INFO line per invocation (for an AUDIT service: its audit entry, at any level)."""
         cls = type(self)
-        logger = cls._pypwext_logger
-        audit = cls.log_type is LogEntryType.AUDIT
-        if not audit and not logger.is_enabled(_stdlib_logging.INFO):
-            return
-        path = cls._pypwext_obs.shown_path(request)
-        method = request.method
-        status = int(response.status)
-        duration = int((time.perf_counter() - started) * 1e6) / 1000  # ms, to the microsecond
-        codes = [e.code for e in response.errors]
-        message = f"{method} {path} -> {status}" if path else f"{method} -> {status}"
-        outcome = ("success" if status < 400 else "failure") if audit else None
-        labels = (cls._pypwext_operation, cls.classification, cls.log_type)
-        # The fields, encoded here (the dict below, as dumps would write it, field for field),
-        # unless Powertools is underneath
-        members = (
-            f'"source":{codec.dumps_str(request.source.value)},"method":{codec.dumps_str(method)},'
-            f'"path":{codec.dumps_str(path)},"status":{status},"duration_ms":{duration!r},'
-            f'"errors":{codec.dumps(codes) if codes else "[]"}'
-        )
-        if outcome is not None:
-            members += f',"outcome":"{outcome}"'
-        if logger._write_summary(labels, message, members):
-            return
-        fields: dict[str, Any] = {
-            "source": request.source.value,
-            "method": method,
-            "path": path,
-            "status": status,
-            "duration_ms": duration,
-            "errors": codes,
-        }
-        if outcome is not None:
-            fields["outcome"] = outcome
-        logger.summary(*labels, message, **fields)
+        codes = [e.code for e in response.errors] if response.errors else []
+        cls._pypwext_obs.http_summary(request, int(response.status), codes, started, cls.route)
 
 
 class Running:

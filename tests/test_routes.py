@@ -3,14 +3,21 @@ format, HEAD/OPTIONS, direct invoke envelopes, and the import-time checks."""
 
 from __future__ import annotations
 
+import copy
+import json
+import os
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from pypwext import BaseService, Cors, NotFound, Request
+from pypwext import BaseService, Cors, InfoClassification, NotFound, Request
 from pypwext.routes import Api, parse_template
-from pypwext.testing import alb_event, api_gateway_event, function_url_event, invoke
+from pypwext.testing import alb_event, api_gateway_event, function_url_event, invoke, lambda_context
 
 
 @attrs.frozen
@@ -259,3 +266,157 @@ def test_two_services_on_one_route_and_a_service_without_route_fail() -> None:
         Api()
     with pytest.raises(TypeError, match="service classes"):
         Api(object)  # type: ignore[arg-type]
+
+
+# --- what an Api writes in the log ----------------------------------------------------------------
+
+
+def summaries(out: str) -> list[dict[str, Any]]:
+    """The summary lines among the printed lines (each line must be JSON)."""
+    found = [json.loads(line) for line in out.splitlines() if line.strip()]
+    return [e for e in found if "duration_ms" in e and "_aws" not in e]
+
+
+@pytest.mark.parametrize(
+    ("event", "status"),
+    [
+        (rest("GET", "/nowhere"), 404),
+        (rest("DELETE", "/orders/7"), 405),
+        (rest("OPTIONS", "/orders/7"), 204),
+        (http_api("GET", "/nowhere"), 404),
+        (function_url_event("PATCH", "/orders/7"), 405),
+        (alb_event("GET", "/nowhere"), 404),
+        ({"route": "GET /nope"}, 404),
+        ({"route": "DELETE /orders/1"}, 405),
+        ({"operation": "nope"}, 404),
+        ({"order_id": 1}, 400),
+        ("malformed", 400),
+    ],
+    ids=lambda v: str(v)[:30],
+)
+def test_every_answer_of_the_api_itself_writes_one_summary_line(
+    event: Any, status: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if event == "malformed":
+        event = rest("POST", "/orders/1/items", body="e30=")
+        event["isBase64Encoded"], event["body"] = True, "%%%"
+    answer = API.handler(event, lambda_context("api"))
+    assert answer["statusCode"] == status
+    lines = summaries(capsys.readouterr().out)
+    assert len(lines) == 1
+    line = lines[0]
+    assert line["status"] == status and line["message"].endswith(f"-> {status}")
+    assert line["operation"] == "api" and line["level"] == "INFO"
+    assert line["function_name"] == "api" and "function_request_id" in line
+
+
+@attrs.frozen
+class CustomerRef:
+    id: str
+
+
+class GetCustomer(BaseService):
+    route = "GET /customers/{id}"
+    classification = InfoClassification.PII
+
+    def execute(self, ref: CustomerRef) -> dict[str, str]:
+        self.logger.info("found")
+        return {"id": ref.id}
+
+
+PII_API = Api(GetCustomer, GetOrder)
+EMAIL = "grace.hopper@example.com"
+
+
+@pytest.mark.parametrize("make", SOURCES)
+def test_a_pii_service_behind_an_api_logs_the_template_never_the_path(
+    make: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    answer = invoke(PII_API.handler, make("GET", f"/customers/{EMAIL}"))
+    assert answer.status == 200
+    out = capsys.readouterr().out
+    assert EMAIL not in out and quote(EMAIL) not in out
+    (line,) = summaries(out)
+    assert line["path"] == "/customers/{id}" and line["message"] == "GET /customers/{id} -> 200"
+
+
+@pytest.mark.parametrize("make", SOURCES)
+def test_an_api_with_a_pii_service_masks_the_path_of_its_own_answers(
+    make: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for method, path in (("GET", f"/nowhere/{EMAIL}"), ("DELETE", f"/customers/{EMAIL}")):
+        assert PII_API.handler(make(method, path))["statusCode"] in (404, 405)
+        out = capsys.readouterr().out
+        assert EMAIL not in out and quote(EMAIL) not in out
+        (line,) = summaries(out)
+        assert line["path"] == "*** redacted (PII) ***" and line["classification"] == "PII"
+
+
+@pytest.mark.parametrize("make", SOURCES)
+def test_a_single_pii_service_with_a_route_logs_its_template(
+    make: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answer = GetCustomer.handler(
+        {**make("GET", f"/customers/{EMAIL}"), "pathParameters": {"id": EMAIL}}, lambda_context()
+    )
+    assert answer["statusCode"] == 200
+    out = capsys.readouterr().out
+    assert EMAIL not in out
+    (line,) = summaries(out)
+    assert line["path"] == "/customers/{id}"
+
+
+def _load(name: str) -> dict[str, Any]:
+    folder = Path(os.environ["PYPWEXT_AWS_EVENTS"])
+    return dict(json.loads((folder / name).read_text(encoding="utf-8")))
+
+
+HTTP_SAMPLES = {
+    name: _load(name)
+    for name in (
+        "apiGatewayProxyEvent.json",
+        "apiGatewayProxyV2Event.json",
+        "lambdaFunctionUrlEvent.json",
+        "albEvent.json",
+        "albMultiValueHeadersEvent.json",
+    )
+}
+
+
+def _aimed(event: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    event = copy.deepcopy(event)
+    if "rawPath" in event:
+        event["rawPath"] = path
+        event["requestContext"]["http"]["method"] = method
+        event["requestContext"]["http"]["path"] = path
+        event.pop("routeKey", None)
+    else:
+        event["httpMethod"], event["path"] = method, path
+        event.pop("resource", None)
+    return event
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    sample=st.sampled_from(sorted(HTTP_SAMPLES)),
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "BREW"]),
+    path=st.one_of(
+        st.sampled_from(["/orders/7", "/orders/special", "/orders/7/items", "/files/a/b", "/cors/1", "/"]),
+        st.text(alphabet="/abc%7e.{}", max_size=20).map(lambda p: "/" + p),
+    ),
+    corrupt=st.sampled_from([None, "base64", "headers"]),
+)
+def test_every_answer_to_a_real_sample_writes_exactly_one_summary_line(
+    sample: str, method: str, path: str, corrupt: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = _aimed(HTTP_SAMPLES[sample], method, path)
+    if corrupt == "base64":
+        event["isBase64Encoded"], event["body"] = True, "%%%"
+    elif corrupt == "headers":
+        event["headers"] = {"content-type": 7}
+    capsys.readouterr()
+    answer = API.handler(event, lambda_context("api"))
+    lines = summaries(capsys.readouterr().out)
+    assert len(lines) == 1, lines
+    assert lines[0]["status"] == answer["statusCode"]
