@@ -45,7 +45,7 @@ from urllib.parse import unquote_plus
 import attrs
 
 from pypwext import codec
-from pypwext._kinds import DecodeError, log_failure, run_invocation, run_item
+from pypwext._kinds import DecodeError, run_invocation, run_item
 from pypwext.dependencies.base import Dependency
 from pypwext.errors import BadRequest, ServiceError
 from pypwext.events import Request
@@ -190,7 +190,7 @@ class S3ObjectService(BaseService):
         """Process every object the event names; returns the row counts per object."""
         return run_invocation(self, event, context, self._run_objects)
 
-    def _run_objects(self, request: Request) -> tuple[Any, dict[str, Any]]:
+    def _run_objects(self, request: Request) -> tuple[Any, dict[str, Any], int]:
         objects = _objects(request.raw_event)
         reports = []
         totals = {"objects": 0, "records": 0, "succeeded": 0, "failed": 0}
@@ -213,7 +213,7 @@ class S3ObjectService(BaseService):
                 f"{sum(r['failed'] for r in failed)} records failed",
                 details={"objects": failed},
             )
-        return {"objects": reports}, totals
+        return {"objects": reports}, totals, 500 if failed else 200
 
     def _run_object(self, obj: S3Object) -> dict[str, Any]:
         report: dict[str, Any] = {
@@ -244,8 +244,9 @@ class S3ObjectService(BaseService):
                         key=obj.key,
                         line=line,
                     )
-                except Exception as exc:
-                    log_failure(self, "record failed", exc, bucket=obj.bucket, key=obj.key, line=line)
+                except KeyboardInterrupt:
+                    raise
+                except BaseException:  # logged once by run_item; the next row goes on
                     report["failed"] += 1
                     if len(report["failed_lines"]) < MAX_FAILED_LINES:
                         report["failed_lines"].append(line)

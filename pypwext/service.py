@@ -652,7 +652,11 @@ class BaseService(metaclass=ServiceMeta):
                     result = self.execute(validated)
                 else:  # the stored result of a repeated key, or execute's (then stored)
                     result = cls.idempotency.run(
-                        cls, http_document(request), lambda: self.execute(validated), request.context
+                        cls,
+                        http_document(request),
+                        lambda: self.execute(validated),
+                        request.context,
+                        data=validated,
                     )
             except ServiceError as err:
                 result = self.on_error(err)
@@ -696,8 +700,19 @@ class BaseService(metaclass=ServiceMeta):
             body = {"error": _error_body(errors)}
         return Response(error.code, body=body, headers=dict(error.headers), errors=errors)
 
-    def _summarise(self, request: Request, response: Response, started: float) -> None:
-        """The one INFO line per invocation (for an AUDIT service: its audit entry, at any level)."""
+    def _summarise(
+        self,
+        request: Request,
+        response: Response,
+        started: float,
+        *,
+        source: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        """The one INFO line per invocation (for an AUDIT service: its audit entry, at any level).
+
+        The event-driven kinds (pypwext._kinds) write theirs here too: ``source`` names the kind
+        in place of the request's source, ``extra`` adds its own fields (``records``...)."""
         cls = type(self)
         logger = cls._pypwext_logger
         audit = cls.log_type is LogEntryType.AUDIT
@@ -714,16 +729,19 @@ class BaseService(metaclass=ServiceMeta):
         # The fields, encoded here (the dict below, as dumps would write it, field for field),
         # unless Powertools is underneath
         members = (
-            f'"source":{codec.dumps_str(request.source.value)},"method":{codec.dumps_str(method)},'
+            f'"source":{codec.dumps_str(request.source.value if source is None else source)},'
+            f'"method":{codec.dumps_str(method)},'
             f'"path":{codec.dumps_str(path)},"status":{status},"duration_ms":{duration!r},'
             f'"errors":{codec.dumps(codes) if codes else "[]"}'
         )
         if outcome is not None:
             members += f',"outcome":"{outcome}"'
+        if extra:
+            members += "," + codec.dumps(extra)[1:-1]
         if logger._write_summary(labels, message, members):
             return
         fields: dict[str, Any] = {
-            "source": request.source.value,
+            "source": request.source.value if source is None else source,
             "method": method,
             "path": path,
             "status": status,
@@ -732,6 +750,8 @@ class BaseService(metaclass=ServiceMeta):
         }
         if outcome is not None:
             fields["outcome"] = outcome
+        if extra:
+            fields.update(extra)
         logger.summary(*labels, message, **fields)
 
 
