@@ -371,7 +371,7 @@ class SqsBatchService(BatchService):
 
     _pypwext_kind_base = True
     _pypwext_kind_options: ClassVar[dict[str, tuple[type, ...]]] = {
-        "parallel": (int,),
+        **BatchService._pypwext_kind_options,
         "fifo": (bool, type(None)),
     }
     _pypwext_source_name = "sqs"
