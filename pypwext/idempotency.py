@@ -136,7 +136,10 @@ class Idempotency:
                     raise_on_no_idempotency_key=self.required,
                     expires_after_seconds=self.expires_after,
                 )
-                found = (DynamoDBPersistenceLayer(table_name=self.table_name()), config)
+                found = (
+                    DynamoDBPersistenceLayer(table_name=self.table_name(), boto3_client=_dynamodb_client()),
+                    config,
+                )
                 self._stores[service] = found
         return found
 
@@ -216,6 +219,30 @@ class Idempotency:
                 details={"problems": [{"path": self.key, "reason": "required for idempotency"}]},
             ) from None
         return _from_stored(stored)
+
+
+_CLIENTS: dict[tuple[str | None, ...], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+_CLIENT_ENV = (
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ACCESS_KEY_ID",
+)
+
+
+def _dynamodb_client() -> Any:
+    """One boto3 DynamoDB client per container (and environment) for every idempotent
+    service: building one costs far more than a call."""
+    key = tuple(os.environ.get(name) for name in _CLIENT_ENV)
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            import boto3
+
+            client = _CLIENTS[key] = boto3.session.Session().client("dynamodb")
+    return client
 
 
 def canonical(value: Any, fallback: Any = None) -> Any:
