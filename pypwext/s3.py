@@ -195,7 +195,7 @@ class S3ObjectService(BaseService):
         if isinstance(raw, dict):
             return raw
         if isinstance(raw, _Unreadable):
-            raise DecodeError("record cannot be read", details={"reason": raw.reason})
+            raise DecodeError(raw.reason, details={"reason": raw.reason})
         try:
             text = raw.decode(type(self).encoding).rstrip("\r\n")
         except UnicodeDecodeError as exc:
@@ -321,6 +321,10 @@ def _byte_lines(read: Callable[[int], bytes], limit: int) -> Iterator[bytes | _U
         chunk = read(CHUNK_SIZE)
         if not chunk:
             break
+        if b"\n" not in chunk and b"\r" not in chunk and (skipped or len(pending) + len(chunk) > limit):
+            skipped += len(pending) + len(chunk)  # the middle of a line over the limit
+            pending = b""
+            continue
         lines = (pending + chunk).splitlines(keepends=True)
         # an unfinished last line (or a \r whose \n may come next) waits for the next chunk
         pending = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
