@@ -23,10 +23,16 @@ Rules:
   ``str`` (the text as is) or ``bytes`` (the raw bytes). Annotate :class:`DynamoDBChange` to
   receive the whole change (event name, keys, both images) instead of the new image.
 * **Failures.** A record that cannot be decoded or structured, or whose ``validate`` or
-  ``process_record`` raises, is a failed record: logged once with its id (``record_id``) and
-  reported -- never an exception that fails the batch. ``on_error(error)`` sees each failure
-  first; returning from it (instead of re-raising) marks the record as handled, for example to
-  drop a poison message on purpose.
+  ``process_record`` raises anything (``BaseException`` included: ``SystemExit``,
+  ``GeneratorExit``...), is a failed record: logged in one ERROR line with its id
+  (``record_id``) and reported -- never an exception that fails the batch; the next record goes
+  on. ``on_error(error)`` sees each failure first; returning from it (instead of re-raising)
+  marks the record as handled, for example to drop a poison message on purpose.
+  ``KeyboardInterrupt`` stops the batch: that record and every one not done are reported.
+* **The deadline.** A record starts only while the invocation has more than
+  ``deadline_margin_ms`` (default 1000) plus the longest record so far left; below that, every
+  record not yet done is reported (one WARNING line), so a timeout never makes Lambda retry
+  records that succeeded.
 * **Whole-batch failure** only when a record cannot be reported: a record without its id (no
   ``messageId``/``sequenceNumber``) fails the invocation, since Lambda would treat an empty
   identifier as a failure of the whole batch anyway, and dropping it would lose it.
@@ -39,7 +45,9 @@ Rules:
   ``process_record`` idempotent (the ``idempotency`` option) or set a small batch size.
 * **Parallelism.** Records run one after another; ``parallel = 8`` runs them on 8 threads, each
   in a copy of the invocation's context (logger, error collector, invocation). Not with FIFO.
-* **Summary.** The invocation's summary line has ``records``, ``succeeded`` and ``failed``.
+* **Summary.** The invocation's summary line is an HTTP service's (``BaseService._summarise``:
+  the AUDIT entry at any level, with ``outcome``), with ``records``, ``succeeded`` and
+  ``failed``; ``status`` is 200, or the highest code of the failed records.
 
 >>> from pypwext.testing import sqs_event, lambda_context
 >>> class Double(SqsBatchService):

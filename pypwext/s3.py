@@ -25,6 +25,10 @@ Rules:
   object was read when any row failed, so that the event goes to Lambda's retries and then the
   on-failure destination or DLQ (every row runs again then: make ``process_record``
   idempotent).
+* **Hostile objects.** A line or CSV row over ``max_record_bytes`` (1 MiB) is a failed row,
+  skipped a chunk at a time and never held; gzip is inflated a chunk at a time (a gzip bomb
+  costs time, not memory); a CSV field over ``csv.field_size_limit()`` fails its row; an
+  unterminated quote fails its row, counted once per line it swallowed.
 * **The object itself** failing (no such key, access denied, a broken stream) raises: S3
   invokes asynchronously, so Lambda retries the event and then hands it to the DLQ.
 * Events other than ``ObjectCreated:*`` are skipped with an INFO line. Keys are URL-decoded
