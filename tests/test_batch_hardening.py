@@ -6,7 +6,9 @@ level, with its outcome)."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import os
 import uuid
@@ -14,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pypwext import BadRequest, ServiceError
 from pypwext.base import LogEntryType
@@ -278,3 +282,51 @@ def test_an_audit_event_service_writes_its_audit_entry_at_any_level_with_its_out
         ("failure", 400, "eventbridge"),
     ]
     assert audit[1]["failed"] is True
+
+
+# --- any mix of failures, on any of the samples -------------------------------------------------
+
+OUTCOMES = ["ok", "ok", "SystemExit", "custom-BaseException", "ValueError", "BadRequest", "interrupt"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    source=st.sampled_from(sorted(SOURCES)),
+    outcomes=st.lists(st.sampled_from(OUTCOMES), min_size=1, max_size=12),
+    remaining_ms=st.integers(min_value=0, max_value=14_000),
+)
+def test_whatever_the_records_raise_and_whenever_time_runs_out_no_record_is_lost_or_doubled(
+    source: str, outcomes: list[str], remaining_ms: int
+) -> None:
+    event, ids = batch(source, len(outcomes))
+    clock = Clock(remaining_ms)
+    _, get_id, _, base = SOURCES[source]
+    attempted: list[str] = []
+    succeeded: list[str] = []
+    raises = {**RAISED, "interrupt": lambda: KeyboardInterrupt()}
+
+    def process_record(self: Any, record: Any) -> None:
+        rid = get_id(self.record)
+        attempted.append(rid)
+        clock.remaining_ms -= 1_000
+        outcome = outcomes[ids.index(rid)]
+        if outcome != "ok":
+            raise raises[outcome]()
+        succeeded.append(rid)
+
+    process_record.__annotations__ = {"record": PAYLOAD[source], "return": "None"}
+    service = type("Mixed", (base,), {"process_record": process_record})
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        answer = service.handler(event, clock)
+    failed = reported(answer)
+    assert len(failed) == len(set(failed)) and len(succeeded) == len(set(succeeded))
+    assert set(failed) | set(succeeded) == set(ids) and not set(failed) & set(succeeded)
+    assert attempted == ids[: len(attempted)], "records run in order, each at most once"
+    not_started = ids[len(attempted) :]
+    assert set(not_started) <= set(failed)
+    if "interrupt" in [outcomes[ids.index(r)] for r in attempted]:
+        assert outcomes[len(attempted) - 1] == "interrupt", "nothing starts after an interrupt"
+    raised = [r for r in attempted if outcomes[ids.index(r)] != "ok"]
+    logged = [e.get("record_id") for e in entries(out.getvalue()) if e["level"] == "ERROR"]
+    assert logged == raised, "one ERROR line per record that raised, none for the others"
