@@ -50,7 +50,7 @@ from urllib.parse import unquote_plus
 import attrs
 
 from pypwext import codec
-from pypwext._kinds import DecodeError, run_invocation, run_item
+from pypwext._kinds import DecodeError, failure_code, run_invocation, run_item
 from pypwext.dependencies.base import Dependency
 from pypwext.errors import BadRequest, ServiceError
 from pypwext.events import Request
@@ -234,13 +234,14 @@ class S3ObjectService(BaseService):
             totals["objects"] += 1
             for name in ("records", "succeeded", "failed"):
                 totals[name] += report[name]
+        status = max((r.pop("_code") for r in reports if "_code" in r), default=200)
         failed = [r for r in reports if r["failed"]]
         if failed and type(self).raise_on_record_errors:
             raise ServiceError(
                 f"{sum(r['failed'] for r in failed)} records failed",
                 details={"objects": failed},
             )
-        return {"objects": reports}, totals, 500 if failed else 200
+        return {"objects": reports}, totals, status
 
     def _run_object(self, obj: S3Object) -> dict[str, Any]:
         report: dict[str, Any] = {
@@ -274,7 +275,8 @@ class S3ObjectService(BaseService):
                     )
                 except KeyboardInterrupt:
                     raise
-                except BaseException:  # logged once by run_item; the next row goes on
+                except BaseException as exc:  # logged once by run_item; the next row goes on
+                    report["_code"] = max(report.get("_code", 0), failure_code(exc))
                     report["failed"] += count
                     room = MAX_FAILED_LINES - len(report["failed_lines"])
                     report["failed_lines"].extend(range(line, line + min(count, max(room, 0))))

@@ -244,3 +244,30 @@ def _process_env(aws: dict[str, str]) -> dict[str, str]:
     import os
 
     return {**os.environ, **aws}
+
+
+def test_an_audit_s3_service_writes_its_audit_entry_at_warning_with_its_outcome(
+    bucket: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pypwext.base import LogEntryType
+
+    s3, name = bucket
+    s3.put_object(Bucket=name, Key="good.jsonl", Body=b'{"id": 1}\n')
+    s3.put_object(Bucket=name, Key="bad.jsonl", Body=b'{"id": 1}\nnot json\n')
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+
+    class Imports(S3ObjectService):
+        service = f"audit-{uuid.uuid4().hex[:8]}"
+        log_type = LogEntryType.AUDIT
+        record_format = "jsonl"
+
+        def process_record(self, item: Item) -> None:
+            pass
+
+    run(Imports, s3, name, "good.jsonl")
+    run(Imports, s3, name, "bad.jsonl")
+    audit = [e for e in entries(capsys.readouterr().out) if e["type"] == "AUDIT" and "status" in e]
+    assert [(a["outcome"], a["status"], a["source"], a["failed"]) for a in audit] == [
+        ("success", 200, "s3", 0),
+        ("failure", 400, "s3", 1),
+    ]
