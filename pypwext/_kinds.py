@@ -6,6 +6,9 @@ through the same steps as an HTTP request does: structure into the type annotate
 input method, ``validate``, the kind's main method (``execute`` or ``process_record``, under
 the class's ``idempotency`` when set), and ``on_error`` when one of them raised. What differs
 per kind is only what happens to a failure: a batch reports the record, EventBridge re-raises.
+
+One rule for every kind: an item that fails writes exactly one ERROR line (with the item's id
+and, for an unexpected exception, its traceback), written here, never by the kind.
 """
 
 from __future__ import annotations
@@ -22,7 +25,15 @@ from pypwext.logging import remember_input
 if TYPE_CHECKING:
     from pypwext.service import BaseService
 
-__all__ = ["DecodeError", "event_request", "log_failure", "run_invocation", "run_item", "structure_item"]
+__all__ = [
+    "DecodeError",
+    "event_request",
+    "failure_code",
+    "log_failure",
+    "run_invocation",
+    "run_item",
+    "structure_item",
+]
 
 
 class DecodeError(BadRequest):
@@ -42,42 +53,55 @@ def event_request(event: Any, context: Any) -> Request:
     )
 
 
+def failure_code(exc: BaseException) -> int:
+    """The status a failure counts as in the summary: a :class:`~pypwext.ServiceError`'s code,
+    500 for anything else."""
+    return int(exc.code) if isinstance(exc, ServiceError) else 500
+
+
 def run_invocation(
     svc: BaseService,
     event: Any,
     context: Any,
-    body: Callable[[Request], tuple[Any, dict[str, Any]]],
+    body: Callable[[Request], tuple[Any, dict[str, Any], int]],
 ) -> Any:
     """Run ``body(request)`` as one invocation of ``svc``: a fresh collector, the service's
     logger as the current one, the :class:`~pypwext.context.Invocation` installed (so threads
-    started with ``contextvars.copy_context()`` share them), and the summary line at the end.
+    started with ``contextvars.copy_context()`` share them), and the summary line at the end,
+    written by the same writer as an HTTP service's (``BaseService._summarise``: for an AUDIT
+    service, the audit entry at any level, with its ``outcome``).
 
-    ``body`` returns ``(answer, summary fields)``; an exception it raises is re-raised after the
-    summary line (with ``failed: true``) was written.
+    ``body`` returns ``(answer, summary fields, status)``: the status is 200, or the highest
+    code of the items that failed (so an AUDIT entry says ``failure``). An exception it raises
+    is re-raised after the summary line (``failed: true``, its code as the status) was written.
     """
+    from pypwext.responses import Response
     from pypwext.service import Running
 
     fields: dict[str, Any] = {}
+    status = 200
     with Running(svc, event, context, _no_early_answer) as run:
         try:
-            answer, fields = body(run.request)
-        except BaseException:
+            answer, fields, status = body(run.request)
+        except BaseException as exc:
             fields = {**fields, "failed": True}
+            status = failure_code(exc)
             raise
         finally:
-            _summarise(svc, fields, run.observed.started)
+            summary = Response(status, None, {}, [], {}, list(svc._errors.errors))
+            svc._summarise(
+                run.request,
+                summary,
+                run.observed.started,
+                source=getattr(type(svc), "_pypwext_source_name", "event"),
+                extra=fields,
+            )
         run.status = 200
         return answer
 
 
 def _no_early_answer(event: Any, context: Any) -> tuple[Request, None]:
     return event_request(event, context), None
-
-
-def _summarise(svc: BaseService, fields: dict[str, Any], started: float) -> None:
-    cls, codes, failed = type(svc), [e.code for e in svc._errors.errors], bool(fields.get("failed"))
-    source = getattr(cls, "_pypwext_source_name", "event")
-    cls._pypwext_obs.event_summary(source, codes, fields, started, failed)
 
 
 def structure_item(svc: BaseService, payload: Any) -> Any:
@@ -101,63 +125,76 @@ def run_item(
     main: str,
     load: Callable[[], Any],
     document: Callable[[Any], dict[str, Any]] | None = None,
+    message: str = "record failed",
     **fields: Any,
 ) -> Any:
     """One item through the lifecycle: ``load()`` the payload, structure it, ``validate``, then
-    ``main`` (under the class's idempotency, keyed on ``document(payload)``); ``on_error`` sees
-    any failure (an unexpected exception wrapped in an :class:`~pypwext.InternalError`, logged
-    once with its traceback). Returns the result, or raises what ``on_error`` raised -- the
-    original exception when ``on_error`` re-raised the wrapper untouched. ``fields`` (the
-    item's id) go into the log line of an unexpected error.
+    ``main`` (under the class's idempotency, keyed on ``document(payload)``, whose ``body``
+    :meth:`~pypwext.idempotency.Idempotency.run` replaces with the structured input's JSON form); ``on_error`` sees any failure (an unexpected exception,
+    ``BaseException`` included, wrapped in an :class:`~pypwext.InternalError`).
+
+    Returns the result (or what ``on_error`` returned), or raises what ``on_error`` raised --
+    the original exception when ``on_error`` re-raised the wrapper untouched -- after writing
+    the item's one ERROR line: ``message`` with ``fields`` (the item's id). An unexpected
+    exception that ``on_error`` handled is logged too (once, with its traceback).
+    ``KeyboardInterrupt`` skips ``on_error``: it is logged and re-raised.
     """
     cls = type(svc)
     method = getattr(svc, main)
     try:
-        try:
-            payload = load()
-            data = structure_item(svc, payload)
-            validated = svc.validate(data)
-            idem = cls.idempotency
-            if idem is None:
-                return method(validated)
-            doc = document(payload) if document is not None else {"body": payload}
-            return idem.run(cls, doc, lambda: method(validated), svc.context)
-        except ServiceError as err:
-            return svc.on_error(err)
-        except Exception as exc:
-            log_failure(svc, "unexpected error", exc, **fields)
-            internal = InternalError()
-            internal.__cause__ = exc
-            internal.logged = True  # type: ignore[attr-defined]
-            try:
-                exc.logged = True  # type: ignore[attr-defined]
-            except AttributeError:  # an exception type with __slots__
-                pass
-            try:
-                return svc.on_error(internal)
-            except InternalError as raised:
-                if raised is internal:
-                    raise exc from None
-                raise
-    except ServiceError as err:
-        if err.code >= 500 and not getattr(err, "logged", False):
-            svc.logger.failure(cls._pypwext_operation, f"{err.code} {err.msg}", err, cls.classification)
-            err.logged = True  # type: ignore[attr-defined]
+        payload = load()
+        data = structure_item(svc, payload)
+        validated = svc.validate(data)
+        idem = cls.idempotency
+        if idem is None:
+            return method(validated)
+        doc = document(payload) if document is not None else {"body": payload}
+        return idem.run(cls, doc, lambda: method(validated), svc.context, data=validated)
+    except KeyboardInterrupt as exc:
+        log_failure(svc, message, exc, **fields)
         raise
+    except BaseException as exc:
+        unexpected = None if isinstance(exc, ServiceError) else exc
+        error = exc if isinstance(exc, ServiceError) else InternalError()
+        if unexpected is not None:
+            error.__cause__ = unexpected
+        try:
+            result = svc.on_error(error)
+        except BaseException as raised:
+            shown = unexpected if raised is error and unexpected is not None else raised
+            log_failure(
+                svc,
+                message,
+                shown,
+                with_traceback=unexpected is not None or not isinstance(shown, ServiceError),
+                **fields,
+            )
+            if shown is unexpected:
+                raise shown from None
+            raise
+        if unexpected is not None:
+            log_failure(svc, "unexpected error handled by on_error", unexpected, **fields)
+        return result
 
 
-def log_failure(svc: BaseService, message: str, exc: BaseException, **fields: Any) -> None:
+def log_failure(
+    svc: BaseService,
+    message: str,
+    exc: BaseException,
+    *,
+    with_traceback: bool | None = None,
+    **fields: Any,
+) -> None:
     """One ERROR line for a failed item, with the item's identity in ``fields`` (``record_id``,
-    ``line``...) beside the service's usual fields. The traceback is included unless the error
-    was already logged with it."""
+    ``line``...) beside the service's usual fields; the traceback unless ``exc`` is an expected
+    :class:`~pypwext.ServiceError` (or ``with_traceback`` says otherwise)."""
     cls = type(svc)
-    show_trace = not getattr(exc, "logged", False) and not isinstance(exc, ServiceError)
     cls._pypwext_logger.failure(
         cls._pypwext_operation,
         message,
         exc,
         cls.classification,
         cls.log_type,
-        with_traceback=show_trace,
+        with_traceback=not isinstance(exc, ServiceError) if with_traceback is None else with_traceback,
         **fields,
     )

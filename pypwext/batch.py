@@ -23,10 +23,16 @@ Rules:
   ``str`` (the text as is) or ``bytes`` (the raw bytes). Annotate :class:`DynamoDBChange` to
   receive the whole change (event name, keys, both images) instead of the new image.
 * **Failures.** A record that cannot be decoded or structured, or whose ``validate`` or
-  ``process_record`` raises, is a failed record: logged once with its id (``record_id``) and
-  reported -- never an exception that fails the batch. ``on_error(error)`` sees each failure
-  first; returning from it (instead of re-raising) marks the record as handled, for example to
-  drop a poison message on purpose.
+  ``process_record`` raises anything (``BaseException`` included: ``SystemExit``,
+  ``GeneratorExit``...), is a failed record: logged in one ERROR line with its id
+  (``record_id``) and reported -- never an exception that fails the batch; the next record goes
+  on. ``on_error(error)`` sees each failure first; returning from it (instead of re-raising)
+  marks the record as handled, for example to drop a poison message on purpose.
+  ``KeyboardInterrupt`` stops the batch: that record and every one not done are reported.
+* **The deadline.** A record starts only while the invocation has more than
+  ``deadline_margin_ms`` (default 1000) plus the longest record so far left; below that, every
+  record not yet done is reported (one WARNING line), so a timeout never makes Lambda retry
+  records that succeeded.
 * **Whole-batch failure** only when a record cannot be reported: a record without its id (no
   ``messageId``/``sequenceNumber``) fails the invocation, since Lambda would treat an empty
   identifier as a failure of the whole batch anyway, and dropping it would lose it.
@@ -39,7 +45,9 @@ Rules:
   ``process_record`` idempotent (the ``idempotency`` option) or set a small batch size.
 * **Parallelism.** Records run one after another; ``parallel = 8`` runs them on 8 threads, each
   in a copy of the invocation's context (logger, error collector, invocation). Not with FIFO.
-* **Summary.** The invocation's summary line has ``records``, ``succeeded`` and ``failed``.
+* **Summary.** The invocation's summary line is an HTTP service's (``BaseService._summarise``:
+  the AUDIT entry at any level, with ``outcome``), with ``records``, ``succeeded`` and
+  ``failed``; ``status`` is 200, or the highest code of the failed records.
 
 >>> from pypwext.testing import sqs_event, lambda_context
 >>> class Double(SqsBatchService):
@@ -58,6 +66,8 @@ from __future__ import annotations
 import base64
 import binascii
 import contextvars
+import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -66,7 +76,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from pypwext import codec
-from pypwext._kinds import DecodeError, log_failure, run_invocation, run_item
+from pypwext._kinds import DecodeError, failure_code, run_invocation, run_item
 from pypwext.base import InfoClassification
 from pypwext.events import Request
 from pypwext.service import BaseService
@@ -83,6 +93,10 @@ __all__ = [
     "KinesisBatchService",
     "SqsBatchService",
 ]
+
+DEADLINE_MARGIN_MS = 1000
+"""The default ``deadline_margin_ms``: a record is started only while the invocation has more
+than this many milliseconds left (plus the longest a record of this batch has taken)."""
 
 _CURRENT_RECORD: contextvars.ContextVar[Mapping[str, Any] | None] = contextvars.ContextVar(
     "pypwext_record", default=None
@@ -117,13 +131,21 @@ class BatchService(BaseService):
     _pypwext_kind_base = True
     _pypwext_lifecycle = ("validate", "process_record", "on_error")
     _pypwext_input_methods = ("validate", "process_record")
-    _pypwext_kind_options: ClassVar[dict[str, tuple[type, ...]]] = {"parallel": (int,)}
+    _pypwext_kind_options: ClassVar[dict[str, tuple[type, ...]]] = {
+        "parallel": (int,),
+        "deadline_margin_ms": (int,),
+    }
     _pypwext_source_name: ClassVar[str] = "batch"
     _pypwext_event_source: ClassVar[str] = ""  # the records' eventSource, e.g. "aws:sqs"
     _pypwext_event_type: ClassVar[str] = ""  # Powertools' EventType member name
 
     parallel: ClassVar[int] = 1
     """Records processed at once, on threads (1: one after another)."""
+
+    deadline_margin_ms: ClassVar[int] = DEADLINE_MARGIN_MS
+    """Milliseconds of the invocation's remaining time kept back: below this (plus the longest
+    a record of the batch has taken), no record is started and every record not yet done is
+    reported failed, so that a timeout never makes Lambda retry records that succeeded."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -145,6 +167,9 @@ class BatchService(BaseService):
         parallel = vars(cls).get("parallel", cls.parallel)
         if isinstance(parallel, int) and not isinstance(parallel, bool) and parallel < 1:
             raise TypeError(f"{name}: parallel must be 1 or more threads, got {parallel}")
+        margin = vars(cls).get("deadline_margin_ms", cls.deadline_margin_ms)
+        if isinstance(margin, int) and not isinstance(margin, bool) and margin < 0:
+            raise TypeError(f"{name}: deadline_margin_ms must be 0 or more milliseconds, got {margin}")
 
     # --- the lifecycle -------------------------------------------------------------------------
 
@@ -184,12 +209,12 @@ class BatchService(BaseService):
             return BatchProcessor(event_type, raise_on_entire_batch_failure=False)
         return _threaded_processor(event_type, type(self).parallel)
 
-    def _run_batch(self, request: Request) -> tuple[Any, dict[str, Any]]:
+    def _run_batch(self, request: Request) -> tuple[Any, dict[str, Any], int]:
         event = request.raw_event
         records = event.get("Records") if isinstance(event, Mapping) else None
         if not isinstance(records, list) or not records:
             self.logger.warning("batch event without records: nothing to process", classification=_NA)
-            return {"batchItemFailures": []}, {"records": 0, "succeeded": 0, "failed": 0}
+            return {"batchItemFailures": []}, {"records": 0, "succeeded": 0, "failed": 0}, 200
         ids: list[str] = []
         for index, record in enumerate(records):
             rid = self._record_id(record) if isinstance(record, Mapping) else None
@@ -200,7 +225,7 @@ class BatchService(BaseService):
                 )
             ids.append(rid)
         processor = self._processor(records)
-        self._attempted: set[str] = set()
+        progress = self._progress = _Progress(request.context, type(self).deadline_margin_ms)
         with processor(records, self._handle_record):
             processor.process()
         order = {rid: i for i, rid in reversed(list(enumerate(ids)))}
@@ -209,21 +234,31 @@ class BatchService(BaseService):
             key=lambda f: order.get(str(f["itemIdentifier"]), len(order)),
         )
         failed = len(failures)
-        skipped = [f["itemIdentifier"] for f in failures if f["itemIdentifier"] not in self._attempted]
+        skipped = [f["itemIdentifier"] for f in failures if f["itemIdentifier"] not in progress.attempted]
         if skipped:
             self.logger.warning(
-                "FIFO batch stopped at the first failure: the records after it are reported unprocessed",
+                f"{progress.stopped or 'FIFO batch stopped at the first failure'}: "
+                "the records after it are reported unprocessed",
                 classification=_NA,
                 record_ids=skipped,
             )
         summary = {"records": len(records), "succeeded": len(records) - failed, "failed": failed}
-        return {"batchItemFailures": failures}, summary
+        if skipped:
+            summary["unprocessed"] = len(skipped)
+        status = max(progress.codes, default=500 if failed else 200)
+        return {"batchItemFailures": failures}, summary, status
 
     def _handle_record(self, record: Any) -> Any:
+        """One record, for Powertools' processor: its result, or an ``Exception`` that makes
+        the processor report it (anything the record raised, ``BaseException`` included, was
+        logged once by ``run_item``)."""
         raw: Mapping[str, Any] = record.raw_event
         rid = self._record_id(raw)
-        self._attempted.add(str(rid))
+        progress = self._progress
+        if not progress.start(str(rid)):
+            raise _NotProcessed(progress.stopped or "stopped")
         token = _CURRENT_RECORD.set(raw)
+        started = time.perf_counter()
         try:
             return run_item(
                 self,
@@ -232,10 +267,17 @@ class BatchService(BaseService):
                 self._document_for(raw, rid),
                 record_id=rid,
             )
+        except KeyboardInterrupt:
+            progress.fail(500, stop="batch interrupted (KeyboardInterrupt)")
+            raise _RecordFailed("interrupted") from None
         except Exception as exc:
-            log_failure(self, "record failed", exc, record_id=rid)
+            progress.fail(failure_code(exc))
             raise
+        except BaseException as exc:  # SystemExit, GeneratorExit, ...: this record failed, the rest go on
+            progress.fail(500)
+            raise _RecordFailed(type(exc).__name__) from None
         finally:
+            progress.done(time.perf_counter() - started)
             _CURRENT_RECORD.reset(token)
 
     def _document_for(self, raw: Mapping[str, Any], rid: str | None) -> Callable[[Any], dict[str, Any]]:
@@ -265,6 +307,51 @@ class BatchService(BaseService):
             ) from None
 
 
+class _RecordFailed(Exception):
+    """A record raised a ``BaseException`` that is not an ``Exception``: reported failed."""
+
+
+class _NotProcessed(Exception):
+    """A record not started (the deadline is near, or the batch was interrupted): reported."""
+
+
+class _Progress:
+    """One batch's bookkeeping, shared by the threads of ``parallel``: the records started,
+    the failures' codes, and whether (and why) to start no more."""
+
+    def __init__(self, context: Any, margin_ms: int) -> None:
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        self._remaining: Callable[[], Any] | None = remaining if callable(remaining) else None
+        self._margin_ms = margin_ms
+        self._slowest_ms = 0.0
+        self._lock = threading.Lock()
+        self.attempted: set[str] = set()
+        self.codes: list[int] = []
+        self.stopped: str | None = None
+
+    def start(self, rid: str) -> bool:
+        """Whether record ``rid`` may start now (then it counts as attempted)."""
+        with self._lock:
+            if self.stopped is None and self._remaining is not None:
+                left = self._remaining()
+                if isinstance(left, (int, float)) and left < self._margin_ms + self._slowest_ms:
+                    self.stopped = "the invocation's remaining time is below the batch's deadline margin"
+            if self.stopped is not None:
+                return False
+            self.attempted.add(rid)
+            return True
+
+    def fail(self, code: int, stop: str | None = None) -> None:
+        with self._lock:
+            self.codes.append(code)
+            if stop is not None and self.stopped is None:
+                self.stopped = stop
+
+    def done(self, seconds: float) -> None:
+        with self._lock:
+            self._slowest_ms = max(self._slowest_ms, seconds * 1000)
+
+
 def _threaded_processor(event_type: Any, workers: int) -> BatchProcessor:
     from aws_lambda_powertools.utilities.batch import BatchProcessor
 
@@ -292,7 +379,7 @@ class SqsBatchService(BatchService):
 
     _pypwext_kind_base = True
     _pypwext_kind_options: ClassVar[dict[str, tuple[type, ...]]] = {
-        "parallel": (int,),
+        **BatchService._pypwext_kind_options,
         "fifo": (bool, type(None)),
     }
     _pypwext_source_name = "sqs"

@@ -161,7 +161,7 @@ class EventService(BaseService):
         """Handle one event; raises when it failed, so that Lambda retries it."""
         return run_invocation(self, event, context, self._run_event)
 
-    def _run_event(self, request: Request) -> tuple[Any, dict[str, Any]]:
+    def _run_event(self, request: Request) -> tuple[Any, dict[str, Any], int]:
         cls = type(self)
         try:
             envelope = EventBridgeEvent.from_event(request.raw_event)
@@ -179,7 +179,7 @@ class EventService(BaseService):
                 classification=InfoClassification.NA,
                 extra=fields,
             )
-            return None, {**fields, "ignored": True}
+            return None, {**fields, "ignored": True}, 200
         token = _CURRENT_EVENT.set(envelope)
         try:
             wants_envelope = cls._pypwext_input_type is EventBridgeEvent
@@ -194,14 +194,12 @@ class EventService(BaseService):
                     "detail_type": envelope.detail_type,
                     "time": envelope.time,
                 },
+                "event failed",
                 event_id=envelope.id,
             )
-        except Exception as exc:
-            log_failure(self, "event failed", exc, event_id=envelope.id)
-            raise
         finally:
             _CURRENT_EVENT.reset(token)
-        return (None if result is None else codec.loads(codec.dumps(result))), fields
+        return (None if result is None else codec.loads(codec.dumps(result))), fields, 200
 
 
 class ScheduledService(EventService):

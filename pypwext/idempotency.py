@@ -9,7 +9,14 @@ DynamoDB table through Powertools' idempotency utility:
 * a repeat gets the stored result back without running ``execute`` again;
 * a repeat that arrives while the first one still runs is a :class:`~pypwext.Conflict` (409 for
   an HTTP service; a failed record, reported and retried, in a batch);
-* a failed run stores nothing, so a retry runs again;
+* a failed run stores nothing, so a retry runs again: an exception, a
+  :class:`~pypwext.Response` with a 4xx/5xx status, or (for an HTTP service) a run that
+  collected errors, whose answer is not a plain success;
+* the key is read from the *structured* input (the JSON form of what ``execute`` receives),
+  so inputs the converter treats as equal (``7``, ``"7"``, ``7.0``, ``"07"`` for an ``int``
+  field, any key order or whitespace) are one key;
+* a replay answers what the first run answered: the same status, body (text, bytes or JSON)
+  and headers;
 * the Lambda's remaining time is registered, so an attempt that timed out (and could not clean
   up) stops blocking retries once its deadline has passed.
 
@@ -23,6 +30,7 @@ Powertools and boto3 are imported on the first idempotent call, never at ``impor
 
 from __future__ import annotations
 
+import base64
 import os
 import threading
 from collections.abc import Callable
@@ -31,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from pypwext import codec
-from pypwext.errors import BadRequest, Conflict
+from pypwext.errors import BadRequest, Conflict, current_collector
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
@@ -128,7 +136,10 @@ class Idempotency:
                     raise_on_no_idempotency_key=self.required,
                     expires_after_seconds=self.expires_after,
                 )
-                found = (DynamoDBPersistenceLayer(table_name=self.table_name()), config)
+                found = (
+                    DynamoDBPersistenceLayer(table_name=self.table_name(), boto3_client=_dynamodb_client()),
+                    config,
+                )
                 self._stores[service] = found
         return found
 
@@ -138,12 +149,25 @@ class Idempotency:
         function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "local")
         return f"{function}.{service.__module__}.{service.__qualname__}"
 
-    def run(self, service: type, document: dict[str, Any], fn: Callable[[], Any], context: Any = None) -> Any:
+    def run(
+        self,
+        service: type,
+        document: dict[str, Any],
+        fn: Callable[[], Any],
+        context: Any = None,
+        *,
+        data: Any = None,
+    ) -> Any:
         """Run ``fn`` once per key found in ``document``; return its result, or the stored one.
 
-        The result is stored as JSON (through :func:`pypwext.codec.dumps`), so a replay returns
-        the JSON form of the first result (a dict for an attrs instance); a
-        :class:`~pypwext.Response` is stored and replayed whole.
+        ``data`` is the structured input ``fn`` works on: when given (and not the
+        :class:`~pypwext.Request` itself), the document's ``body`` is its JSON form, so the key
+        follows what the input means, not how the client spelled it.
+
+        The result is stored by its JSON form (:func:`pypwext.codec.dumps`), so a replay
+        returns a value that renders as the first result did (a dict for an attrs instance;
+        text and bytes as themselves); a :class:`~pypwext.Response` is stored and replayed
+        whole. A failure is not stored (see the module's rules): the retry runs ``fn`` again.
 
         Raises :class:`~pypwext.Conflict` while another run of the same key is in progress and
         :class:`~pypwext.BadRequest` when ``required`` and the key is missing.
@@ -154,12 +178,24 @@ class Idempotency:
             IdempotencyKeyError,
         )
 
+        from pypwext.events import Request
+
         store, config = self._store(service)
         if context is not None and callable(getattr(context, "get_remaining_time_in_millis", None)):
             config.register_lambda_context(context)
+        if data is not None and not isinstance(data, Request):
+            document = {**document, "body": canonical(data, document.get("body"))}
+        renders_errors = "render" in getattr(service, "_pypwext_lifecycle", ())
 
         def _once(document: dict[str, Any]) -> dict[str, Any]:
-            return _to_stored(fn())
+            collector = current_collector()
+            before = len(collector.errors) if collector is not None and renders_errors else 0
+            result = fn()
+            if _is_failure(result) or (
+                collector is not None and renders_errors and len(collector.errors) > before
+            ):
+                raise _NotStored(result)  # Powertools deletes the record: a retry runs again
+            return _to_stored(result)
 
         guarded = idempotent_function(
             _once,
@@ -170,6 +206,8 @@ class Idempotency:
         )
         try:
             stored = guarded(document=document)
+        except _NotStored as failed:
+            return failed.result
         except IdempotencyAlreadyInProgressError:
             raise Conflict(
                 "a request with the same idempotency key is already in progress",
@@ -183,6 +221,93 @@ class Idempotency:
         return _from_stored(stored)
 
 
+_CLIENTS: dict[tuple[str | None, ...], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+_CLIENT_ENV = (
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ACCESS_KEY_ID",
+)
+
+
+def _dynamodb_client() -> Any:
+    """One boto3 DynamoDB client per container (and environment) for every idempotent
+    service: building one costs far more than a call."""
+    key = tuple(os.environ.get(name) for name in _CLIENT_ENV)
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            import boto3
+
+            client = _CLIENTS[key] = boto3.session.Session().client("dynamodb")
+    return client
+
+
+def canonical(value: Any, fallback: Any = None) -> Any:
+    """What an idempotency key is read from: the JSON form of a *structured* input (so ``7``,
+    ``"7"``, ``7.0`` and ``"07"`` for an ``int`` field are one value; Powertools hashes it
+    with sorted keys, so key order and whitespace never count), or ``fallback`` (the payload
+    as received) when the input has no JSON form."""
+    try:
+        return codec.loads(codec.dumps(value))
+    except (TypeError, ValueError):
+        return fallback
+
+
+class _NotStored(Exception):
+    """``fn``'s answer is a failure: raised through Powertools (which then deletes the
+    in-progress record, as for an exception) and answered as it is."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__("not stored: the answer is a failure")
+        self.result = result
+
+
+def _is_failure(result: Any) -> bool:
+    from pypwext.responses import Response
+
+    return isinstance(result, Response) and (result.status >= 400 or bool(result.errors))
+
+
+class _Json:
+    """A replayed value whose JSON form is a string (a ``Decimal``, a ``UUID``, a date...):
+    it renders as that JSON string again, not as text."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def json(self) -> str:
+        return self._text
+
+
+def _encode(value: Any) -> dict[str, Any]:
+    """A body or result in a form DynamoDB keeps, from which :func:`_decode` gives back a value
+    that renders the same (text as text, bytes as bytes, anything else as its JSON)."""
+    if value is None:
+        return {"none": True}
+    if isinstance(value, str):
+        return {"text": value}
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
+    return {"json": codec.dumps(value)}
+
+
+_ENCODED = frozenset({"none", "text", "base64", "json"})
+
+
+def _decode(stored: dict[str, Any]) -> Any:
+    if "text" in stored:
+        return stored["text"]
+    if "base64" in stored:
+        return base64.b64decode(stored["base64"])
+    if "json" in stored:
+        value = codec.loads(stored["json"])
+        return _Json(stored["json"]) if isinstance(value, str) else value
+    return None
+
+
 def _to_stored(result: Any) -> dict[str, Any]:
     from pypwext.responses import Response
 
@@ -190,13 +315,13 @@ def _to_stored(result: Any) -> dict[str, Any]:
         return {
             "response": {
                 "status": result.status,
-                "body": codec.loads(codec.dumps(result.body)) if result.body is not None else None,
+                "body": _encode(result.body),
                 "headers": dict(result.headers),
                 "cookies": list(result.cookies),
                 "multi_headers": {k: list(v) for k, v in result.multi_headers.items()},
             }
         }
-    return {"value": None if result is None else codec.loads(codec.dumps(result))}
+    return {"result": _encode(result)}
 
 
 def _from_stored(stored: Any) -> Any:
@@ -205,8 +330,15 @@ def _from_stored(stored: Any) -> Any:
     if "response" in stored:
         from pypwext.responses import Response
 
-        return Response(**stored["response"])
-    return stored.get("value")
+        fields = dict(stored["response"])
+        body = fields.get("body")
+        fields["body"] = (
+            _decode(body) if isinstance(body, dict) and len(body) == 1 and body.keys() <= _ENCODED else body
+        )
+        return Response(**fields)
+    if "result" in stored:
+        return _decode(stored["result"])
+    return stored.get("value")  # a record stored by an earlier version
 
 
 def http_document(request: Request) -> dict[str, Any]:

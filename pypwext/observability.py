@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -110,7 +111,7 @@ class Observability:
         AUDIT service, whose summary is its audit entry."""
         return self.log_type is LogEntryType.AUDIT or self.logger.is_enabled(_INFO)
 
-    def http_summary(
+    def summary(
         self,
         request: Request,
         status: int,
@@ -118,15 +119,21 @@ class Observability:
         started: float,
         route: str | None = None,
         from_source: bool = True,
+        *,
+        source: str | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
-        """The summary line of an answered request (``POST /customers -> 201``): ``source``,
-        ``method``, ``path`` (see :meth:`shown_path`), ``status``, ``duration_ms``, ``errors``
-        (the collected codes) and, for an AUDIT service, ``outcome`` (``failure`` from 400)."""
+        """The one summary line of an invocation (``POST /customers -> 201``; for an event-driven
+        kind ``INVOKE -> 200``): ``source`` (the request's, or the kind's name), ``method``,
+        ``path`` (see :meth:`shown_path`), ``status``, ``duration_ms``, ``errors`` (the collected
+        codes), the kind's ``extra`` fields and, for an AUDIT service, ``outcome`` (``failure``
+        from 400). HTTP services, the event-driven kinds and an Api's own answers all write here."""
         if not self.summary_wanted():
             return
         logger = self.logger
         path = self.shown_path(request, route, from_source)
         method = request.method
+        shown_source = request.source.value if source is None else source
         duration = int((time.perf_counter() - started) * 1e6) / 1000  # ms, to the microsecond
         message = " ".join(p for p in (method, path, "->", str(status)) if p)
         outcome = _outcome(status >= 400) if self.log_type is LogEntryType.AUDIT else None
@@ -134,16 +141,18 @@ class Observability:
         # The fields, encoded here (the dict below, as dumps would write it, field for field),
         # unless Powertools is underneath
         members = (
-            f'"source":{dumps_str(request.source.value)},"method":{dumps_str(method)},'
+            f'"source":{dumps_str(shown_source)},"method":{dumps_str(method)},'
             f'"path":{dumps_str(path)},"status":{status},"duration_ms":{duration!r},'
             f'"errors":{dumps(codes) if codes else "[]"}'
         )
         if outcome is not None:
             members += f',"outcome":"{outcome}"'
+        if extra:
+            members += "," + dumps(dict(extra))[1:-1]
         if logger._write_summary(labels, message, members):
             return
         fields: dict[str, Any] = {
-            "source": request.source.value,
+            "source": shown_source,
             "method": method,
             "path": path,
             "status": status,
@@ -152,25 +161,9 @@ class Observability:
         }
         if outcome is not None:
             fields["outcome"] = outcome
+        if extra:
+            fields.update(extra)
         logger.summary(*labels, message, **fields)
-
-    def event_summary(
-        self, source: str, codes: list[int], fields: dict[str, Any], started: float, failed: bool
-    ) -> None:
-        """The summary line of an event-driven invocation (batch, EventBridge, S3): ``source``,
-        ``duration_ms``, ``errors``, the kind's ``fields`` and, for an AUDIT service,
-        ``outcome`` (``failure`` when the invocation raised or an item failed)."""
-        if not self.summary_wanted():
-            return
-        shown: dict[str, Any] = {
-            "source": source,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-            "errors": codes,
-            **fields,
-        }
-        if self.log_type is LogEntryType.AUDIT:
-            shown["outcome"] = _outcome(failed)
-        self.logger.summary(self.operation, self.classification, self.log_type, **shown)
 
 
 def _outcome(failed: bool) -> str:

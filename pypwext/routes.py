@@ -408,7 +408,7 @@ class Api:
             answer = to_source(response, request)
             status = int(response.status)
             codes = [e.code for e in response.errors]
-            obs.http_summary(request, status, codes, observed.started, from_source=False)
+            obs.summary(request, status, codes, observed.started, from_source=False)
             return answer
         finally:
             observed.end(status)

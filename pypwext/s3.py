@@ -25,6 +25,10 @@ Rules:
   object was read when any row failed, so that the event goes to Lambda's retries and then the
   on-failure destination or DLQ (every row runs again then: make ``process_record``
   idempotent).
+* **Hostile objects.** A line or CSV row over ``max_record_bytes`` (1 MiB) is a failed row,
+  skipped a chunk at a time and never held; gzip is inflated a chunk at a time (a gzip bomb
+  costs time, not memory); a CSV field over ``csv.field_size_limit()`` fails its row; an
+  unterminated quote fails its row, counted once per line it swallowed.
 * **The object itself** failing (no such key, access denied, a broken stream) raises: S3
   invokes asynchronously, so Lambda retries the event and then hands it to the DLQ.
 * Events other than ``ObjectCreated:*`` are skipped with an INFO line. Keys are URL-decoded
@@ -38,14 +42,15 @@ from __future__ import annotations
 import contextvars
 import csv
 import gzip
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 from urllib.parse import unquote_plus
 
 import attrs
 
 from pypwext import codec
-from pypwext._kinds import DecodeError, log_failure, run_invocation, run_item
+from pypwext._kinds import DecodeError, failure_code, run_invocation, run_item
 from pypwext.dependencies.base import Dependency
 from pypwext.errors import BadRequest, ServiceError
 from pypwext.events import Request
@@ -58,6 +63,20 @@ CHUNK_SIZE = 1024 * 1024
 
 MAX_FAILED_LINES = 100
 """Failed line numbers listed per object in the answer (all are logged)."""
+
+MAX_RECORD_BYTES = 1024 * 1024
+"""The default ``max_record_bytes``: the longest line (its line break not counted) or CSV row
+(all its lines) read into memory; a longer one fails, with its reason, and is never held."""
+
+
+@attrs.frozen
+class _Unreadable:
+    """A record that was not read into memory, and why; ``lines`` is how many lines it took
+    (an unterminated quote swallows every line after it: each counts as a failed row)."""
+
+    reason: str
+    lines: int = 1
+
 
 _FORMATS = ("lines", "jsonl", "csv")
 
@@ -108,12 +127,15 @@ class S3ObjectService(BaseService):
         "record_format": (str,),
         "encoding": (str,),
         "raise_on_record_errors": (bool,),
+        "max_record_bytes": (int,),
     }
     _pypwext_source_name: ClassVar[str] = "s3"
 
     record_format: ClassVar[str] = "lines"
     encoding: ClassVar[str] = "utf-8"
     raise_on_record_errors: ClassVar[bool] = False
+    max_record_bytes: ClassVar[int] = MAX_RECORD_BYTES
+    """The longest line or CSV row held in memory (bytes); a longer one is a failed row."""
 
     s3 = S3Client()
 
@@ -128,6 +150,9 @@ class S3ObjectService(BaseService):
             raise TypeError(
                 f"{cls.__qualname__}: an S3 object service implements process_record(self, row), not execute"
             )
+        limit = vars(cls).get("max_record_bytes")
+        if isinstance(limit, int) and not isinstance(limit, bool) and limit < 1:
+            raise TypeError(f"{cls.__qualname__}: max_record_bytes must be 1 or more, got {limit}")
 
     def process_record(self, row: Any) -> Any:
         """Process one row (a line, a JSON value or a CSV row, structured). Raise to fail it."""
@@ -152,19 +177,19 @@ class S3ObjectService(BaseService):
 
     def records(self, obj: S3Object) -> Iterator[tuple[int, Any]]:
         """``(line number, raw record)`` pairs of the object, read as a stream: ``bytes`` of
-        one line for ``lines``/``jsonl``, a ``dict`` for ``csv``."""
+        one line for ``lines``/``jsonl``, a ``dict`` for ``csv`` (its first line's number); a
+        record over ``max_record_bytes`` or unreadable comes as a marker that fails its row."""
+        cls = type(self)
         body = self.open(obj)
         try:
-            lines = _byte_lines(body, gzipped=obj.key.endswith(".gz"))
-            fmt = type(self).record_format
+            read = gzip.GzipFile(fileobj=body).read if obj.key.endswith(".gz") else body.read
+            lines = _byte_lines(read, cls.max_record_bytes)
+            fmt = cls.record_format
             if fmt == "csv":
-                encoding = type(self).encoding
-                reader = csv.DictReader(line.decode(encoding) for line in lines)
-                for row in reader:
-                    yield reader.line_num, row
+                yield from _csv_records(lines, cls.encoding, cls.max_record_bytes)
             else:
                 for number, line in enumerate(lines, 1):
-                    if fmt == "jsonl" and not line.strip():
+                    if fmt == "jsonl" and isinstance(line, bytes) and not line.strip():
                         continue
                     yield number, line
         finally:
@@ -173,6 +198,8 @@ class S3ObjectService(BaseService):
     def _load(self, raw: Any) -> Any:
         if isinstance(raw, dict):
             return raw
+        if isinstance(raw, _Unreadable):
+            raise DecodeError(raw.reason, details={"reason": raw.reason})
         try:
             text = raw.decode(type(self).encoding).rstrip("\r\n")
         except UnicodeDecodeError as exc:
@@ -190,7 +217,7 @@ class S3ObjectService(BaseService):
         """Process every object the event names; returns the row counts per object."""
         return run_invocation(self, event, context, self._run_objects)
 
-    def _run_objects(self, request: Request) -> tuple[Any, dict[str, Any]]:
+    def _run_objects(self, request: Request) -> tuple[Any, dict[str, Any], int]:
         objects = _objects(request.raw_event)
         reports = []
         totals = {"objects": 0, "records": 0, "succeeded": 0, "failed": 0}
@@ -207,13 +234,14 @@ class S3ObjectService(BaseService):
             totals["objects"] += 1
             for name in ("records", "succeeded", "failed"):
                 totals[name] += report[name]
+        status = max((r.pop("_code") for r in reports if "_code" in r), default=200)
         failed = [r for r in reports if r["failed"]]
         if failed and type(self).raise_on_record_errors:
             raise ServiceError(
                 f"{sum(r['failed'] for r in failed)} records failed",
                 details={"objects": failed},
             )
-        return {"objects": reports}, totals
+        return {"objects": reports}, totals, status
 
     def _run_object(self, obj: S3Object) -> dict[str, Any]:
         report: dict[str, Any] = {
@@ -227,7 +255,8 @@ class S3ObjectService(BaseService):
         token = _CURRENT_OBJECT.set(obj)
         try:
             for line, raw in self.records(obj):
-                report["records"] += 1
+                count = raw.lines if isinstance(raw, _Unreadable) else 1
+                report["records"] += count
                 try:
                     run_item(
                         self,
@@ -244,13 +273,15 @@ class S3ObjectService(BaseService):
                         key=obj.key,
                         line=line,
                     )
-                except Exception as exc:
-                    log_failure(self, "record failed", exc, bucket=obj.bucket, key=obj.key, line=line)
-                    report["failed"] += 1
-                    if len(report["failed_lines"]) < MAX_FAILED_LINES:
-                        report["failed_lines"].append(line)
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as exc:  # logged once by run_item; the next row goes on
+                    report["_code"] = max(report.get("_code", 0), failure_code(exc))
+                    report["failed"] += count
+                    room = MAX_FAILED_LINES - len(report["failed_lines"])
+                    report["failed_lines"].extend(range(line, line + min(count, max(room, 0))))
                 else:
-                    report["succeeded"] += 1
+                    report["succeeded"] += count
         finally:
             _CURRENT_OBJECT.reset(token)
         return report
@@ -285,19 +316,121 @@ def _objects(event: Any) -> list[S3Object]:
     return found
 
 
-def _byte_lines(body: Any, gzipped: bool) -> Iterator[bytes]:
-    """The lines of a stream, with their line breaks, reading ``CHUNK_SIZE`` bytes at a time."""
-    if gzipped:
-        yield from gzip.GzipFile(fileobj=body)
-        return
+def _byte_lines(read: Callable[[int], bytes], limit: int) -> Iterator[bytes | _Unreadable]:
+    """The lines of a stream, with their line breaks, reading ``CHUNK_SIZE`` bytes at a time
+    (decompressed bytes for a gzip stream, so a gzip bomb is read a chunk at a time too). A
+    line longer than ``limit`` is not kept: its bytes are counted and dropped up to its end,
+    and it comes as an :class:`_Unreadable`."""
     pending = b""
+    skipped = 0  # > 0: the bytes so far of a line over the limit, being dropped
     while True:
-        chunk = body.read(CHUNK_SIZE)
+        chunk = read(CHUNK_SIZE)
         if not chunk:
             break
+        if b"\n" not in chunk and b"\r" not in chunk and (skipped or len(pending) + len(chunk) > limit):
+            skipped += len(pending) + len(chunk)  # the middle of a line over the limit
+            pending = b""
+            continue
         lines = (pending + chunk).splitlines(keepends=True)
         # an unfinished last line (or a \r whose \n may come next) waits for the next chunk
         pending = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
-        yield from lines
-    if pending:
-        yield pending
+        for line in lines:
+            size = skipped + len(line.rstrip(b"\r\n"))
+            skipped = 0
+            yield _too_long(size, limit) if size > limit else line
+        if skipped or len(pending.rstrip(b"\r")) > limit:
+            skipped += len(pending)
+            pending = b""
+    if skipped or pending:
+        size = skipped + len(pending.rstrip(b"\r\n"))
+        yield _too_long(size, limit) if size > limit else pending
+
+
+def _too_long(size: int, limit: int) -> _Unreadable:
+    return _Unreadable(f"the line is {size} bytes long, over the limit of {limit} (max_record_bytes)")
+
+
+_CONDENSED = re.compile(r'[^",\r\n]+')
+
+
+class _CsvLines:
+    """The lines of a CSV object as text, for :mod:`csv`, counting the lines and bytes of the
+    row being read. Past ``limit`` (or on a line that is not text) the row is failed and only
+    its shape goes on to the reader -- quotes, commas, line breaks, the rest condensed -- so the
+    reader still finds where the row ends without holding it; a quote that never closes is
+    given up at :func:`csv.field_size_limit`, and reading goes on from the next line."""
+
+    def __init__(self, lines: Iterator[bytes | _Unreadable], encoding: str, limit: int) -> None:
+        self._lines = lines
+        self._encoding = encoding
+        self._limit = limit
+        self.number = 0  # lines read
+        self.row_bytes = 0
+        self.problem: str | None = None
+        self.ended = False
+
+    def __iter__(self) -> _CsvLines:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = next(self._lines)
+        except StopIteration:
+            self.ended = True
+            raise
+        self.number += 1
+        if isinstance(line, _Unreadable):
+            self.problem = self.problem or line.reason
+            return "x\n"
+        self.row_bytes += len(line)
+        if self.problem is None and self.row_bytes > self._limit:
+            self.problem = f"the row is over {self._limit} bytes (max_record_bytes)"
+        if self.problem is None:
+            try:
+                return line.decode(self._encoding)
+            except UnicodeDecodeError:
+                self.problem = f"the row is not valid {self._encoding} text"
+        return _CONDENSED.sub("x", line.decode("latin-1"))
+
+
+def _csv_records(
+    lines: Iterator[bytes | _Unreadable], encoding: str, limit: int
+) -> Iterator[tuple[int, dict[Any, Any] | _Unreadable]]:
+    """The rows after the header as dicts keyed by it (as :class:`csv.DictReader` makes them:
+    extra fields under ``None``, missing ones ``None``), by their first line's number; a row
+    that cannot be read comes as an :class:`_Unreadable` that counts every line it took."""
+    feed = _CsvLines(lines, encoding, limit)
+    reader = csv.reader(feed)
+    header: list[str] | None = None
+    while True:
+        first = feed.number + 1
+        feed.row_bytes, feed.problem = 0, None
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            feed.problem = f"a field is over {csv.field_size_limit()} characters, or the row is not valid CSV"
+            row = None
+        last = max(feed.number, first)
+        if row is not None and feed.ended:  # the input ended inside a quoted field
+            feed.problem = (
+                f"a quote opened on line {first} is never closed: lines {first} to {last} are not rows"
+            )
+        if feed.problem is not None:
+            if header is None:
+                raise DecodeError("the CSV header row cannot be read", details={"reason": feed.problem})
+            yield first, _Unreadable(feed.problem, last - first + 1)
+            continue
+        assert row is not None
+        if not row:
+            continue  # a blank line
+        if header is None:
+            header = row
+            continue
+        record: dict[Any, Any] = dict(zip(header, row, strict=False))
+        if len(row) > len(header):
+            record[None] = row[len(header) :]
+        for name in header[len(row) :]:
+            record[name] = None
+        yield first, record

@@ -658,7 +658,11 @@ class BaseService(metaclass=ServiceMeta):
                     result = self.execute(validated)
                 else:  # the stored result of a repeated key, or execute's (then stored)
                     result = cls.idempotency.run(
-                        cls, http_document(request), lambda: self.execute(validated), request.context
+                        cls,
+                        http_document(request),
+                        lambda: self.execute(validated),
+                        request.context,
+                        data=validated,
                     )
             except ServiceError as err:
                 result = self.on_error(err)
@@ -702,11 +706,24 @@ class BaseService(metaclass=ServiceMeta):
             body = {"error": _error_body(errors)}
         return Response(error.code, body=body, headers=dict(error.headers), errors=errors)
 
-    def _summarise(self, request: Request, response: Response, started: float) -> None:
-        """The one INFO line per invocation (for an AUDIT service: its audit entry, at any level)."""
+    def _summarise(
+        self,
+        request: Request,
+        response: Response,
+        started: float,
+        *,
+        source: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        """The one INFO line per invocation (for an AUDIT service: its audit entry, at any level).
+
+        The event-driven kinds (pypwext._kinds) write theirs here too: ``source`` names the kind
+        in place of the request's source, ``extra`` adds its own fields (``records``...)."""
         cls = type(self)
         codes = [e.code for e in response.errors] if response.errors else []
-        cls._pypwext_obs.http_summary(request, int(response.status), codes, started, cls.route)
+        cls._pypwext_obs.summary(
+            request, int(response.status), codes, started, cls.route, source=source, extra=extra
+        )
 
 
 class Running:
