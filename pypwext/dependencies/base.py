@@ -13,7 +13,6 @@ import threading
 from collections.abc import Mapping
 from typing import Any, Generic, TypeVar, overload
 
-from pypwext.base import InfoClassification
 from pypwext.context import current_invocation
 from pypwext.logging import ServiceLogger, current_logger
 
@@ -115,10 +114,15 @@ def log_enabled(level: int) -> bool:
 
 def log(level: int, message: str, fields: Mapping[str, Any]) -> None:
     """One log line of a dependency, through the invocation's logger (its format, its level,
-    its masking), else the standard logger ``pypwext.dependencies``. This is where the details
+    its masking, its classification for the ``reason`` field), else the standard logger
+    ``pypwext.dependencies``. This is where the details
     a client's answer leaves out (URLs, function names, a library's words) are written."""
     service_logger = _logger()
     if service_logger is not None:
-        service_logger.log(level, message, classification=InfoClassification.NA, extra=dict(fields))
+        # the facts (name, method, URL template, status, attempt) carry no data; ``reason`` (a
+        # library's or the callee's words) may quote some: redacted by the service's classification
+        facts = {key: value for key, value in fields.items() if key != "reason"}
+        text = {"reason": fields["reason"]} if "reason" in fields else None
+        service_logger.call(level, message, facts, text)
     else:
         _FALLBACK.log(level, message, extra=dict(fields))

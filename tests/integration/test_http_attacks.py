@@ -377,6 +377,31 @@ def test_the_log_has_the_details_with_query_values_masked(
     assert "q-SECRET-query" not in out and "p-SECRET-path" not in out
 
 
+def test_a_pii_service_s_dependency_lines_redact_the_library_s_words(
+    server: FaultServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A dependency's WARNING line obeys the service's classification: its facts (name,
+    method, template, attempts) stay readable, its ``reason`` (a library's words, which may quote
+    the URL and its values) is redacted in a PII service, and nothing of the value leaks."""
+    from conftest import free_port
+
+    from pypwext import InfoClassification
+
+    monkeypatch.setenv("DEAD_URL", f"http://127.0.0.1:{free_port()}")
+
+    class Personal(probe(Http("{DEAD_URL}/{segment}", retries=0), segment="alice@example.com")):  # type: ignore[misc]
+        classification = InfoClassification.PII
+
+    capsys.readouterr()
+    result, _ = run(Personal)
+    assert result.status == 502
+    out = capsys.readouterr().out
+    (failed,) = [json.loads(line) for line in out.splitlines() if '"http call failed"' in line]
+    assert failed["dependency"] == "api" and failed["url"] == "{DEAD_URL}/{segment}"
+    assert failed["reason"] == "*** redacted (PII) ***"
+    assert "alice@example.com" not in out and "ConnectionError" not in out
+
+
 # --- 7. no header injection ---------------------------------------------------------------------
 
 INJECTIONS = [
