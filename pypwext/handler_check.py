@@ -1,5 +1,5 @@
 """The Lambda handler string, checked in one place for ``pypwext package``, ``deploy`` and
-``template``.
+``template`` (which builds its handler strings with :func:`handler_string`).
 
 Lambda resolves a handler string as ``module.attribute``, split at the last dot: ``app.handler``
 is the attribute ``handler`` of the module ``app`` (``app.py`` at the root of the zip).
@@ -35,6 +35,7 @@ __all__ = [
     "check_static",
     "directory_reader",
     "explain",
+    "handler_string",
     "split_handler",
     "zip_reader",
 ]
@@ -58,6 +59,17 @@ def split_handler(handler: str) -> tuple[str, str]:
             "'handler = MyService.handler' in app.py)"
         )
     return module, attr
+
+
+def handler_string(module: str, attr: str) -> str:
+    """The handler string Lambda resolves to the module-level ``attr`` of ``module`` (the
+    inverse of :func:`split_handler`); ``attr`` must be one name, not an attribute path."""
+    if not attr.isidentifier() or not module or "" in module.split("."):
+        raise HandlerError(
+            f"'{module}.{attr}' is not a handler string: Lambda needs a module-level name, "
+            f"e.g. 'handler = MyService.handler' in {module.replace('.', '/')}.py"
+        )
+    return f"{module}.{attr}"
 
 
 def directory_reader(root: Path) -> Reader:
