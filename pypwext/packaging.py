@@ -214,6 +214,36 @@ def _build_pypwext_wheel(source: Path, workdir: Path) -> Path:
     return wheel
 
 
+def _installed_pypwext_wheel(workdir: Path) -> Path | None:
+    """A wheel of the installed pypwext (not a checkout), rebuilt from its installed files, or
+    ``None`` when it has no record of them. The name ``pypwext`` on the public index is another,
+    unrelated project: a bare ``pypwext`` requirement must never be fetched from there."""
+    import importlib.metadata
+
+    try:
+        dist = importlib.metadata.distribution("pypwext")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    files = [f for f in dist.files or () if "__pycache__" not in f.parts and f.suffix != ".pyc"]
+    info = f"pypwext-{dist.version}.dist-info"
+    skip = {f"{info}/{name}" for name in INSTALL_RECORDS}
+    chosen = [f for f in files if f.parts[0] in ("pypwext", info) and f.as_posix() not in skip]
+    if not any(f.as_posix() == "pypwext/__init__.py" for f in chosen):
+        return None
+    wheel = workdir / "pypwext-installed" / f"pypwext-{dist.version}-py3-none-any.whl"
+    wheel.parent.mkdir(parents=True, exist_ok=True)
+    record = []
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(chosen, key=lambda f: f.as_posix()):
+            data = Path(str(file.locate())).read_bytes()
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            archive.writestr(file.as_posix(), data)
+            record.append(f"{file.as_posix()},sha256={digest},{len(data)}")
+        record.append(f"{info}/RECORD,,")
+        archive.writestr(f"{info}/RECORD", "\n".join(record) + "\n")
+    return wheel
+
+
 def requirements_for(project_dir: Path, requirements: Path | None, workdir: Path) -> Path | None:
     """The requirements file pip installs: the given one, else ``requirements.txt`` in the
     project, else just ``pypwext``; ``None`` when it lists nothing.
@@ -241,11 +271,13 @@ def requirements_for(project_dir: Path, requirements: Path | None, workdir: Path
             out.append(f"{include.group(1)} {(base / include.group('path')).resolve()}")
             continue
         name = _NAME.match(line)
-        if name and not line.startswith("-") and _normalize(name.group(1)) == "pypwext" and source:
+        pypwext_line = name and not line.startswith("-") and _normalize(name.group(1)) == "pypwext"
+        if pypwext_line and (source or "@" not in line):
             extras = re.match(r"^\s*pypwext\s*(\[[^\]]*\])", line, re.I)
-            wheel = _build_pypwext_wheel(source, workdir)
-            out.append(f"pypwext{extras.group(1) if extras else ''} @ {wheel.as_uri()}")
-            continue
+            wheel = _build_pypwext_wheel(source, workdir) if source else _installed_pypwext_wheel(workdir)
+            if wheel is not None:
+                out.append(f"pypwext{extras.group(1) if extras else ''} @ {wheel.as_uri()}")
+                continue
         out.append(line)
     if not any(not line.startswith("-") or _INCLUDE_LINE.match(line) for line in out):
         return None

@@ -456,3 +456,21 @@ def test_the_built_wheel_installs_into_a_fresh_venv_and_works(tmp_path) -> None:
     )
     answer = sh(fresh / "bin" / "pypwext", "invoke", app, "--http", "GET", "/ping").stdout
     assert '"statusCode": 200' in answer and "pong" in answer
+
+    # `pypwext package` there: a project's `pypwext` requirement is this wheel's pypwext, rebuilt
+    # from its installed files, never the unrelated project of that name on the public index
+    proj, work = tmp_path / "proj", tmp_path / "work"
+    proj.mkdir()
+    work.mkdir()
+    (proj / "requirements.txt").write_text("pypwext[tracing]>=0.1\n")
+    script = (
+        "import sys; from pathlib import Path; from pypwext.packaging import requirements_for; "
+        "print(requirements_for(Path(sys.argv[1]), None, Path(sys.argv[2])).read_text())"
+    )
+    line = sh(fresh / "bin" / "python", "-c", script, proj, work).stdout.strip()
+    assert line.startswith("pypwext[tracing] @ file://"), line
+    rebuilt = Path(line.split(" @ file://", 1)[1])
+    assert "pypwext/handler_check.py" in names(rebuilt)
+    target = tmp_path / "target"
+    sh(sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", target, rebuilt)
+    assert (target / "pypwext" / "py.typed").is_file()
