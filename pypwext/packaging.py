@@ -746,7 +746,11 @@ def package(
             tree = workdir / "tree"
             tree.mkdir()
         left_out: list[str] = []
-        log(f"reading the requirements ({requirements or project_dir / 'requirements.txt'})")
+        listed = requirements or project_dir / "requirements.txt"
+        if requirements is None and not listed.is_file():
+            log(f"no {listed}: the requirement is pypwext alone")
+        else:
+            log(f"reading the requirements ({listed})")
         reqs = requirements_for(project_dir, requirements, workdir)
         if reqs is not None:
             report = install_requirements(reqs, tree, python, arch, workdir, log=log)
