@@ -65,7 +65,8 @@ invoke-example: bootstrap-run
 	$(BIN)/pypwext invoke examples/orders/app.py:handler --http POST /orders --body '$(ORDER_BAD)'
 
 # Every step runs even when an earlier one fails, so one run shows every problem;
-# the target fails if any step failed.
+# the target fails if any step failed. mkdocs runs without --quiet: --quiet drops the warnings
+# that --strict turns into a failure (a broken link or anchor would pass unseen).
 check: bootstrap
 	@failed=""; \
 	step() { echo; echo "=== $$*"; "$$@" || failed="$$failed\n  $$*"; }; \
@@ -73,7 +74,7 @@ check: bootstrap
 	step $(BIN)/ruff format --check . ; \
 	step $(BIN)/mypy pypwext ; \
 	step $(BIN)/pytest ; \
-	step $(BIN)/mkdocs build --strict --quiet ; \
+	step $(BIN)/mkdocs build --strict ; \
 	echo; \
 	if [[ -n "$$failed" ]]; then echo -e "make check FAILED:$$failed"; exit 1; fi; \
 	echo "make check: all passed"
