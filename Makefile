@@ -1,6 +1,9 @@
 # pypwext: every target sets itself up (scripts/bootstrap is fast when already done).
-#   make example   set up and serve the example services on http://127.0.0.1:3000 (pypwext serve)
-#   make check     set up and run every test, lint, type check and the docs build (CI: .ci/run)
+#   make example   set up and serve the example services on http://127.0.0.1:3000 (pypwext serve);
+#                  installs only what running needs: -e .[serve] (scripts/bootstrap run)
+#   make check     set up and run every test, lint, type check and the docs build (CI: .ci/run);
+#                  installs the development toolchain too: -e .[serve,dev] (scripts/bootstrap dev)
+#   make dist      build the sdist and the wheel into dist/ (python -m build)
 #   make bench     benchmark pypwext against its peers (docs/performance.md); BENCH_ARGS=--quick for a smoke run
 
 SHELL := /bin/bash
@@ -23,19 +26,25 @@ URL := http://127.0.0.1:$(PORT)
 EXAMPLE_ENV := INVENTORY_URL=$(URL) AWS_ENDPOINT_URL_LAMBDA=$(URL) AWS_REGION=us-east-1 \
 	AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
 
-.PHONY: help bootstrap example invoke-example check lint format types test docs clean bench
+.PHONY: help bootstrap bootstrap-run example invoke-example check lint format types test docs dist clean bench
 
 help:
 	@echo "make example   set up and serve the example services on http://127.0.0.1:3000 (Ctrl-C to stop)"
 	@echo "make invoke-example   run the order service once on two events and print its answers"
 	@echo "make check     set up and run every test, lint, type check and the docs build (CI: .ci/run)"
+	@echo "make dist      build the sdist and the wheel into dist/ (pip install dist/pypwext-*.whl)"
 	@echo "make bench     benchmark pypwext against its peers (BENCH_ARGS=--quick for a smoke run)"
 	@echo "make test | lint | types | docs | format | bootstrap | clean"
 
+# The development toolchain (everything but example and invoke-example needs it).
 bootstrap:
-	@scripts/bootstrap
+	@scripts/bootstrap dev
 
-example: bootstrap
+# Only what running the examples needs: pypwext, its dependencies and the serve extra.
+bootstrap-run:
+	@scripts/bootstrap run
+
+example: bootstrap-run
 	@echo "pypwext serve: the example services (examples/orders/api.py) on $(URL)"
 	@echo "  open  $(URL)/docs           every operation, its schemas and a curl line to try"
 	@echo "  open  $(URL)/openapi.json   the OpenAPI 3.1 document"
@@ -49,14 +58,15 @@ example: bootstrap
 	env $(EXAMPLE_ENV) $(BIN)/pypwext serve examples/orders/api.py --port $(PORT)
 
 # The one-shot version: run the order service on two events and print its answers.
-invoke-example: bootstrap
+invoke-example: bootstrap-run
 	@echo "--- a valid order"
 	$(BIN)/pypwext invoke examples/orders/app.py:handler --http POST /orders --body '$(ORDER_OK)'
 	@echo "--- an invalid order (expect a 400 that names every bad field)"
 	$(BIN)/pypwext invoke examples/orders/app.py:handler --http POST /orders --body '$(ORDER_BAD)'
 
 # Every step runs even when an earlier one fails, so one run shows every problem;
-# the target fails if any step failed.
+# the target fails if any step failed. mkdocs runs without --quiet: --quiet drops the warnings
+# that --strict turns into a failure (a broken link or anchor would pass unseen).
 check: bootstrap
 	@failed=""; \
 	step() { echo; echo "=== $$*"; "$$@" || failed="$$failed\n  $$*"; }; \
@@ -64,7 +74,7 @@ check: bootstrap
 	step $(BIN)/ruff format --check . ; \
 	step $(BIN)/mypy pypwext ; \
 	step $(BIN)/pytest ; \
-	step $(BIN)/mkdocs build --strict --quiet ; \
+	step $(BIN)/mkdocs build --strict ; \
 	echo; \
 	if [[ -n "$$failed" ]]; then echo -e "make check FAILED:$$failed"; exit 1; fi; \
 	echo "make check: all passed"
@@ -85,6 +95,14 @@ test: bootstrap
 
 docs: bootstrap
 	$(BIN)/mkdocs build --strict
+
+# The sdist and the wheel of pypwext, as `pip install dist/pypwext-<version>-py3-none-any.whl`
+# installs it (the name pypwext on the public index is another, unrelated project).
+# --no-isolation: build with the setuptools and wheel of .venv, so nothing is downloaded.
+dist: bootstrap
+	rm -rf dist/pypwext-*
+	$(BIN)/python -m build --no-isolation --outdir dist .
+	@ls -l dist/pypwext-*
 
 # The peer frameworks live in their own environment, never in .venv nor in setup.cfg.
 PEERS := benchmarks/.venv-peers

@@ -5,7 +5,8 @@ idempotent call.
    policy for ``lambda.amazonaws.com``, ``AWSLambdaBasicExecutionRole`` attached);
 2. the function: created (retrying while a new role is not yet assumable) and waited for until
    ``Active``; or, when it exists, its code updated, then its configuration (handler, runtime,
-   memory, timeout, role, environment), each waited for until the update is complete;
+   and the memory, timeout, role and environment that were given: those not given stay as the
+   function has them), each waited for until the update is complete;
 3. when asked, its Function URL (created, or its auth type updated) and, for ``NONE``, the two
    public permissions a URL needs (``lambda:InvokeFunctionUrl``, and ``lambda:InvokeFunction``
    through the URL); for ``AWS_IAM`` those public permissions are removed.
@@ -16,14 +17,23 @@ boto3 is imported only here (and only when :func:`deploy` runs).
 from __future__ import annotations
 
 import json
+import os
 import time
-import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BASIC_EXECUTION_POLICY", "DeployError", "DeployResult", "deploy", "handler_in_zip"]
+__all__ = [
+    "BASIC_EXECUTION_POLICY",
+    "DEFAULT_MEMORY_MB",
+    "DEFAULT_TIMEOUT_S",
+    "DeployError",
+    "DeployResult",
+    "deploy",
+    "handler_in_zip",
+    "resolve_region",
+]
 
 BASIC_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 """The managed policy that lets a function write its logs."""
@@ -65,30 +75,16 @@ class DeployResult:
 
 
 def handler_in_zip(zip_path: Path, handler: str) -> None:
-    """Check that the handler's module is in the zip (a cheap check before uploading); raises
-    :class:`DeployError` with the fix for the ``app.CreateOrder.handler`` mistake."""
-    module, _, attr = handler.rpartition(".")
-    if not module or not attr:
-        raise DeployError(
-            f"handler '{handler}' must look like 'module.attribute' (e.g. app.handler)", "usage"
-        )
-    with zipfile.ZipFile(zip_path) as archive:
-        names = set(archive.namelist())
-    path = module.replace(".", "/").replace("//", "/")
-    if f"{path}.py" in names or f"{path}/__init__.py" in names:
-        return
-    parts = module.replace("/", ".").split(".")
-    for cut in range(len(parts) - 1, 0, -1):
-        prefix = "/".join(parts[:cut])
-        if f"{prefix}.py" in names or f"{prefix}/__init__.py" in names:
-            owner = ".".join(parts[cut:])
-            raise DeployError(
-                f"handler '{handler}' does not resolve: Lambda splits it at the last dot and looks for "
-                f"a module '{module}'. Add '{attr} = {owner}.{attr}' at module level in {prefix}.py "
-                f"and use --handler {'.'.join(parts[:cut])}.{attr}",
-                "usage",
-            )
-    raise DeployError(f"handler '{handler}': {path}.py is not at the root of {zip_path}", "usage")
+    """Check that the handler resolves in the zip, module and attribute, before anything is
+    uploaded (:func:`pypwext.handler_check.check_static`: the zip's sources are read, nothing is
+    imported); raises :class:`DeployError` with the fix (the ``app.CreateOrder.handler`` mistake,
+    a typo: the module's handler-like names)."""
+    from pypwext.handler_check import HandlerError, check_static, zip_reader
+
+    try:
+        check_static(zip_reader(zip_path), handler, where=str(zip_path))
+    except HandlerError as exc:
+        raise DeployError(str(exc), "usage") from None
 
 
 def _code(exc: Exception) -> str:
@@ -181,6 +177,48 @@ def _function_url(client: Any, name: str, auth: str, log: Callable[[str], None])
     return str(config["FunctionUrl"])
 
 
+DEFAULT_MEMORY_MB = 512
+"""Memory of a new function (Lambda's own default, 128 MB, also gives a small share of a CPU)."""
+
+DEFAULT_TIMEOUT_S = 30
+"""Timeout of a new function (an HTTP API waits at most 30 s for its integration)."""
+
+
+def resolve_region(region: str | None) -> str | None:
+    """The region to deploy to: ``region`` (``--region``), else ``AWS_REGION``, else what boto3
+    finds (``AWS_DEFAULT_REGION``, the profile). The order of the AWS CLI; boto3 alone reads
+    only ``AWS_DEFAULT_REGION``, so ``AWS_REGION=eu-west-1`` by itself would not be seen."""
+    return region or os.environ.get("AWS_REGION") or None
+
+
+def _kept(current: Mapping[str, Any], memory: int | None, timeout: int | None, env: Any) -> list[str]:
+    """What a redeploy leaves as the function has it, for the log line."""
+    kept = []
+    if memory is None:
+        kept.append(f"memory {current.get('MemorySize')} MB")
+    if timeout is None:
+        kept.append(f"timeout {current.get('Timeout')} s")
+    if env is None:
+        count = len(current.get("Environment", {}).get("Variables", {}))
+        kept.append(f"environment ({count} variable{'' if count == 1 else 's'})")
+    return kept
+
+
+def _env_change(current: Mapping[str, Any], env: Mapping[str, str]) -> str:
+    """``--env`` replaces the whole environment: which names it adds, changes and removes
+    (names only: values may be secrets)."""
+    old: dict[str, str] = dict(current.get("Environment", {}).get("Variables", {}))
+    added = sorted(set(env) - set(old))
+    removed = sorted(set(old) - set(env))
+    changed = sorted(k for k in set(env) & set(old) if env[k] != old[k])
+    parts = [
+        f"{what} {', '.join(names)}"
+        for what, names in (("adds", added), ("changes", changed), ("removes", removed))
+        if names
+    ]
+    return "the environment is set to the --env given: " + ("; ".join(parts) or "no change")
+
+
 def deploy(
     zip_path: Path,
     name: str,
@@ -188,19 +226,25 @@ def deploy(
     *,
     python: str = "3.12",
     arch: str = "x86_64",
-    memory: int = 512,
-    timeout: int = 30,
+    memory: int | None = None,
+    timeout: int | None = None,
     role: str | None = None,
     function_url: bool = False,
     auth: str = "AWS_IAM",
     region: str | None = None,
     env: Mapping[str, str] | None = None,
+    endpoint_url: str | None = None,
     log: Callable[[str], None] = lambda message: None,
 ) -> DeployResult:
     """Create or update the function ``name`` from ``zip_path``; see the module's docstring.
 
     ``role`` is an ARN (used as it is) or a role name (created when missing; default
-    ``pypwext-<name>``). ``log`` receives a line per step. Raises :class:`DeployError`.
+    ``pypwext-<name>``). ``memory``, ``timeout``, ``env`` and ``role`` left ``None`` keep what an
+    existing function has (a new one gets :data:`DEFAULT_MEMORY_MB`, :data:`DEFAULT_TIMEOUT_S`,
+    no variables, ``pypwext-<name>``); an ``env`` given replaces the whole environment.
+    ``endpoint_url`` sends the IAM and Lambda calls there (an emulator); without it boto3 reads
+    ``AWS_ENDPOINT_URL``/``AWS_ENDPOINT_URL_LAMBDA``/``AWS_ENDPOINT_URL_IAM``. ``log`` receives a
+    line per step. Raises :class:`DeployError`.
     """
     if not zip_path.is_file():
         raise DeployError(f"zip not found: {zip_path} (build it with pypwext package)", "usage")
@@ -217,30 +261,39 @@ def deploy(
     import boto3
     import botocore.exceptions
 
-    session = boto3.session.Session(region_name=region)
+    session = boto3.session.Session(region_name=resolve_region(region))
     if session.region_name is None:
         raise DeployError("no AWS region: pass --region or set AWS_REGION / AWS_DEFAULT_REGION", "usage")
     code = zip_path.read_bytes()
     try:
-        iam: Any = session.client("iam")
-        client: Any = session.client("lambda")
-        role_arn, role_created = _role(iam, role, name, log)
-        config: dict[str, Any] = {
-            "Role": role_arn,
-            "Handler": handler,
-            "Runtime": f"python{python}",
-            "MemorySize": memory,
-            "Timeout": timeout,
-            "Environment": {"Variables": dict(env or {})},
-        }
+        iam: Any = session.client("iam", endpoint_url=endpoint_url)
+        client: Any = session.client("lambda", endpoint_url=endpoint_url)
+        log(f"deploying {name} to {session.region_name} ({client.meta.endpoint_url})")
         try:
-            client.get_function(FunctionName=name)
-            exists = True
+            current: dict[str, Any] | None = client.get_function(FunctionName=name)["Configuration"]
         except botocore.exceptions.ClientError as exc:
             if _code(exc) != "ResourceNotFoundException":
                 raise
-            exists = False
-        if exists:
+            current = None
+        if current is not None and role is None:
+            role_arn, role_created = str(current["Role"]), False  # a redeploy keeps the function's role
+        else:
+            role_arn, role_created = _role(iam, role, name, log)
+        config: dict[str, Any] = {"Role": role_arn, "Handler": handler, "Runtime": f"python{python}"}
+        if memory is not None or current is None:
+            config["MemorySize"] = DEFAULT_MEMORY_MB if memory is None else memory
+        if timeout is not None or current is None:
+            config["Timeout"] = DEFAULT_TIMEOUT_S if timeout is None else timeout
+        if env is not None or current is None:
+            config["Environment"] = {"Variables": dict(env or {})}
+        if current is not None:
+            kept = _kept(current, memory, timeout, env)
+            if kept:
+                log(
+                    f"keeping the function's {', '.join(kept)}: pass --memory, --timeout, --env to change them"
+                )
+            if env is not None:
+                log(_env_change(current, env))
             log(f"updating the code of {name}")
             client.update_function_code(FunctionName=name, ZipFile=code, Architectures=[arch])
             client.get_waiter("function_updated_v2").wait(FunctionName=name)
@@ -272,7 +325,7 @@ def deploy(
         raise DeployError(f"AWS refused {operation}: {_code(exc)}: {message}") from None
     return DeployResult(
         function_arn=str(final["FunctionArn"]),
-        created=not exists,
+        created=current is None,
         code_sha256=str(final.get("CodeSha256", "")),
         role_arn=role_arn,
         role_created=role_created,

@@ -14,7 +14,9 @@ The steps, each a plain function you can call on its own:
    those of their dependencies that nothing else kept needs) and dead weight (``__pycache__``,
    ``*.pyc``, ``tests`` folders, console scripts, install-time records).
 4. :func:`copy_project` copies the project's own code beside the requirements.
-5. :func:`check_handler` checks that the handler string resolves in the built tree.
+5. :func:`check_handler` checks that the handler string resolves in the built tree (and
+   :func:`precheck_handler` checks it against the project's code before step 1; the rule itself
+   is :mod:`pypwext.handler_check`'s).
 6. :func:`write_zip` writes a reproducible zip: sorted entries, timestamps 1980-01-01 00:00,
    modes 0644 (0755 for executables): the same tree gives the same bytes and the same
    ``CodeSha256`` (:func:`code_sha256`).
@@ -24,7 +26,6 @@ boto3 is never imported here; pip runs in a subprocess.
 
 from __future__ import annotations
 
-import ast
 import base64
 import email.parser
 import glob
@@ -40,10 +41,19 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pypwext.handler_check import (
+    HandlerError,
+    check_imported,
+    check_static,
+    directory_reader,
+    explain,
+    split_handler,
+)
 
 __all__ = [
     "ARCHITECTURES",
@@ -62,6 +72,7 @@ __all__ = [
     "find_interpreter",
     "install_requirements",
     "package",
+    "precheck_handler",
     "prune",
     "requirements_for",
     "sizes_by_top_level",
@@ -112,10 +123,6 @@ class PackagingError(Exception):
 
 class RequirementError(PackagingError):
     """A requirement cannot be installed for the target platform."""
-
-
-class HandlerError(PackagingError):
-    """The handler string does not resolve in the built tree."""
 
 
 class LimitError(PackagingError):
@@ -207,6 +214,36 @@ def _build_pypwext_wheel(source: Path, workdir: Path) -> Path:
     return wheel
 
 
+def _installed_pypwext_wheel(workdir: Path) -> Path | None:
+    """A wheel of the installed pypwext (not a checkout), rebuilt from its installed files, or
+    ``None`` when it has no record of them. The name ``pypwext`` on the public index is another,
+    unrelated project: a bare ``pypwext`` requirement must never be fetched from there."""
+    import importlib.metadata
+
+    try:
+        dist = importlib.metadata.distribution("pypwext")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    files = [f for f in dist.files or () if "__pycache__" not in f.parts and f.suffix != ".pyc"]
+    info = f"pypwext-{dist.version}.dist-info"
+    skip = {f"{info}/{name}" for name in INSTALL_RECORDS}
+    chosen = [f for f in files if f.parts[0] in ("pypwext", info) and f.as_posix() not in skip]
+    if not any(f.as_posix() == "pypwext/__init__.py" for f in chosen):
+        return None
+    wheel = workdir / "pypwext-installed" / f"pypwext-{dist.version}-py3-none-any.whl"
+    wheel.parent.mkdir(parents=True, exist_ok=True)
+    record = []
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(chosen, key=lambda f: f.as_posix()):
+            data = Path(str(file.locate())).read_bytes()
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            archive.writestr(file.as_posix(), data)
+            record.append(f"{file.as_posix()},sha256={digest},{len(data)}")
+        record.append(f"{info}/RECORD,,")
+        archive.writestr(f"{info}/RECORD", "\n".join(record) + "\n")
+    return wheel
+
+
 def requirements_for(project_dir: Path, requirements: Path | None, workdir: Path) -> Path | None:
     """The requirements file pip installs: the given one, else ``requirements.txt`` in the
     project, else just ``pypwext``; ``None`` when it lists nothing.
@@ -234,11 +271,13 @@ def requirements_for(project_dir: Path, requirements: Path | None, workdir: Path
             out.append(f"{include.group(1)} {(base / include.group('path')).resolve()}")
             continue
         name = _NAME.match(line)
-        if name and not line.startswith("-") and _normalize(name.group(1)) == "pypwext" and source:
+        pypwext_line = name and not line.startswith("-") and _normalize(name.group(1)) == "pypwext"
+        if pypwext_line and (source or "@" not in line):
             extras = re.match(r"^\s*pypwext\s*(\[[^\]]*\])", line, re.I)
-            wheel = _build_pypwext_wheel(source, workdir)
-            out.append(f"pypwext{extras.group(1) if extras else ''} @ {wheel.as_uri()}")
-            continue
+            wheel = _build_pypwext_wheel(source, workdir) if source else _installed_pypwext_wheel(workdir)
+            if wheel is not None:
+                out.append(f"pypwext{extras.group(1) if extras else ''} @ {wheel.as_uri()}")
+                continue
         out.append(line)
     if not any(not line.startswith("-") or _INCLUDE_LINE.match(line) for line in out):
         return None
@@ -247,9 +286,54 @@ def requirements_for(project_dir: Path, requirements: Path | None, workdir: Path
     return path
 
 
-def _pip(args: Sequence[str], what: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+Log = Callable[[str], None]
+"""Receives one line per phase of long work (``pypwext package`` prints them to stderr)."""
+
+
+def _quiet(line: str) -> None:
+    pass
+
+
+class _PipPhases:
+    """Turns pip's output into one line per phase: resolving, downloading, installing."""
+
+    def __init__(self, log: Log) -> None:
+        self.log = log
+        self.seen: set[str] = set()
+        self.downloads = 0
+
+    def __call__(self, line: str) -> None:
+        text = line.strip()
+        if text.startswith(("Collecting ", "Processing ", "Looking in ")):
+            self._once("resolve", "resolving the requirements (pip)")
+        elif text.startswith(("Downloading ", "Using cached ")):
+            self.downloads += 1
+            self._once("download", "downloading wheels for the target platform")
+        elif text.startswith("Installing collected packages:"):
+            count = len(text.split(":", 1)[1].split(","))
+            self._once("install", f"installing {count} distributions ({self.downloads} downloaded)")
+
+    def _once(self, phase: str, message: str) -> None:
+        if phase not in self.seen:
+            self.seen.add(phase)
+            self.log(message)
+
+
+def _pip(
+    args: Sequence[str], what: str, check: bool = True, on_line: Log = _quiet
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1", PYTHONDONTWRITEBYTECODE="1")
-    done = subprocess.run([sys.executable, "-m", "pip", *args], capture_output=True, text=True, env=env)
+    env["PIP_PROGRESS_BAR"] = "off"
+    command = [sys.executable, "-m", "pip", *args]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    ) as process:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            on_line(line)
+    done = subprocess.CompletedProcess(command, process.returncode, "".join(lines), "")
     if check and done.returncode != 0:
         raise RequirementError(f"{what} failed (pip exited {done.returncode}):\n{_pip_errors(done)}")
     return done
@@ -317,10 +401,17 @@ def _build_pure_wheel(
 
 
 def install_requirements(
-    requirements: Path, target: Path, python: str, arch: str, workdir: Path, max_sdists: int = 10
+    requirements: Path,
+    target: Path,
+    python: str,
+    arch: str,
+    workdir: Path,
+    max_sdists: int = 10,
+    log: Log = _quiet,
 ) -> dict[str, Any]:
     """Install ``requirements`` into ``target`` for Lambda's ``python`` on ``arch``; returns pip's
-    installation report (``--report``). Pure-Python sdist-only requirements are built here first."""
+    installation report (``--report``). Pure-Python sdist-only requirements are built here first.
+    ``log`` gets a line as pip resolves, downloads and installs."""
     wheels = workdir / "built-wheels"
     wheels.mkdir(exist_ok=True)
     options = [ln for ln in requirements.read_text().splitlines() if _OPTION_LINE.match(ln)]
@@ -328,7 +419,7 @@ def install_requirements(
     for _ in range(max_sdists + 1):
         args = ["install", "--no-compile", "--target", str(target), "--report", str(report)]
         args += [*_platform_args(python, arch), "--find-links", str(wheels), "-r", str(requirements)]
-        done = _pip(args, "", check=False)
+        done = _pip(args, "", check=False, on_line=_PipPhases(log))
         if done.returncode == 0:
             data: dict[str, Any] = json.loads(report.read_text())
             return data
@@ -338,6 +429,7 @@ def install_requirements(
                 f"pip could not install the requirements for CPython {python} on manylinux {arch}:\n"
                 f"{_pip_errors(done)}"
             )
+        log(f"building {missing['spec']} from its source distribution (no wheel for the target)")
         _build_pure_wheel(missing["spec"], options, wheels, workdir, python, arch)
         shutil.rmtree(target, ignore_errors=True)
     raise RequirementError(f"more than {max_sdists} requirements exist only as source distributions")
@@ -512,171 +604,22 @@ def copy_project(project_dir: Path, target: Path, skip: Iterable[Path] = ()) -> 
     return copied
 
 
-# --- the handler string -------------------------------------------------------------------------
-
-_CHECK_SCRIPT = r"""
-import importlib, json, sys
-tree, handler = sys.argv[1], sys.argv[2]
-sys.path.insert(0, tree)
-
-def answer(**kw):
-    sys.stdout.write("\n@@pypwext@@" + json.dumps(kw) + "\n")
-    sys.exit(0)
-
-module_name, _, attr = handler.rpartition(".")
-module_name = module_name.replace("/", ".")
-try:
-    module = importlib.import_module(module_name)
-except ModuleNotFoundError as exc:
-    parts = module_name.split(".")
-    if exc.name and module_name.startswith(exc.name) and exc.name != module_name.split(".")[0]:
-        for cut in range(len(parts) - 1, 0, -1):
-            try:
-                obj = importlib.import_module(".".join(parts[:cut]))
-            except Exception:
-                continue
-            try:
-                for part in parts[cut:]:
-                    obj = getattr(obj, part)
-            except AttributeError:
-                break
-            answer(error="dotted", module=".".join(parts[:cut]), path=".".join(parts[cut:] + [attr]))
-    answer(error="module", missing=exc.name or module_name, message=str(exc))
-except BaseException as exc:
-    answer(error="import", message=f"{type(exc).__name__}: {exc}")
-if not hasattr(module, attr):
-    names = sorted(n for n in vars(module) if not n.startswith("_") and callable(getattr(module, n)))
-    answer(error="attribute", names=names)
-obj = getattr(module, attr)
-cls = getattr(obj, "__mro__", None)
-if cls and any(c.__name__ == "BaseService" and c.__module__ == "pypwext.service" for c in cls):
-    answer(error="class", name=obj.__name__)
-if not callable(obj):
-    answer(error="callable", type=type(obj).__name__)
-answer(ok=True)
-"""
+# --- the handler string (the rule lives in pypwext.handler_check) ------------------------------
 
 
-def _dotted_message(handler: str, module: str, path: str) -> str:
-    owner, _, attr = path.rpartition(".")
-    file = module.replace(".", "/") + ".py"
-    return (
-        f"handler '{handler}' does not resolve: Lambda splits a handler string at its last dot, "
-        f"so it looks for a module '{handler.rpartition('.')[0]}', which does not exist "
-        f"('{path}' is an attribute path inside module '{module}'). Add this line at module level "
-        f"in {file}:\n\n    {attr} = {owner}.{attr}\n\nand use the handler string '{module}.{attr}'."
-    )
-
-
-def _interpret(handler: str, result: dict[str, Any]) -> None:
-    module = handler.rpartition(".")[0]
-    attr = handler.rpartition(".")[2]
-    error = result.get("error")
-    if error is None:
-        return
-    if error == "dotted":
-        raise HandlerError(_dotted_message(handler, result["module"], result["path"]))
-    if error == "module":
-        missing = result["missing"]
-        if missing == module or module.startswith(missing + "."):
-            raise HandlerError(
-                f"handler '{handler}': module '{module}' is not in the package ({result['message']}). "
-                f"Its file must be at the zip's root: {module.replace('.', '/')}.py"
-            )
-        raise HandlerError(
-            f"handler '{handler}': module '{module}' imports '{missing}', which is not in the package. "
-            "Add the distribution that provides it to requirements.txt."
+def precheck_handler(project_dir: Path, handler: str) -> str:
+    """Check ``handler`` against the project's own code, before anything is installed (a typo
+    fails in a second, not after the download); returns what was checked. A handler whose
+    module is not in the project (it comes from a requirement) is left to :func:`check_handler`.
+    Raises :class:`HandlerError`."""
+    module, _ = split_handler(handler)
+    top = module.split(".")[0]
+    if not ((project_dir / f"{top}.py").is_file() or (project_dir / top).is_dir()):
+        return (
+            f"handler {handler}: '{top}' is not in the project; checked once the requirements are installed"
         )
-    if error == "import":
-        raise HandlerError(
-            f"handler '{handler}': importing '{module}' in the built package fails: {result['message']}. "
-            "Lambda would report Runtime.ImportModuleError. (If it needs environment variables or "
-            "AWS access at import, set them, or skip this check with --no-check-handler.)"
-        )
-    if error == "attribute":
-        names = ", ".join(result["names"]) or "none"
-        raise HandlerError(
-            f"handler '{handler}': module '{module}' has no attribute '{attr}' (its callables: {names}). "
-            f"For a service class, add 'handler = MyService.handler' to {module.replace('.', '/')}.py."
-        )
-    if error == "class":
-        raise HandlerError(
-            f"handler '{handler}' names the service class {result['name']} itself; Lambda would call "
-            f"{result['name']}(event, context). Write '{attr} = {result['name']}.handler' instead."
-        )
-    if error == "callable":
-        raise HandlerError(f"handler '{handler}' is a {result['type']}, not a callable")
-
-
-def _module_file(tree: Path, module: str) -> Path | None:
-    base = tree.joinpath(*module.split("."))
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _top_level_names(source: Path) -> tuple[dict[str, ast.AST], bool]:
-    """Names bound at module level (and whether a ``from x import *`` hides some)."""
-    tree = ast.parse(source.read_bytes(), filename=str(source))
-    names: dict[str, ast.AST] = {}
-    star = False
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names[node.name] = node
-        elif isinstance(node, ast.Assign):
-            for target in node.targets:
-                for sub in ast.walk(target):
-                    if isinstance(sub, ast.Name):
-                        names[sub.id] = node
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name):
-            names[node.target.id] = node
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                if alias.name == "*":
-                    star = True
-                else:
-                    names[(alias.asname or alias.name).split(".")[0]] = node
-    return names, star
-
-
-def _check_static(tree: Path, handler: str) -> None:
-    module, _, attr = handler.rpartition(".")
-    module = module.replace("/", ".")
-    source = _module_file(tree, module)
-    if source is None:
-        parts = module.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
-            prefix = _module_file(tree, ".".join(parts[:cut]))
-            if prefix is not None:
-                names, _ = _top_level_names(prefix)
-                if parts[cut] in names:
-                    path = ".".join([*parts[cut:], attr])
-                    raise HandlerError(_dotted_message(handler, ".".join(parts[:cut]), path))
-                break
-        _interpret(
-            handler, {"error": "module", "missing": module, "message": f"no {module.replace('.', '/')}.py"}
-        )
-        return
-    try:
-        names, star = _top_level_names(source)
-    except SyntaxError as exc:
-        _interpret(handler, {"error": "import", "message": f"SyntaxError: {exc}"})
-        return
-    if attr not in names and not star:
-        callables = sorted(
-            n
-            for n, node in names.items()
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign)) and not n.startswith("_")
-        )
-        _interpret(handler, {"error": "attribute", "names": callables})
-    node = names.get(attr)
-    if isinstance(node, ast.ClassDef) and any(
-        (isinstance(b, ast.Name) and b.id == "BaseService")
-        or (isinstance(b, ast.Attribute) and b.attr == "BaseService")
-        for b in node.bases
-    ):
-        _interpret(handler, {"error": "class", "name": node.name})
+    check_static(directory_reader(project_dir), handler, where="the project")
+    return f"handler {handler}: found in the project's code (read statically)"
 
 
 def check_handler(tree: Path, handler: str, python: str, arch: str) -> str:
@@ -688,39 +631,19 @@ def check_handler(tree: Path, handler: str, python: str, arch: str) -> str:
     otherwise, or when the import needs boto3 (the runtime has it, the tree does not), the
     module is read with ``ast``.
     """
-    if "." not in handler.strip("."):
-        raise HandlerError(
-            f"handler '{handler}' must look like 'module.attribute' (e.g. 'app.handler' for "
-            "'handler = MyService.handler' in app.py)"
-        )
+    split_handler(handler)
     interpreter = find_interpreter(python) if _host_arch() == arch else None
     if interpreter is not None:
-        env = {"PATH": os.environ.get("PATH", ""), "LAMBDA_TASK_ROOT": str(tree), "AWS_REGION": "us-east-1"}
-        env["AWS_DEFAULT_REGION"] = "us-east-1"
-        done = subprocess.run(
-            [interpreter, "-I", "-S", "-B", "-c", _CHECK_SCRIPT, str(tree), handler],
-            capture_output=True,
-            text=True,
-            cwd=str(tree),
-            env=env,
-            timeout=120,
-        )
-        marker = done.stdout.rfind("@@pypwext@@")
-        if marker < 0:
-            raise HandlerError(
-                f"handler '{handler}': importing it with {interpreter} crashed (exit {done.returncode}):\n"
-                + "\n".join(done.stderr.splitlines()[-10:])
-            )
-        result: dict[str, Any] = json.loads(done.stdout[marker + len("@@pypwext@@") :])
+        result = check_imported(tree, handler, interpreter)
         if (
             result.get("error") == "module"
             and _normalize(result["missing"].split(".")[0]) in RUNTIME_PROVIDED
         ):
-            _check_static(tree, handler)
+            check_static(directory_reader(tree), handler)
             return f"read statically ({result['missing']} is provided by the Lambda runtime, not the package)"
-        _interpret(handler, result)
+        explain(handler, result)
         return f"imported with {interpreter}"
-    _check_static(tree, handler)
+    check_static(directory_reader(tree), handler)
     why = "no python" + python + " on this machine" if _host_arch() == arch else f"the target is {arch}"
     return f"read statically ({why})"
 
@@ -795,10 +718,14 @@ def package(
     bundle_boto3: bool = False,
     check: bool = True,
     build_dir: Path | None = None,
+    log: Log = _quiet,
 ) -> PackageResult:
     """Build the deployment zip of the project in ``project_dir``; see the module's docstring.
 
     ``build_dir``, when given, receives the unzipped tree (it must not exist or be empty).
+    ``log`` receives one line per phase (resolve, download, install, prune, copy, check, zip).
+    With ``check``, the handler string is checked against the project's own code before
+    anything is installed (:func:`precheck_handler`), and imported in the built tree after.
     """
     if python not in PYTHON_VERSIONS:
         raise PackagingError(f"--python must be one of {', '.join(PYTHON_VERSIONS)}, got {python}")
@@ -806,6 +733,8 @@ def package(
         raise PackagingError(f"--arch must be one of {', '.join(ARCHITECTURES)}, got {arch}")
     if not project_dir.is_dir():
         raise PackagingError(f"project directory not found: {project_dir}")
+    if check:
+        log(precheck_handler(project_dir, handler))
     with tempfile.TemporaryDirectory(prefix="pypwext-package-") as tmp:
         workdir = Path(tmp)
         if build_dir is not None:
@@ -817,15 +746,30 @@ def package(
             tree = workdir / "tree"
             tree.mkdir()
         left_out: list[str] = []
+        listed = requirements or project_dir / "requirements.txt"
+        if requirements is None and not listed.is_file():
+            log(f"no {listed}: the requirement is pypwext alone")
+        else:
+            log(f"reading the requirements ({listed})")
         reqs = requirements_for(project_dir, requirements, workdir)
         if reqs is not None:
-            report = install_requirements(reqs, tree, python, arch, workdir)
+            report = install_requirements(reqs, tree, python, arch, workdir, log=log)
             roots = [item["metadata"]["name"] for item in report.get("install", []) if item.get("requested")]
+            log(
+                "leaving out what the Lambda runtime has"
+                + (" (--bundle-boto3: not boto3)" if bundle_boto3 else "")
+            )
             left_out = prune(tree, roots, python, arch, bundle_boto3)
+        else:
+            log("no requirements to install")
+        log(f"copying the project's code from {project_dir}")
         copy_project(project_dir, tree, skip=[out])
         _strip_dead_weight(tree)
+        if check:
+            log(f"checking the handler {handler} in the built package")
         how = check_handler(tree, handler, python, arch) if check else "not checked (--no-check-handler)"
         unzipped = sum(p.stat().st_size for _, p in _files(tree))
+        log(f"zipping {len(_files(tree))} files ({unzipped / 2**20:.1f} MiB) into {out}")
         if unzipped > UNZIPPED_LIMIT:
             raise LimitError(
                 f"the package is {unzipped / 2**20:.1f} MiB unzipped; Lambda accepts at most "

@@ -122,6 +122,7 @@ def _modules_of(target: Path) -> tuple[Path, list[str]]:
 
 def discover(target: Path) -> list[FunctionSpec]:
     """The Lambda functions of the project at ``target`` (a directory, or one ``.py`` file)."""
+    from pypwext.handler_check import handler_string
     from pypwext.service import Handler
 
     folder, names = _modules_of(target)
@@ -141,14 +142,14 @@ def discover(target: Path) -> list[FunctionSpec]:
                     continue
                 if isinstance(value, Handler) and value.service_class.__module__ == name:
                     seen.add(id(value))
-                    service_handlers.append((f"{name}.{attr}", value))
+                    service_handlers.append((handler_string(name, attr), value))
                 elif (
                     hasattr(value, "api")
                     and hasattr(getattr(value, "api", None), "routes")
                     and callable(value)
                 ):
                     seen.add(id(value))
-                    api_handlers.append((f"{name}.{attr}", value))
+                    api_handlers.append((handler_string(name, attr), value))
     functions: list[FunctionSpec] = []
     in_apis: set[Any] = set()
     for handler, api_handler in api_handlers:

@@ -108,3 +108,14 @@ def test_a_handler_that_raises_exits_1(tmp_path: Path) -> None:
     result = run("invoke", f"{raw}:handler", "--event", "-", stdin="{}")
     assert result.returncode == 1
     assert "plain handler failed" in result.stderr
+
+
+def test_version_prints_the_installed_version() -> None:
+    import importlib.metadata
+
+    result = run("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"pypwext {importlib.metadata.version('pypwext')}\n"
+    import pypwext
+
+    assert importlib.metadata.version("pypwext") == pypwext.__version__  # setup.cfg reads it from there

@@ -10,13 +10,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import os
+import shutil
+import subprocess
 import sys
+import sysconfig
 import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
 
+import pypwext
 from pypwext import packaging
 from pypwext.cli import main
 
@@ -330,3 +335,142 @@ def test_the_pypwext_requirement_comes_from_this_checkout(tmp_path, monkeypatch)
     (proj / "requirements.txt").unlink()  # no requirements.txt: pypwext alone
     reqs = packaging.requirements_for(proj, None, tmp_path)
     assert reqs is not None and reqs.read_text() == f"pypwext @ {built.as_uri()}\n"
+
+
+def test_cli_shows_one_line_per_phase_on_stderr(tmp_path, index, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(packaging, "find_interpreter", lambda python: None)
+    proj = project(tmp_path, index)
+    out = tmp_path / "f.zip"
+    assert main(["package", str(proj), "--handler", "app.handler", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    phases = [line for line in captured.err.splitlines() if line.startswith("package: ")]
+    expected = [
+        "package: handler app.handler: found in the project's code (read statically)",
+        f"package: reading the requirements ({proj / 'requirements.txt'})",
+        "package: resolving the requirements (pip)",
+        "package: installing 9 distributions (0 downloaded)",
+        "package: leaving out what the Lambda runtime has",
+        f"package: copying the project's code from {proj}",
+        "package: checking the handler app.handler in the built package",
+    ]
+    assert phases[: len(expected)] == expected
+    assert phases[-1].startswith("package: zipping ") and phases[-1].endswith(f"into {out}")
+    assert len(phases) == len(expected) + 1  # one line per phase, not one per file
+    assert "package: " not in captured.out  # stdout keeps the report only
+    assert f"CodeSha256 {packaging.code_sha256(out)}" in captured.out
+
+
+def test_a_handler_typo_fails_before_anything_is_installed(tmp_path, index, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(packaging, "find_interpreter", lambda python: None)
+    # a requirement that cannot be installed: reaching pip would exit 5, not 3
+    proj = project(tmp_path, index, "nosuchthing")
+    out = tmp_path / "f.zip"
+    assert main(["package", str(proj), "--handler", "app.hander", "--out", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert "module 'app' has no attribute 'hander' (its handler-like names: handler)" in err
+    assert "Did you mean 'app.handler'?" in err
+    assert "resolving" not in err and "reading the requirements" not in err
+    assert main(["package", str(proj), "--handler", "app.CreateOrder", "--out", str(out)]) == 3
+    assert "names the service class CreateOrder itself" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_handler_from_a_requirement_is_checked_after_the_install(
+    tmp_path, index, capsys, monkeypatch
+) -> None:
+    monkeypatch.setattr(packaging, "find_interpreter", lambda python: None)
+    proj = project(tmp_path, index)
+    out = tmp_path / "f.zip"
+    assert main(["package", str(proj), "--handler", "mylib.handler", "--out", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert "'mylib' is not in the project; checked once the requirements are installed" in err
+    assert "installing 9 distributions" in err  # it got that far
+    assert "module 'mylib' has no attribute 'handler'" in err
+
+
+# --- the distribution: make dist, then pip install the wheel -------------------------------------
+
+
+def test_the_built_wheel_installs_into_a_fresh_venv_and_works(tmp_path) -> None:
+    """What `make dist` builds (python -m build: the sdist, then the wheel from it) installs
+    into a new virtual environment, and `from pypwext import BaseService` works there. Nothing
+    is downloaded: the build uses this environment's setuptools (--no-isolation) and the fresh
+    venv borrows this one's dependencies through a .pth line (not pypwext: that is the wheel's)."""
+    pytest.importorskip("build", reason="build is a dev dependency (make dist)")
+    repo = Path(__file__).resolve().parent.parent
+    src = tmp_path / "src"
+    shutil.copytree(repo / "pypwext", src / "pypwext", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("setup.cfg", "pyproject.toml", "README.md"):
+        shutil.copy2(repo / name, src / name)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+
+    def sh(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env, cwd=tmp_path)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+    dist = tmp_path / "dist"
+    sh(sys.executable, "-m", "build", "--no-isolation", "--outdir", dist, src)
+    (wheel,) = dist.glob("pypwext-*-py3-none-any.whl")
+    (sdist,) = dist.glob("pypwext-*.tar.gz")
+
+    assert wheel.name == f"pypwext-{pypwext.__version__}-py3-none-any.whl"
+    in_wheel = names(wheel)
+    assert "pypwext/py.typed" in in_wheel and "pypwext/cli/__main__.py" in in_wheel
+    assert not [n for n in in_wheel if n.startswith(("tests/", "examples/"))]
+    with tarfile.open(sdist) as archive:
+        in_sdist = {m.name.split("/", 1)[1] for m in archive.getmembers() if "/" in m.name}
+    assert {"setup.cfg", "pyproject.toml", "README.md", "pypwext/__init__.py", "pypwext/py.typed"} <= in_sdist
+
+    fresh = tmp_path / "fresh"
+    sh(sys.executable, "-m", "venv", "--without-pip", fresh)
+    sh(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        fresh / "bin" / "python",
+        "install",
+        "--no-deps",
+        "--no-index",
+        wheel,
+    )
+    site = Path(
+        sh(
+            fresh / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+        ).stdout.strip()
+    )
+    (site / "zz_borrowed_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+
+    code = "import pypwext; from pypwext import BaseService; print(pypwext.__file__)"
+    where = Path(sh(fresh / "bin" / "python", "-c", code).stdout.strip())
+    assert where.is_relative_to(site)  # the wheel's pypwext, not this checkout's
+    assert sh(fresh / "bin" / "pypwext", "--version").stdout == f"pypwext {pypwext.__version__}\n"
+    app = tmp_path / "app.py"
+    app.write_text(
+        "from pypwext import BaseService, Request\n\n"
+        "class Ping(BaseService):\n"
+        "    def execute(self, request: Request) -> dict[str, bool]:\n"
+        "        return {'pong': True}\n\n"
+        "handler = Ping.handler\n"
+    )
+    answer = sh(fresh / "bin" / "pypwext", "invoke", app, "--http", "GET", "/ping").stdout
+    assert '"statusCode": 200' in answer and "pong" in answer
+
+    # `pypwext package` there: a project's `pypwext` requirement is this wheel's pypwext, rebuilt
+    # from its installed files, never the unrelated project of that name on the public index
+    proj, work = tmp_path / "proj", tmp_path / "work"
+    proj.mkdir()
+    work.mkdir()
+    (proj / "requirements.txt").write_text("pypwext[tracing]>=0.1\n")
+    script = (
+        "import sys; from pathlib import Path; from pypwext.packaging import requirements_for; "
+        "print(requirements_for(Path(sys.argv[1]), None, Path(sys.argv[2])).read_text())"
+    )
+    line = sh(fresh / "bin" / "python", "-c", script, proj, work).stdout.strip()
+    assert line.startswith("pypwext[tracing] @ file://"), line
+    rebuilt = Path(line.split(" @ file://", 1)[1])
+    assert "pypwext/handler_check.py" in names(rebuilt)
+    target = tmp_path / "target"
+    sh(sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", target, rebuilt)
+    assert (target / "pypwext" / "py.typed").is_file()

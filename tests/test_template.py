@@ -250,3 +250,28 @@ def test_event_driven_services_get_their_event_sources(tmp_path) -> None:
     assert schedule["Type"] == "Schedule"
     assert template["Parameters"]["DailyReportScheduleExpression"]["Default"] == "rate(1 day)"
     assert lint(to_yaml(template)) == []
+
+
+def test_what_modules_print_at_import_stays_out_of_the_yaml(tmp_path, capsys) -> None:
+    yaml = pytest.importorskip("yaml")
+    folder = tmp_path / "noisy"
+    folder.mkdir()
+    (folder / "app.py").write_text(
+        "import sys\n"
+        "print('connecting to the database...')\n"
+        "sys.stdout.write('Resources: {Evil: {Type: AWS::S3::Bucket}}\\n')\n"
+        "from pypwext import BaseService, Request\n\n\n"
+        "class Ping(BaseService):\n"
+        "    route = 'GET /ping'\n\n"
+        "    def execute(self, request: Request) -> dict:\n"
+        "        return {}\n\n\n"
+        "handler = Ping.handler\n"
+    )
+    assert main(["template", str(folder), "--out", "-"]) == 0
+    captured = capsys.readouterr()
+    data = yaml.safe_load(captured.out)
+    assert list(data["Resources"]) == ["PingFunction"]
+    assert data["Resources"]["PingFunction"]["Properties"]["Handler"] == "app.handler"
+    assert lint(captured.out) == []
+    assert "connecting to the database..." not in captured.out and "Evil" not in captured.out
+    assert "connecting to the database...\n" in captured.err  # not lost: on stderr

@@ -18,14 +18,28 @@ from typing import TextIO
 
 from pypwext.cli.common import CliError, load_target
 
-__all__ = ["COMMANDS", "load_target", "main"]
+__all__ = ["COMMANDS", "load_target", "main", "version"]
 
 COMMANDS: tuple[str, ...] = ("invoke", "package", "template", "deploy", "serve", "openapi")
 """The subcommands, in the order ``pypwext --help`` lists them."""
 
 
+def version() -> str:
+    """The installed pypwext's version (its distribution metadata), or the package's own
+    ``__version__`` when it runs from a checkout that is not installed."""
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("pypwext")
+    except importlib.metadata.PackageNotFoundError:
+        from pypwext import __version__
+
+        return __version__
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pypwext", description="Tools for pypwext services.")
+    parser.add_argument("--version", action="version", version=f"pypwext {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         importlib.import_module(f"pypwext.cli.{name}").register(sub)

@@ -8,6 +8,7 @@ the target, 6 the package is larger than Lambda accepts.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -51,6 +52,7 @@ def _mib(size: int) -> str:
 def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     """Run ``pypwext package``; returns the exit code (raises :class:`CliError`)."""
     from pypwext import packaging
+    from pypwext.handler_check import HandlerError
 
     try:
         result = packaging.package(
@@ -63,8 +65,9 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
             bundle_boto3=args.bundle_boto3,
             check=not args.no_check_handler,
             build_dir=Path(args.build_dir) if args.build_dir else None,
+            log=lambda line: print(f"package: {line}", file=sys.stderr, flush=True),
         )
-    except packaging.HandlerError as exc:
+    except HandlerError as exc:
         raise CliError(str(exc), EXIT_TARGET) from None
     except packaging.RequirementError as exc:
         raise CliError(str(exc), EXIT_REQUIREMENT) from None

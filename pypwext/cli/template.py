@@ -7,6 +7,8 @@ has no Lambda entry point.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -66,11 +68,9 @@ def _comments(args: argparse.Namespace, handlers: list[str]) -> list[str]:
     ]
 
 
-def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    """Run ``pypwext template``; returns the exit code (raises :class:`CliError`)."""
+def _build(args: argparse.Namespace, env: dict[str, str]) -> tuple[list[Any], dict[str, Any]]:
     from pypwext import template
 
-    env = parse_pairs(args.env, "=", "--env", strip_values=False)
     try:
         functions = template.discover(Path(args.project))
         data = template.build_template(
@@ -87,6 +87,18 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         )
     except template.TemplateError as exc:
         raise CliError(str(exc), EXIT_TARGET) from None
+    return functions, data
+
+
+def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    """Run ``pypwext template``; returns the exit code (raises :class:`CliError`)."""
+    from pypwext import template
+
+    env = parse_pairs(args.env, "=", "--env", strip_values=False)
+    # What the project's modules print while they are imported (or while their dependencies
+    # describe themselves) goes to stderr: with --out -, stdout holds the YAML and nothing else.
+    with contextlib.redirect_stdout(sys.stderr):
+        functions, data = _build(args, env)
     text = template.to_yaml(data, _comments(args, [f.handler for f in functions]))
     if args.out == "-":
         stdout.write(text)

@@ -121,7 +121,8 @@ def test_a_given_role_arn_is_used_as_it_is(aws, tmp_path, capsys) -> None:
 def test_mistakes_are_caught_before_any_call(aws, tmp_path, capsys) -> None:
     zip_path = build_zip(tmp_path)
     assert main(["deploy", str(zip_path), "--name", "f", "--handler", "app.CreateOrder.handler"]) == 3
-    assert "'handler = CreateOrder.handler'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "'handler = CreateOrder.handler'" in err and "'app.handler'" in err
     assert main(["deploy", str(tmp_path / "none.zip"), "--name", "f", "--handler", "app.handler"]) == 2
     assert "zip not found" in capsys.readouterr().err
     assert boto3.client("lambda").list_functions()["Functions"] == []
@@ -141,3 +142,105 @@ def test_an_unreachable_endpoint_exits_7(aws, tmp_path, capsys, monkeypatch) -> 
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     assert main(["deploy", str(build_zip(tmp_path)), "--name", "g", "--handler", "app.handler"]) == 7
     assert "pypwext: cannot reach AWS" in capsys.readouterr().err
+
+
+def service_zip(tmp_path: Path) -> Path:
+    """A zip whose app.py holds a service class and its module-level handler, and a helper."""
+    tree = tmp_path / "service-tree"
+    tree.mkdir()
+    (tree / "app.py").write_text(
+        "from pypwext import BaseService, Request\n\n\n"
+        "class Ping(BaseService):\n"
+        "    def execute(self, request: Request) -> dict[str, bool]:\n"
+        "        return {'pong': True}\n\n\n"
+        "handler = Ping.handler\n\n\n"
+        "def health_handler(event, context):\n    return 'ok'\n\n\n"
+        "TABLE = 'orders'\n"
+    )
+    out = tmp_path / "service.zip"
+    packaging.write_zip(tree, out)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("handler", "expected"),
+    [
+        (
+            "app.hander",
+            "no attribute 'hander' (its handler-like names: handler, health_handler). "
+            "Did you mean 'app.handler'?",
+        ),
+        ("app.Ping", "names the service class Ping itself"),
+        ("ap.handler", "module 'ap' is not in"),
+        ("app.Ping.handler", "at module level in app.py:\n\n    handler = Ping.handler\n"),
+        ("handler", "must look like 'module.attribute'"),
+    ],
+)
+def test_a_handler_that_does_not_resolve_is_refused_before_any_call(
+    aws, tmp_path, capsys, handler, expected
+) -> None:
+    zip_path = service_zip(tmp_path)
+    assert main(["deploy", str(zip_path), "--name", "ping", "--handler", handler]) == 3
+    err = capsys.readouterr().err
+    assert expected in err
+    assert boto3.client("lambda").list_functions()["Functions"] == []
+    assert boto3.client("iam").list_roles()["Roles"] == []  # not even the role was created
+    assert main(["deploy", str(zip_path), "--name", "ping", "--handler", "app.handler"]) == 0
+
+
+def test_a_redeploy_keeps_what_it_is_not_given(aws, tmp_path, capsys) -> None:
+    zip_path = service_zip(tmp_path)
+    base = ["deploy", str(zip_path), "--name", "ping", "--handler", "app.handler"]
+    given = ["--memory", "1024", "--timeout", "12", "--env", "STAGE=prod", "--env", "DB_PASSWORD=s3cr3t-pw"]
+    assert main([*base, *given, "--role", "custom-role"]) == 0
+    capsys.readouterr()
+    client = boto3.client("lambda")
+
+    def seen() -> tuple[int, int, dict[str, str], str]:
+        config = client.get_function(FunctionName="ping")["Configuration"]
+        env = config.get("Environment", {}).get("Variables", {})
+        return config["MemorySize"], config["Timeout"], env, config["Role"].rsplit("/", 1)[1]
+
+    before = seen()
+    assert before == (1024, 12, {"STAGE": "prod", "DB_PASSWORD": "s3cr3t-pw"}, "custom-role")
+
+    assert main(base) == 0  # a plain redeploy: new code, the same configuration
+    err = capsys.readouterr().err
+    assert seen() == before
+    assert "keeping the function's memory 1024 MB, timeout 12 s, environment (2 variables)" in err
+    assert [r["RoleName"] for r in boto3.client("iam").list_roles()["Roles"]] == ["custom-role"]
+
+    assert main([*base, "--env", "STAGE=dev", "--env", "LEVEL=debug"]) == 0  # --env: the whole set
+    err = capsys.readouterr().err
+    assert seen() == (1024, 12, {"STAGE": "dev", "LEVEL": "debug"}, "custom-role")
+    assert "adds LEVEL; changes STAGE; removes DB_PASSWORD" in err
+    assert "s3cr3t-pw" not in err and "dev" not in err.split("keeping")[0].split("adds")[0]
+
+    assert main([*base, "--memory", "256", "--no-env"]) == 0
+    assert seen() == (256, 12, {}, "custom-role")
+    assert main([*base, "--no-env", "--env", "A=1"]) == 2
+
+
+def test_aws_region_alone_is_enough(aws, tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_REGION", "ap-southeast-2")
+    args = ["deploy", str(build_zip(tmp_path)), "--name", "f", "--handler", "app.handler"]
+    assert main(args) == 0
+    out = capsys.readouterr()
+    assert "created arn:aws:lambda:ap-southeast-2:" in out.out
+    assert "deploying f to ap-southeast-2" in out.err
+    # --region wins over the environment
+    assert main([*args, "--region", "eu-north-1"]) == 0
+    assert "created arn:aws:lambda:eu-north-1:" in capsys.readouterr().out
+    monkeypatch.delenv("AWS_REGION")
+    assert main(args) == 2
+    assert "no AWS region" in capsys.readouterr().err
+
+
+def test_endpoint_url_points_deploy_at_an_emulator(aws, tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("AWS_ENDPOINT_URL")  # only the flag says where the emulator is
+    args = ["deploy", str(build_zip(tmp_path)), "--name", "emu", "--handler", "app.handler"]
+    assert main([*args, "--endpoint-url", aws]) == 0
+    assert f"deploying emu to eu-west-1 ({aws})" in capsys.readouterr().err
+    client = boto3.client("lambda", endpoint_url=aws)
+    assert client.get_function(FunctionName="emu")["Configuration"]["Handler"] == "app.handler"
