@@ -82,6 +82,7 @@ _OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "tracing": (bool, type(None)),
     "metrics_namespace": (str, type(None)),
     "idempotency": (Idempotency, type(None)),
+    "raises": (tuple,),
 }
 """The class options a service may set, with the types they take (a kind of service adds its
 own in ``_pypwext_kind_options``)."""
@@ -476,6 +477,11 @@ def prepare_class(
             name,
             f"route must look like 'POST /orders/{{order_id}}' (METHOD, one space, a path), got {cls.route!r}",
         )
+    if not all(isinstance(e, type) and issubclass(e, ServiceError) for e in cls.raises):
+        raise _definition_error(
+            name,
+            f"raises takes a tuple of ServiceError classes, e.g. raises = (Conflict,), got {cls.raises!r}",
+        )
     for method_name in lifecycle:
         if method_name in namespace:
             _check_signature(name, method_name, namespace[method_name], _ARG_NAMES.get(method_name, "data"))
@@ -584,6 +590,9 @@ class BaseService(metaclass=ServiceMeta):
     ``idempotency``
         An :class:`~pypwext.idempotency.Idempotency`: a repeated request with the same key gets
         the stored result without running ``execute`` again (409 while the first one runs).
+    ``raises``
+        A tuple of the :class:`~pypwext.ServiceError` classes the service answers with, beside
+        those its own source raises by name: they become responses of its OpenAPI document.
 
     >>> class Hello(BaseService):
     ...     def execute(self, request: Request) -> dict[str, str]:
@@ -605,6 +614,7 @@ class BaseService(metaclass=ServiceMeta):
     tracing: ClassVar[bool | None] = None
     metrics_namespace: ClassVar[str | None] = None
     idempotency: ClassVar[Idempotency | None] = None
+    raises: ClassVar[tuple[type[ServiceError], ...]] = ()
 
     handler: ClassVar[Handler]
     _pypwext_kind_base: ClassVar[bool] = True  # the lifecycle of classes below this one is theirs
