@@ -326,8 +326,8 @@ def _check_options(
                 wanted = " or ".join("None" if t is type(None) else t.__name__ for t in types)
                 raise _definition_error(name, f"option '{key}' takes {wanted}, got {value!r}")
             continue
-        if key.isupper():
-            continue
+        if key.isupper() or callable(value) or hasattr(type(value), "__get__"):
+            continue  # a constant, a method, a class, a property or another descriptor
         meant = _MEANT.get(key)
         if meant is None or meant not in known:
             import difflib  # only for a name that is not an option
@@ -450,9 +450,10 @@ def _event_input(service: type[BaseService], request: Request) -> Any:
     sources = service._pypwext_event_sources or ()
     if request.source not in sources:
         wanted = " or ".join(f"'{s.value}'" for s in sources)
+        hint = f" (pypwext serve: --source {sources[0].value})" if sources[0].is_http else ""
         raise TypeError(
             f"{service.__qualname__} takes {target.__name__}, which reads {wanted} events; this "
-            f"event is a '{request.source.value}' event (pypwext serve: --source {sources[0].value})"
+            f"event is a '{request.source.value}' event{hint}"
         )
     return target(request.raw_event)
 

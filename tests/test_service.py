@@ -718,6 +718,27 @@ def test_a_near_miss_of_an_option_name_is_still_refused_with_the_option(
         type("Bad", (BaseService,), {name: value, "execute": lambda self, r: None})
 
 
+def test_methods_and_descriptors_near_an_option_name_are_ordinary_python() -> None:
+    import functools
+
+    class Router(BaseService):
+        def routes(self) -> list[str]:  # close to 'route', but a method: not a misspelt option
+            return ["GET /a"]
+
+        @functools.cached_property
+        def tracer(self) -> str:
+            return "mine"
+
+        @property
+        def operations(self) -> int:
+            return 2
+
+        def execute(self, request: Request) -> dict[str, Any]:
+            return {"routes": self.routes(), "tracer": self.tracer, "operations": self.operations}
+
+    assert Router()({"direct": True})["body"] == {"routes": ["GET /a"], "tracer": "mine", "operations": 2}
+
+
 def test_a_descriptor_under_an_option_name_is_still_type_checked() -> None:
     with pytest.raises(TypeError, match="option 'route' takes str or None"):
 
@@ -791,6 +812,46 @@ def test_a_powertools_http_event_class_as_the_input_gets_the_real_event(
         "query": event.query_string_parameters,
     }
     assert result.json["method"] in ("GET", "POST", "PUT") and result.json["path"].startswith("/")
+
+
+def _http_samples() -> list[str]:
+    import os
+    from pathlib import Path
+
+    folder = Path(os.environ.get("PYPWEXT_AWS_EVENTS", "/nonexistent"))
+    names = sorted(p.name for p in folder.glob("*.json"))
+    return [n for n in names if n.startswith(("apiGatewayProxy", "alb", "lambdaFunctionUrl"))]
+
+
+@pytest.mark.parametrize("sample", _http_samples())
+def test_every_real_http_sample_reaches_the_data_class_of_its_source(sample: str) -> None:
+    """Every API Gateway, ALB and Function URL sample, through the Powertools class that reads
+    its source: the wrapped event says what pypwext's own Request says."""
+    import aws_lambda_powertools.utilities.data_classes as data_classes
+
+    from pypwext.events import EventSource, detect_source, parse_request
+
+    raw = _sample(sample)
+    by_source = {
+        EventSource.API_GATEWAY_REST: data_classes.APIGatewayProxyEvent,
+        EventSource.API_GATEWAY_HTTP: data_classes.APIGatewayProxyEventV2,
+        EventSource.FUNCTION_URL: data_classes.LambdaFunctionUrlEvent,
+        EventSource.ALB: data_classes.ALBEvent,
+    }
+    event_class = by_source[detect_source(raw)]
+
+    class Reads(BaseService):
+        def execute(self, event: event_class) -> dict[str, Any]:  # type: ignore[valid-type]
+            return {"method": event.http_method, "raw": event.raw_event is raw}
+
+    answer = Reads.handler(raw, lambda_context())
+    try:
+        request = parse_request(raw, None)
+    except BadRequest:  # a sample whose body says base64 and is not: refused before any input
+        assert answer["statusCode"] == 400, answer
+        return
+    assert answer["statusCode"] == 200, answer
+    assert json.loads(answer["body"]) == {"method": request.method, "raw": True}
 
 
 def test_a_powertools_event_class_of_a_non_http_source_reads_a_direct_invocation() -> None:
