@@ -15,11 +15,13 @@ a list of validators,                members under ``items``)
 ``deep_iterable(member, iterable)``
 ==================================  ========================================================
 
-Other validators (``instance_of``, your own functions) are not described.
+Other validators (``instance_of``, your own functions) are not described. A field's
+``metadata={"examples": [...]}`` becomes its schema's ``examples``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
 from collections.abc import Mapping
@@ -34,15 +36,27 @@ _LENGTHS = {"string": "Length", "array": "Items", "object": "Properties"}
 
 
 def field_constraints(cls: type, name: str, schema: dict[str, Any]) -> dict[str, Any]:
-    """The constraints of field ``name`` of the attrs class ``cls`` (``{}`` for a dataclass or
-    a field without describable validators); ``schema`` is the field's schema so far (its
-    ``type`` picks ``minLength``, ``minItems`` or ``minProperties``)."""
-    if not attrs.has(cls):
-        return {}
-    field = next((a for a in attrs.fields(cls) if (a.alias or a.name) == name), None)
-    if field is None or field.validator is None:
-        return {}
-    return validator_constraints(field.validator, schema)
+    """The constraints of field ``name`` of the attrs class (or dataclass) ``cls``: its
+    validators' rules, and the ``examples`` its metadata lists (``metadata={"examples":
+    ["widget"]}``: what a client, the docs page's "try it out" and schemathesis start from).
+    ``schema`` is the field's schema so far (its ``type`` picks ``minLength``, ``minItems`` or
+    ``minProperties``)."""
+    out: dict[str, Any] = {}
+    if attrs.has(cls):
+        field = next((a for a in attrs.fields(cls) if (a.alias or a.name) == name), None)
+        if field is None:
+            return out
+        metadata: Any = field.metadata
+        if field.validator is not None:
+            out.update(validator_constraints(field.validator, schema))
+    elif dataclasses.is_dataclass(cls):
+        metadata = next((f.metadata for f in dataclasses.fields(cls) if f.name == name), {})
+    else:
+        return out
+    examples = metadata.get("examples")
+    if isinstance(examples, (list, tuple)) and examples:
+        out["examples"] = list(examples)
+    return out
 
 
 def validator_constraints(validator: Any, schema: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -252,7 +252,10 @@ def test_the_example_document_validates_and_the_command_prints_it(tmp_path: Path
     document = json.loads(out.getvalue())
     validate(document)
     assert document["info"]["title"] == "pypwext example: orders"
-    assert document["paths"]["/orders/{order_id}"]["get"]["parameters"][0]["schema"] == {"type": "integer"}
+    assert document["paths"]["/orders/{order_id}"]["get"]["parameters"][0]["schema"] == {
+        "type": "integer",
+        "examples": [1, 2],  # the example's metadata
+    }
 
 
 def test_targets_say_what_is_wrong(tmp_path: Path) -> None:
@@ -412,3 +415,35 @@ def test_attrs_validators_are_constraints_of_the_document() -> None:
         Rules, api_gateway_event("GET", "/rules/0", query={"sku": "Bad Id"}, path_params={"qty": "0"})
     )
     assert bad.status == 400
+
+
+def test_field_examples_go_into_the_schema_and_the_parameters() -> None:
+    @attrs.frozen
+    class Ref:
+        item_id: str = attrs.field(metadata={"examples": ["widget", "sicp"]})
+        note: str = attrs.field(default="", metadata={"examples": "not a list"})  # ignored
+
+    @dataclasses.dataclass
+    class Body:
+        qty: int = dataclasses.field(default=1, metadata={"examples": [3]})
+
+    class Read(BaseService):
+        route = "GET /items/{item_id}"
+
+        def execute(self, ref: Ref) -> None:
+            return None
+
+    class Write(BaseService):
+        route = "POST /items"
+
+        def execute(self, body: Body) -> None:
+            return None
+
+    document = openapi_document(Api(Read, Write))
+    validate(document)
+    params = {p["name"]: p["schema"] for p in document["paths"]["/items/{item_id}"]["get"]["parameters"]}
+    assert params == {
+        "item_id": {"type": "string", "examples": ["widget", "sicp"]},
+        "note": {"type": "string"},
+    }
+    assert document["components"]["schemas"]["Body"]["properties"]["qty"]["examples"] == [3]

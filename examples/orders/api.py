@@ -40,7 +40,7 @@ except ImportError:
 class OrderRef:
     """Which order to read."""
 
-    order_id: int
+    order_id: int = attrs.field(metadata={"examples": [1, 2]})
     """The order's id, from the path."""
 
 
