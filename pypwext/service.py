@@ -47,6 +47,7 @@ from pypwext.errors import (
     reset_current_collector,
     set_current_collector,
 )
+from pypwext.event_classes import event_class_sources, event_input
 from pypwext.events import EventSource, Request, detect_source, parse_request
 from pypwext.idempotency import Idempotency, http_document
 from pypwext.logging import ServiceLogger, current_logger, reset_current_logger, set_current_logger
@@ -416,48 +417,6 @@ def _check_input_type(cls_name: str, input_type: Any) -> None:
         ) from None
 
 
-_POWERTOOLS_DATA_CLASSES = "aws_lambda_powertools.utilities.data_classes."
-_HTTP_EVENT_CLASSES: dict[str, tuple[EventSource, ...]] = {
-    "APIGatewayProxyEvent": (EventSource.API_GATEWAY_REST,),
-    "APIGatewayProxyEventV2": (EventSource.API_GATEWAY_HTTP, EventSource.FUNCTION_URL),
-    "LambdaFunctionUrlEvent": (EventSource.FUNCTION_URL, EventSource.API_GATEWAY_HTTP),
-    "ALBEvent": (EventSource.ALB,),
-}
-"""Powertools' HTTP event data classes and the event sources whose events they read."""
-
-
-def event_class_sources(input_type: Any) -> tuple[EventSource, ...] | None:
-    """The event sources a Powertools event data class (``APIGatewayProxyEventV2``, ``SQSEvent``,
-    ... from ``aws_lambda_powertools.utilities.data_classes``) reads, or ``None`` for any other
-    type. Such an input is the raw event wrapped in the class; the class of a non-HTTP event
-    (``SQSEvent``, ``EventBridgeEvent``...) reads direct invocations only. (Found by the class's
-    lineage, without importing Powertools.)"""
-    if not isinstance(input_type, type):
-        return None
-    lineage = [k for k in input_type.__mro__ if k.__module__.startswith(_POWERTOOLS_DATA_CLASSES)]
-    if not any(k.__name__ == "DictWrapper" for k in lineage):
-        return None
-    for klass in lineage:
-        if klass.__name__ in _HTTP_EVENT_CLASSES:
-            return _HTTP_EVENT_CLASSES[klass.__name__]
-    return (EventSource.DIRECT,)
-
-
-def _event_input(service: type[BaseService], request: Request) -> Any:
-    """The raw event wrapped in the service's Powertools data class (its input type); a
-    ``TypeError`` -- a 500, the reason in the log -- for an event of another source."""
-    target = service._pypwext_input_type
-    sources = service._pypwext_event_sources or ()
-    if request.source not in sources:
-        wanted = " or ".join(f"'{s.value}'" for s in sources)
-        hint = f" (pypwext serve: --source {sources[0].value})" if sources[0].is_http else ""
-        raise TypeError(
-            f"{service.__qualname__} takes {target.__name__}, which reads {wanted} events; this "
-            f"event is a '{request.source.value}' event{hint}"
-        )
-    return target(request.raw_event)
-
-
 def prepare_class(
     cls: type[BaseService], namespace: Mapping[str, Any], localns: Mapping[str, Any] | None = None
 ) -> None:
@@ -772,7 +731,7 @@ class BaseService(metaclass=ServiceMeta):
         if target is Request:
             return request
         if cls._pypwext_event_sources is not None:  # a Powertools event data class
-            return _event_input(cls, request)
+            return event_input(cls.__qualname__, target, cls._pypwext_event_sources, request)
         if request.source is EventSource.DIRECT:
             data = request.json()
         else:
