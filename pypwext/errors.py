@@ -81,7 +81,7 @@ class ServiceError(PypwextError):
         super().__init_subclass__(**kwargs)
         own = vars(cls)
         for wrong, right in _MISSPELT.items():
-            if wrong in own and not (wrong == "status" and issubclass(cls, DependencyError)):
+            if wrong in own:  # (a DependencyError's ``status``, what the dependency answered, is per error)
                 raise TypeError(
                     f"{cls.__qualname__}: an error's HTTP status is its class attribute '{right}' "
                     f"(write {right} = {own[wrong]!r}), not '{wrong}'"

@@ -179,6 +179,17 @@ def test_the_edges_of_the_error_range_are_accepted(code: int) -> None:
     assert _answer_of(mine())[0] == code
 
 
+def test_a_dependency_errors_status_is_not_its_code_either() -> None:
+    with pytest.raises(TypeError, match=r"class attribute 'code' \(write code = 503\), not 'status'"):
+        type("Flaky", (DependencyError,), {"status": 503})
+
+    class Flaky(DependencyError):
+        code = 503
+
+    err = Flaky("down", dependency="stock", status=500)
+    assert (err.code, err.status, err.dependency) == (503, 500, "stock")
+
+
 def test_a_msg_that_is_not_a_string_is_refused() -> None:
     with pytest.raises(TypeError, match="msg must be a str"):
         type("Mine", (ServiceError,), {"code": 409, "msg": 409})
