@@ -8,6 +8,8 @@ from http import HTTPStatus
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pypwext import (
     BadRequest,
@@ -171,6 +173,17 @@ def test_the_spellings_that_would_answer_500_are_refused_at_the_class_statement(
 def test_a_code_that_is_not_an_error_status_is_refused_at_the_class_statement(code: Any) -> None:
     with pytest.raises(TypeError, match="code must be an HTTP error status, an int from 400 to 599"):
         type("Mine", (ServiceError,), {"code": code})
+
+
+@settings(max_examples=60, deadline=None)
+@given(code=st.integers(min_value=-1000, max_value=2000))
+def test_any_int_code_is_accepted_exactly_when_it_is_an_error_status(code: int) -> None:
+    if 400 <= code <= 599:
+        mine = type("Mine", (ServiceError,), {"code": code})
+        assert mine().code == code and mine().to_dict()["code"] == code
+    else:
+        with pytest.raises(TypeError, match="400 to 599"):
+            type("Mine", (ServiceError,), {"code": code})
 
 
 @pytest.mark.parametrize("code", [400, 599])

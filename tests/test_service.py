@@ -899,14 +899,21 @@ def test_an_event_of_another_source_answers_500_and_the_log_says_why(
         def execute(self, event: event_class) -> dict[str, Any]:  # type: ignore[valid-type]
             return {"read": True}
 
+    secret = "sk_live_planted_4242"
+    event = _sample(sample)
+    if isinstance(event.get("headers"), dict):
+        event["headers"] = {**event["headers"], "X-Api-Key": secret}
+    else:
+        event["Records"][0]["body"] = secret
     capsys.readouterr()
-    raw = Reads.handler(_sample(sample), lambda_context())
+    raw = Reads.handler(event, lambda_context())
     out = capsys.readouterr().out
     status = raw["statusCode"]
     body = json.loads(raw["body"]) if isinstance(raw["body"], str) else raw["body"]
     assert status == 500 and body["error"]["msg"] == "Internal Server Error"
     assert class_name not in json.dumps(raw)  # the client never sees the reason
     assert f"Reads takes {class_name}, which reads" in out
+    assert secret not in out and secret not in json.dumps(raw)  # nor does the event get logged
 
 
 def test_a_service_with_a_powertools_input_still_runs_validate_first() -> None:
