@@ -46,7 +46,8 @@ def operation_errors(service: type[BaseService], typed: bool, has_path_params: b
     if has_path_params:
         found[404] = ["No such resource (or a path its route does not match)."]
     if service.idempotency is not None:
-        found.setdefault(400, []).append("The request lacks its idempotency key.")
+        if service.idempotency.required:
+            found.setdefault(400, []).append("The request lacks its idempotency key.")
         found[409] = ["A request with the same idempotency key is in progress."]
     for code, descriptions in service_errors(service).items():
         known = found.setdefault(code, [])

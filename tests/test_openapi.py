@@ -447,3 +447,30 @@ def test_field_examples_go_into_the_schema_and_the_parameters() -> None:
         "note": {"type": "string"},
     }
     assert document["components"]["schemas"]["Body"]["properties"]["qty"]["examples"] == [3]
+
+
+def test_an_idempotent_service_documents_its_409_and_the_missing_key() -> None:
+    from pypwext import Idempotency
+
+    class Pay(BaseService):
+        route = "POST /payments"
+        just_status_code = False
+        idempotency = Idempotency(key="body.payment_id")
+
+        def execute(self, request: Request) -> None:
+            return None
+
+    class Tolerant(BaseService):
+        route = "POST /tolerant"
+        idempotency = Idempotency(key="body.payment_id", required=False)
+
+        def execute(self, request: Request) -> None:
+            return None
+
+    document = openapi_document(Api(Pay, Tolerant))
+    validate(document)
+    pay = document["paths"]["/payments"]["post"]["responses"]
+    assert pay["409"]["description"] == "A request with the same idempotency key is in progress."
+    assert pay["400"]["description"] == "The request lacks its idempotency key."
+    tolerant = document["paths"]["/tolerant"]["post"]["responses"]
+    assert "409" in tolerant and "400" not in tolerant
