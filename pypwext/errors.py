@@ -30,6 +30,7 @@ __all__ = [
     "Forbidden",
     "InternalError",
     "NotFound",
+    "PypwextError",
     "ServiceError",
     "ServiceUnavailable",
     "TooManyRequests",
@@ -40,7 +41,16 @@ __all__ = [
 ]
 
 
-class ServiceError(Exception):
+class PypwextError(Exception):
+    """The root of the errors pypwext raises on purpose (``except PypwextError`` catches them);
+    today its one branch is :class:`ServiceError`."""
+
+
+_MISSPELT = {"status": "code", "status_code": "code", "http_status": "code", "message": "msg"}
+"""Class attributes users try on an error of their own, and the one that works instead."""
+
+
+class ServiceError(PypwextError):
     """An error a service raises on purpose: it renders as its ``code`` and, unless the service
     sets ``just_status_code``, as PyPwExt's error body.
 
@@ -48,14 +58,48 @@ class ServiceError(Exception):
     >>> err.to_dict()
     {'code': 404, 'msg': 'no such order', 'classification': 'NA', 'details': {'order_id': 7}}
 
-    Subclasses fix the code (``NotFound("no such order")``); ``action=ErrorAction.CONTINUE``
-    makes the error collected instead of raised, and the method that raised it returns
-    ``return_value``.
+    Subclasses fix the code (``NotFound("no such order")``); an error of your own says its
+    code, and optionally its default message, as class attributes:
+
+    >>> class OutOfStock(ServiceError):
+    ...     code = 409
+    ...     msg = "out of stock"
+    >>> OutOfStock().to_dict()["code"], OutOfStock().msg, OutOfStock("only 2 left").msg
+    (409, 'out of stock', 'only 2 left')
+
+    ``action=ErrorAction.CONTINUE`` makes the error collected instead of raised, and the method
+    that raised it returns ``return_value``.
     """
 
     default_code: ClassVar[int] = HTTPStatus.INTERNAL_SERVER_ERROR
-    default_msg: ClassVar[str] = "Internal Server Error"
+    default_msg: ClassVar[str | None] = None  # None: the code's reason phrase ("Not Found")
     default_action: ClassVar[ErrorAction] = ErrorAction.RAISE
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Read ``code = 409`` and ``msg = "..."`` on a subclass as its defaults; refuse, at the
+        class statement, the spellings that would silently answer 500."""
+        super().__init_subclass__(**kwargs)
+        own = vars(cls)
+        for wrong, right in _MISSPELT.items():
+            if wrong in own:  # (a DependencyError's ``status``, what the dependency answered, is per error)
+                raise TypeError(
+                    f"{cls.__qualname__}: an error's HTTP status is its class attribute '{right}' "
+                    f"(write {right} = {own[wrong]!r}), not '{wrong}'"
+                )
+        if "code" in own:
+            code = own["code"]
+            if isinstance(code, bool) or not isinstance(code, int) or not 400 <= code <= 599:
+                raise TypeError(
+                    f"{cls.__qualname__}: code must be an HTTP error status, an int from 400 to 599, got {code!r}"
+                )
+            cls.default_code = int(code)
+            delattr(cls, "code")  # the instance's own ``code`` (set in __init__) is the one that is read
+        if "msg" in own:
+            msg = own["msg"]
+            if not isinstance(msg, str):
+                raise TypeError(f"{cls.__qualname__}: msg must be a str (the default message), got {msg!r}")
+            cls.default_msg = msg
+            delattr(cls, "msg")
 
     def __init__(
         self,
@@ -71,7 +115,9 @@ class ServiceError(Exception):
         self.code = int(code if code is not None else self.default_code)
         if not 400 <= self.code <= 599:
             raise ValueError(f"a ServiceError code must be an HTTP error status (400-599), got {self.code}")
-        self.msg = msg if msg is not None else _reason(self.code)
+        if msg is None:
+            msg = self.default_msg if self.default_msg is not None else _reason(self.code)
+        self.msg = msg
         self.details: dict[str, Any] = dict(details or {})
         self.classification = InfoClassification(classification)
         self.action = ErrorAction(action)

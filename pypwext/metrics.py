@@ -1,7 +1,7 @@
 """CloudWatch metrics of pypwext services through Powertools' Metrics, in Embedded Metric Format.
 
 Metrics are on when a namespace is configured: the class option ``metrics_namespace``, else
-``POWERTOOLS_METRICS_NAMESPACE``. Every metric of a service carries the dimension ``service``.
+``POWERTOOLS_METRICS_NAMESPACE``, else PyPwExt's ``METRICS_NAMESPACE``. Every metric of a service carries the dimension ``service``.
 At the end of every invocation -- success or error -- pypwext adds
 
 =============  ============  ==================================================
@@ -48,9 +48,15 @@ class ServiceMetrics:
 
     @property
     def namespace(self) -> str | None:
-        """The CloudWatch namespace: the class option, else ``POWERTOOLS_METRICS_NAMESPACE``."""
+        """The CloudWatch namespace: the class option, else ``POWERTOOLS_METRICS_NAMESPACE``, else
+        PyPwExt's ``METRICS_NAMESPACE`` (an empty value counts as unset)."""
         if not self._resolved:
-            self._namespace = self._namespace_option or os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or None
+            self._namespace = (
+                self._namespace_option
+                or os.environ.get("POWERTOOLS_METRICS_NAMESPACE")
+                or os.environ.get("METRICS_NAMESPACE")
+                or None
+            )
             self._resolved = True
         return self._namespace
 

@@ -15,11 +15,13 @@
   its docstring; ``@strict`` classes forbid other properties;
 * the **success response** from the return type of ``execute`` and the class's ``status``
   (``None`` answers 204, ``str`` ``text/plain``, ``bytes`` ``application/octet-stream``);
-* the **error responses**: 400 (an input that does not fit: ``details.problems`` lists each bad
-  field by ``path`` with a ``reason``), 404 for a route with path parameters, 500, and
-  ``default`` for any other error a service raises, all in PyPwExt's error body
-  ``{"error": {"code", "msg", "classification", "details"}}`` -- or without a body for a
-  service with ``just_status_code = True``.
+* the **error responses** (:func:`pypwext.openapi_errors.operation_errors`): 400 for a typed
+  input that does not fit (``details.problems`` lists each bad field by ``path`` with a
+  ``reason``; none for a ``Request`` or a Powertools event input), 404 for a route with path
+  parameters, the errors the class declares (``raises = (Conflict,)``) or raises by name in its
+  source, 502 and 504 when it has dependencies, 500, and ``default`` for any other error, all in
+  PyPwExt's error body ``{"error": {"code", "msg", "classification", "details"}}`` -- or
+  without a body for a service with ``just_status_code = True``.
 
 The operation id is the service's ``operation``; the summary and description come from the
 class docstring.
@@ -58,6 +60,8 @@ import attrs
 from pypwext import codec
 from pypwext.base import InfoClassification
 from pypwext.events import Request
+from pypwext.openapi_constraints import field_constraints
+from pypwext.openapi_errors import operation_errors
 from pypwext.responses import Response
 from pypwext.routes import Api, Route
 from pypwext.service import BaseService
@@ -190,6 +194,8 @@ class SchemaBuilder:
             if name in exclude:
                 continue
             prop = self.schema(field_type)
+            if rules := field_constraints(cls, name, prop):  # the attrs validators' rules
+                prop = {"allOf": [prop], **rules} if "$ref" in prop else {**prop, **rules}
             description = meta.get("description") or meta.get("doc") or docs.get(name)
             if description:
                 prop = (
@@ -390,7 +396,10 @@ def _success(builder: SchemaBuilder, service: type[BaseService]) -> dict[str, An
 def _operation(builder: SchemaBuilder, route: Route, method: str, many: bool) -> dict[str, Any]:
     service = route.service
     input_type = service._pypwext_input_type
-    fields = _input_fields(input_type, builder)
+    # The Request itself, or the raw event in a Powertools data class: the service reads the
+    # request as it likes, and pypwext neither parses a body nor answers 400 for it
+    typed = input_type is not Request and service._pypwext_event_sources is None
+    fields = _input_fields(input_type, builder) if typed else {}
     doc = inspect.getdoc(service) or ""
     if doc == inspect.getdoc(BaseService):
         doc = ""
@@ -407,15 +416,16 @@ def _operation(builder: SchemaBuilder, route: Route, method: str, many: bool) ->
     for name in path_names:
         tp = fields.get(name, (str, True))[0]
         schema = builder.schema(tp) if _is_scalar(tp) else {"type": "string"}
+        schema.update(field_constraints(input_type, name, schema) if name in fields else {})
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     rest = {k: v for k, v in fields.items() if k not in path_names}
     if method in _BODYLESS:
         for name, (tp, required) in rest.items():
             if _is_scalar(tp):
-                params.append(
-                    {"name": name, "in": "query", "required": required, "schema": builder.schema(tp)}
-                )
-    elif input_type is not Request:
+                schema = builder.schema(tp)
+                schema.update(field_constraints(input_type, name, schema))
+                params.append({"name": name, "in": "query", "required": required, "schema": schema})
+    elif typed:
         if _is_model(input_type):
             if path_names and set(path_names) & set(fields):
                 schema = builder.model_schema(input_type, exclude=frozenset(path_names))
@@ -429,12 +439,9 @@ def _operation(builder: SchemaBuilder, route: Route, method: str, many: bool) ->
     if params:
         op["parameters"] = params
     responses = _success(builder, service)
-    responses["400"] = _error_response(
-        "The request does not fit the input: details.problems names every bad field by its path.", service
-    )
-    if path_names:
-        responses["404"] = _error_response("Not found.", service)
-    responses["500"] = _error_response("An unexpected error (its text goes to the log, never here).", service)
+    for code, descriptions in operation_errors(service, typed, bool(path_names)).items():
+        text = descriptions[0] if len(descriptions) == 1 else "\n".join(f"- {d}" for d in descriptions)
+        responses[str(code)] = _error_response(text, service)
     responses["default"] = _error_response("Any other error the service raises.", service)
     op["responses"] = responses
     return op

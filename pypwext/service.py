@@ -47,6 +47,7 @@ from pypwext.errors import (
     reset_current_collector,
     set_current_collector,
 )
+from pypwext.event_classes import event_class_sources, event_input
 from pypwext.events import EventSource, Request, detect_source, parse_request
 from pypwext.idempotency import Idempotency, http_document
 from pypwext.logging import (
@@ -88,6 +89,7 @@ _OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "tracing": (bool, type(None)),
     "metrics_namespace": (str, type(None)),
     "idempotency": (Idempotency, type(None)),
+    "raises": (tuple,),
 }
 """The class options a service may set, with the types they take (a kind of service adds its
 own in ``_pypwext_kind_options``)."""
@@ -95,24 +97,41 @@ own in ``_pypwext_kind_options``)."""
 _RESERVED = frozenset({"handler", "errors", "request", "context", "logger", "metrics"})
 
 
-class Handler:
+class _HandlerType(type):
+    """``isinstance(obj, Handler)`` is true for the entry points pypwext builds (plain functions,
+    see :class:`Handler`), and false for a function that wraps one (a middleware's)."""
+
+    def __instancecheck__(cls, obj: object) -> bool:
+        return getattr(obj, "__code__", None) is _HANDLER_CODE
+
+
+class Handler(metaclass=_HandlerType):
     """The Lambda entry point of a service class: ``handler = CreateOrder.handler``.
 
     Each call makes a fresh instance and runs one invocation. ``handler.service_class`` names the
-    class.
+    class. ``Handler(cls)`` builds a plain function ``handler(event, context=None)`` -- what
+    Lambda, ``inspect`` and decorators such as Powertools' ``lambda_handler_decorator``
+    middlewares expect -- and ``isinstance(fn, Handler)`` recognises one.
     """
 
-    def __init__(self, service_class: type[BaseService]) -> None:
-        self.service_class = service_class
-        self.__name__ = "handler"
-        self.__qualname__ = f"{service_class.__qualname__}.handler"
-        self.__doc__ = f"Lambda entry point of {service_class.__qualname__}."
+    service_class: type[BaseService]
 
-    def __call__(self, event: Any, context: Any = None) -> Any:
-        return self.service_class()(event, context)
+    def __new__(cls, service_class: type[BaseService]) -> Handler:
+        def handler(event: Any, context: Any = None) -> Any:
+            return service_class()(event, context)
 
-    def __repr__(self) -> str:
-        return f"<pypwext handler of {self.service_class.__module__}.{self.service_class.__qualname__}>"
+        handler.__qualname__ = f"{service_class.__qualname__}.handler"
+        handler.__module__ = service_class.__module__
+        handler.__doc__ = f"Lambda entry point of {service_class.__qualname__}."
+        handler.service_class = service_class  # type: ignore[attr-defined]
+        return cast(Handler, handler)
+
+    def __call__(self, event: Any, context: Any = None) -> Any:  # pragma: no cover - the function's
+        """Run one invocation (the signature of the function ``Handler(cls)`` returns)."""
+        raise NotImplementedError
+
+
+_HANDLER_CODE = Handler(cast("type[BaseService]", object)).__code__  # type: ignore[attr-defined]
 
 
 class _ClassOnly:
@@ -295,9 +314,14 @@ def _check_options(
     lifecycle: tuple[str, ...],
     kind_options: Mapping[str, tuple[type, ...]] | None = None,
 ) -> None:
+    """Check the class body against what pypwext knows: its options (each of the right type),
+    its reserved names, and near-misses of an option's name (``just_status_codes``,
+    ``service_name``), which would otherwise be silently ignored. Anything else -- methods,
+    ``property``/``cached_property`` and other descriptors, constants, attributes of your own --
+    is ordinary Python and left alone."""
     known = {**_OPTION_TYPES, **(kind_options or {})}
     for key, value in namespace.items():
-        if key.startswith("_") or key.isupper() or key in lifecycle:
+        if key.startswith("_") or key in lifecycle:
             continue
         if key in _RESERVED:
             raise _definition_error(
@@ -309,17 +333,30 @@ def _check_options(
                 wanted = " or ".join("None" if t is type(None) else t.__name__ for t in types)
                 raise _definition_error(name, f"option '{key}' takes {wanted}, got {value!r}")
             continue
-        if isinstance(value, (Dependency, staticmethod, classmethod, property, type)) or callable(value):
-            continue
-        import difflib  # only for the message of a class that fails its checks
+        if key.isupper() or callable(value) or hasattr(type(value), "__get__"):
+            continue  # a constant, a method, a class, a property or another descriptor
+        meant = _MEANT.get(key)
+        if meant is None or meant not in known:
+            import difflib  # only for a name that is not an option
 
-        close = difflib.get_close_matches(key, known, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
-        raise _definition_error(
-            name,
-            f"unknown option '{key} = {value!r}'.{hint} Known options: {', '.join(sorted(known))}. "
-            "Constants of your own go in UPPER_CASE or _private names.",
-        )
+            close = difflib.get_close_matches(key, known, n=1, cutoff=_NEAR_MISS)
+            meant = close[0] if close else None
+        if meant is not None:
+            raise _definition_error(
+                name,
+                f"unknown option '{key} = {value!r}'. Did you mean '{meant}'? Known options: "
+                f"{', '.join(sorted(known))}. (An attribute of your own this close to an option's "
+                "name: give it an UPPER_CASE or _private name.)",
+            )
+
+
+_NEAR_MISS = 0.75
+"""How close (``difflib`` ratio) a class attribute's name must be to an option's to be taken for
+a misspelling of it: ``routes``, ``just_status``, ``paralel`` are; ``version``, ``source`` and
+``table_name`` are not."""
+
+_MEANT = {"service_name": "service", "status_code": "status", "namespace": "metrics_namespace"}
+"""Names users coming from PyPwExt or Powertools write for an option, and the option."""
 
 
 def _check_signature(name: str, method_name: str, fn: Any, arg_name: str) -> None:
@@ -373,7 +410,7 @@ def _unwrap(fn: Any) -> Any:
 
 
 def _check_input_type(cls_name: str, input_type: Any) -> None:
-    if input_type in (Request, Any, object):
+    if input_type in (Request, Any, object) or event_class_sources(input_type) is not None:
         return
     try:
         codec.converter.get_structure_hook(input_type)
@@ -406,6 +443,11 @@ def prepare_class(
             name,
             f"route must look like 'POST /orders/{{order_id}}' (METHOD, one space, a path), got {cls.route!r}",
         )
+    if not all(isinstance(e, type) and issubclass(e, ServiceError) for e in cls.raises):
+        raise _definition_error(
+            name,
+            f"raises takes a tuple of ServiceError classes, e.g. raises = (Conflict,), got {cls.raises!r}",
+        )
     for method_name in lifecycle:
         if method_name in namespace:
             _check_signature(name, method_name, namespace[method_name], _ARG_NAMES.get(method_name, "data"))
@@ -424,7 +466,10 @@ def prepare_class(
             name, "tracing = True needs the AWS X-Ray SDK: pip install 'pypwext[tracing]' (or aws-xray-sdk)"
         )
     obs = Observability(
-        service=cls.service or os.environ.get("POWERTOOLS_SERVICE_NAME") or _kebab(cls.__name__),
+        service=cls.service
+        or os.environ.get("POWERTOOLS_SERVICE_NAME")
+        or os.environ.get("SERVICE_NAME")  # PyPwExt's variable
+        or _kebab(cls.__name__),
         operation=operation,
         classification=cls.classification,
         log_type=cls.log_type,
@@ -446,6 +491,7 @@ def prepare_class(
     _check_input_type(name, input_type)
     cls._pypwext_input_type = input_type
     cls._pypwext_input_fields = _field_names(input_type)
+    cls._pypwext_event_sources = event_class_sources(input_type)
     cls.handler = _ClassOnly(Handler(cls))  # type: ignore[assignment]
 
 
@@ -479,7 +525,7 @@ class BaseService(metaclass=ServiceMeta):
         Name of the operation in logs and errors (default: the class name in kebab-case).
     ``service``
         The service name of logs, traces and metrics (default: ``POWERTOOLS_SERVICE_NAME``, else
-        the class name in kebab-case).
+        PyPwExt's ``SERVICE_NAME``, else the class name in kebab-case).
     ``correlation_id_path``
         A JMESPath into the event for the logs' ``correlation_id`` (default: the request id).
     ``tracing``
@@ -487,7 +533,8 @@ class BaseService(metaclass=ServiceMeta):
         request; ``False``: never (see :mod:`pypwext.tracing`).
     ``metrics_namespace``
         The CloudWatch namespace of the service's metrics (default:
-        ``POWERTOOLS_METRICS_NAMESPACE``; without one, no metrics).
+        ``POWERTOOLS_METRICS_NAMESPACE``, else PyPwExt's ``METRICS_NAMESPACE``; without one, no
+        metrics).
     ``classification``
         :class:`InfoClassification` of what the service handles; PII and AUTHORIZATION_INFO
         values are masked in logs.
@@ -509,6 +556,9 @@ class BaseService(metaclass=ServiceMeta):
     ``idempotency``
         An :class:`~pypwext.idempotency.Idempotency`: a repeated request with the same key gets
         the stored result without running ``execute`` again (409 while the first one runs).
+    ``raises``
+        A tuple of the :class:`~pypwext.ServiceError` classes the service answers with, beside
+        those its own source raises by name: they become responses of its OpenAPI document.
 
     >>> class Hello(BaseService):
     ...     def execute(self, request: Request) -> dict[str, str]:
@@ -530,6 +580,7 @@ class BaseService(metaclass=ServiceMeta):
     tracing: ClassVar[bool | None] = None
     metrics_namespace: ClassVar[str | None] = None
     idempotency: ClassVar[Idempotency | None] = None
+    raises: ClassVar[tuple[type[ServiceError], ...]] = ()
 
     handler: ClassVar[Handler]
     _pypwext_kind_base: ClassVar[bool] = True  # the lifecycle of classes below this one is theirs
@@ -542,6 +593,7 @@ class BaseService(metaclass=ServiceMeta):
     _pypwext_obs: ClassVar[Observability]
     _pypwext_input_type: ClassVar[Any]
     _pypwext_input_fields: ClassVar[frozenset[str] | None]
+    _pypwext_event_sources: ClassVar[tuple[EventSource, ...] | None]  # a Powertools data class's
 
     def __init__(self, **overrides: Any) -> None:
         known = type(self)._pypwext_dependencies
@@ -688,6 +740,8 @@ class BaseService(metaclass=ServiceMeta):
         target = cls._pypwext_input_type
         if target is Request:
             return request
+        if cls._pypwext_event_sources is not None:  # a Powertools event data class
+            return event_input(cls.__qualname__, target, cls._pypwext_event_sources, request)
         if request.source is EventSource.DIRECT:
             data = request.json()
         else:
@@ -916,3 +970,4 @@ BaseService._pypwext_obs = Observability(
 BaseService._pypwext_logger = BaseService._pypwext_obs.logger
 BaseService._pypwext_input_type = Request
 BaseService._pypwext_input_fields = None
+BaseService._pypwext_event_sources = None

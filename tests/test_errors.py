@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import contextvars
 import threading
+from http import HTTPStatus
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pypwext import (
     BadRequest,
+    BaseService,
     Conflict,
+    DependencyError,
     ErrorAction,
     ErrorCollector,
     ErrorWithReturn,
@@ -17,6 +23,8 @@ from pypwext import (
     InfoClassification,
     InternalError,
     NotFound,
+    PypwextError,
+    Request,
     ServiceError,
     ServiceUnavailable,
     TooManyRequests,
@@ -25,6 +33,7 @@ from pypwext import (
     current_collector,
 )
 from pypwext.errors import collecting
+from pypwext.testing import api_gateway_event, invoke
 
 
 @pytest.mark.parametrize(
@@ -96,3 +105,114 @@ def test_dependency_error_keeps_status_and_a_truncated_body() -> None:
     assert err.code == 502 and err.status == 503 and err.dependency == "inventory"
     assert err.body.endswith("...(truncated)") and len(err.body) < 1100
     assert DependencyError("timed out", code=504).code == 504
+
+
+# --- errors a user defines ------------------------------------------------------------------------
+
+
+def _answer_of(error: ServiceError) -> tuple[int, Any]:
+    """What a client gets when a service raises ``error``: status and body."""
+
+    class Raises(BaseService):
+        just_status_code = False
+
+        def execute(self, request: Request) -> None:
+            raise error
+
+    result = invoke(Raises, api_gateway_event("POST", "/things"))
+    return result.status, result.json
+
+
+def test_an_error_of_ones_own_answers_its_class_attribute_code() -> None:
+    class AlreadyExists(ServiceError):
+        code = 409
+
+    class Teapot(ServiceError):
+        code = HTTPStatus.IM_A_TEAPOT
+        msg = "short and stout"
+
+    assert _answer_of(AlreadyExists()) == (
+        409,
+        {"error": {"code": 409, "msg": "Conflict", "classification": "NA", "details": {}}},
+    )
+    assert (
+        _answer_of(AlreadyExists("order 7 exists", details={"id": 7}))[1]["error"]["msg"] == "order 7 exists"
+    )
+    status, body = _answer_of(Teapot())
+    assert (status, body["error"]["code"], body["error"]["msg"]) == (418, 418, "short and stout")
+    assert Teapot("tall").msg == "tall" and Teapot(code=503).code == 503
+
+
+def test_a_subclass_inherits_and_overrides_the_code_of_its_parent() -> None:
+    class Gone(NotFound):
+        code = 410
+
+    class StillGone(Gone):
+        """No code of its own: its parent's."""
+
+    class WithMessage(Gone):
+        msg = "moved away"
+
+    assert isinstance(Gone(), NotFound) and Gone().code == 410 and Gone().msg == "Gone"
+    assert StillGone().code == 410 and WithMessage().code == 410 and WithMessage().msg == "moved away"
+    assert _answer_of(StillGone())[0] == 410
+
+
+@pytest.mark.parametrize(
+    ("attribute", "right"),
+    [("status", "code"), ("status_code", "code"), ("http_status", "code"), ("message", "msg")],
+)
+def test_the_spellings_that_would_answer_500_are_refused_at_the_class_statement(
+    attribute: str, right: str
+) -> None:
+    with pytest.raises(TypeError, match=rf"'{right}' \(write {right} = .*\), not '{attribute}'"):
+        type("Mine", (ServiceError,), {attribute: 409 if right == "code" else "text"})
+
+
+@pytest.mark.parametrize("code", [399, 600, 200, 0, -409, "409", 409.0, True, None])
+def test_a_code_that_is_not_an_error_status_is_refused_at_the_class_statement(code: Any) -> None:
+    with pytest.raises(TypeError, match="code must be an HTTP error status, an int from 400 to 599"):
+        type("Mine", (ServiceError,), {"code": code})
+
+
+@settings(max_examples=60, deadline=None)
+@given(code=st.integers(min_value=-1000, max_value=2000))
+def test_any_int_code_is_accepted_exactly_when_it_is_an_error_status(code: int) -> None:
+    if 400 <= code <= 599:
+        mine = type("Mine", (ServiceError,), {"code": code})
+        assert mine().code == code and mine().to_dict()["code"] == code
+    else:
+        with pytest.raises(TypeError, match="400 to 599"):
+            type("Mine", (ServiceError,), {"code": code})
+
+
+@pytest.mark.parametrize("code", [400, 599])
+def test_the_edges_of_the_error_range_are_accepted(code: int) -> None:
+    mine = type("Mine", (ServiceError,), {"code": code})
+    assert _answer_of(mine())[0] == code
+
+
+def test_a_dependency_errors_status_is_not_its_code_either() -> None:
+    with pytest.raises(TypeError, match=r"class attribute 'code' \(write code = 503\), not 'status'"):
+        type("Flaky", (DependencyError,), {"status": 503})
+
+    class Flaky(DependencyError):
+        code = 503
+
+    err = Flaky("down", dependency="stock", status=500)
+    assert (err.code, err.status, err.dependency) == (503, 500, "stock")
+
+
+def test_a_msg_that_is_not_a_string_is_refused() -> None:
+    with pytest.raises(TypeError, match="msg must be a str"):
+        type("Mine", (ServiceError,), {"code": 409, "msg": 409})
+
+
+def test_every_error_pypwext_raises_on_purpose_has_one_root() -> None:
+    class Mine(ServiceError):
+        code = 409
+
+    for cls in (ServiceError, BadRequest, NotFound, DependencyError, ErrorWithReturn, Mine):
+        assert issubclass(cls, PypwextError)
+    with pytest.raises(PypwextError):
+        raise Mine()

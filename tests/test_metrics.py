@@ -99,8 +99,37 @@ def test_namespace_from_the_environment(
     assert doc["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "FromEnv"
 
 
+@pytest.mark.parametrize(
+    ("powertools", "pypwext", "option", "expected"),
+    [
+        (None, "FromPyPwExt", None, "FromPyPwExt"),  # PyPwExt's variable alone
+        ("FromPowertools", "FromPyPwExt", None, "FromPowertools"),  # Powertools' first
+        ("", "FromPyPwExt", None, "FromPyPwExt"),  # an empty value counts as unset
+        ("FromPowertools", "FromPyPwExt", "FromOption", "FromOption"),  # the class option wins
+    ],
+)
+def test_pypwexts_metrics_namespace_is_honoured_after_powertools(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    powertools: str | None,
+    pypwext: str,
+    option: str | None,
+    expected: str,
+) -> None:
+    if powertools is None:
+        monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE", raising=False)
+    else:
+        monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", powertools)
+    monkeypatch.setenv("METRICS_NAMESPACE", pypwext)
+    make_service(option).handler({"items": 1}, None)
+    (doc,) = emf_lines(capsys.readouterr().out)
+    check_emf(doc)
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Namespace"] == expected
+
+
 def test_no_namespace_no_metrics(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE", raising=False)
+    monkeypatch.delenv("METRICS_NAMESPACE", raising=False)
     Orders = make_service(None)
     Orders.handler({"items": 1}, None)
     Orders.handler({"items": 1}, None)

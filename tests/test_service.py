@@ -627,3 +627,395 @@ def test_debug_entries_are_redacted_by_classification(capsys: pytest.CaptureFixt
     out = capsys.readouterr().out
     assert "enter execute" in out and "exit execute" in out
     assert "19120102-01921" not in out
+
+
+# --- ordinary Python on a service class -----------------------------------------------------------
+
+
+class _Upper:
+    """A descriptor of the user's own: it upper-cases what it reads from the instance."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: object | None, owner: type) -> Any:
+        return self if instance is None else type(instance).__name__.upper()
+
+
+def test_ordinary_python_on_a_service_class_is_not_taken_for_an_option() -> None:
+    import functools
+
+    class Catalogue(BaseService):
+        TABLE = "catalogue"  # a constant
+        table_name = "items"  # an attribute of the user's own, lowercase
+        version = 3  # close to no option (difflib puts it 0.6 from 'operation')
+        source = "warehouse"  # nor this one, from 'service'
+        shouted = _Upper()
+        currencies: tuple[str, ...] = ("EUR", "USD")
+
+        @functools.cached_property
+        def prices(self) -> dict[str, int]:
+            return {"widget": 250}
+
+        @property
+        def region(self) -> str:
+            return "eu-west-1"
+
+        @staticmethod
+        def twice(n: int) -> int:
+            return 2 * n
+
+        @classmethod
+        def label(cls) -> str:
+            return cls.__name__
+
+        later = functools.partialmethod(lambda self, n: n + 1, 41)
+
+        class Row:  # a nested class
+            pass
+
+        def execute(self, request: Request) -> dict[str, Any]:
+            return {
+                "table": f"{self.TABLE}/{self.table_name}/v{self.version}/{self.source}",
+                "price": self.prices["widget"],
+                "region": self.region,
+                "twice": self.twice(2),
+                "label": self.label(),
+                "later": self.later(),
+                "shouted": self.shouted,
+                "currencies": list(self.currencies),
+            }
+
+    assert Catalogue()({"direct": True})["body"] == {
+        "table": "catalogue/items/v3/warehouse",
+        "price": 250,
+        "region": "eu-west-1",
+        "twice": 4,
+        "label": "Catalogue",
+        "later": 42,
+        "shouted": "CATALOGUE",
+        "currencies": ["EUR", "USD"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "meant"),
+    [
+        ("routes", "GET /x", "route"),
+        ("just_status", False, "just_status_code"),
+        ("operations", "x", "operation"),
+        ("service_name", "orders", "service"),
+        ("status_code", 201, "status"),
+        ("namespace", "Shop", "metrics_namespace"),
+        ("tracin", True, "tracing"),
+        ("idempotent", None, "idempotency"),
+    ],
+)
+def test_a_near_miss_of_an_option_name_is_still_refused_with_the_option(
+    name: str, value: Any, meant: str
+) -> None:
+    with pytest.raises(TypeError, match=f"unknown option '{name} = .*Did you mean '{meant}'"):
+        type("Bad", (BaseService,), {name: value, "execute": lambda self, r: None})
+
+
+def test_methods_and_descriptors_near_an_option_name_are_ordinary_python() -> None:
+    import functools
+
+    class Router(BaseService):
+        def routes(self) -> list[str]:  # close to 'route', but a method: not a misspelt option
+            return ["GET /a"]
+
+        @functools.cached_property
+        def tracer(self) -> str:
+            return "mine"
+
+        @property
+        def operations(self) -> int:
+            return 2
+
+        def execute(self, request: Request) -> dict[str, Any]:
+            return {"routes": self.routes(), "tracer": self.tracer, "operations": self.operations}
+
+    assert Router()({"direct": True})["body"] == {"routes": ["GET /a"], "tracer": "mine", "operations": 2}
+
+
+def test_a_descriptor_under_an_option_name_is_still_type_checked() -> None:
+    with pytest.raises(TypeError, match="option 'route' takes str or None"):
+
+        class Bad(BaseService):
+            @property
+            def route(self) -> str:  # type: ignore[override]
+                return "GET /x"
+
+            def execute(self, request: Request) -> None:
+                return None
+
+
+# --- Powertools event data classes as the input, Powertools middlewares around the handler ---------
+
+
+def _sample(name: str) -> dict[str, Any]:
+    import os
+    from pathlib import Path
+
+    path = Path(os.environ["PYPWEXT_AWS_EVENTS"]) / name
+    if not path.is_file():
+        pytest.fail(f"AWS event sample {path} is missing: set PYPWEXT_AWS_EVENTS to fixtures/aws-events")
+    event: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return event
+
+
+def _http_event_classes() -> list[Any]:
+    from aws_lambda_powertools.utilities.data_classes import (
+        ALBEvent,
+        APIGatewayProxyEvent,
+        APIGatewayProxyEventV2,
+        LambdaFunctionUrlEvent,
+    )
+
+    return [
+        (APIGatewayProxyEvent, "apiGatewayProxyEvent.json"),
+        (APIGatewayProxyEvent, "apiGatewayProxyEventPrincipalId.json"),
+        (APIGatewayProxyEventV2, "apiGatewayProxyV2Event.json"),
+        (APIGatewayProxyEventV2, "apiGatewayProxyV2Event_GET.json"),
+        (APIGatewayProxyEventV2, "lambdaFunctionUrlEvent.json"),
+        (LambdaFunctionUrlEvent, "lambdaFunctionUrlEvent.json"),
+        (LambdaFunctionUrlEvent, "lambdaFunctionUrlEventWithHeaders.json"),
+        (ALBEvent, "albEvent.json"),
+        (ALBEvent, "albMultiValueHeadersEvent.json"),
+    ]
+
+
+@pytest.mark.parametrize(("event_class", "sample"), _http_event_classes())
+def test_a_powertools_http_event_class_as_the_input_gets_the_real_event(
+    event_class: Any, sample: str
+) -> None:
+    from pypwext.testing import read_result
+
+    seen: list[Any] = []
+
+    class Reads(BaseService):
+        just_status_code = False
+
+        def execute(self, event: event_class) -> dict[str, Any]:  # type: ignore[valid-type]
+            seen.append(event)
+            return {"method": event.http_method, "path": event.path, "query": event.query_string_parameters}
+
+    raw = _sample(sample)
+    result = read_result(Reads.handler(raw, lambda_context()))
+    assert result.status == 200, result.json
+    (event,) = seen
+    assert type(event) is event_class and event.raw_event == raw
+    assert result.json == {
+        "method": event.http_method,
+        "path": event.path,
+        "query": event.query_string_parameters,
+    }
+    assert result.json["method"] in ("GET", "POST", "PUT") and result.json["path"].startswith("/")
+
+
+def _http_samples() -> list[str]:
+    import os
+    from pathlib import Path
+
+    folder = Path(os.environ.get("PYPWEXT_AWS_EVENTS", "/nonexistent"))
+    names = sorted(p.name for p in folder.glob("*.json"))
+    return [n for n in names if n.startswith(("apiGatewayProxy", "alb", "lambdaFunctionUrl"))]
+
+
+@pytest.mark.parametrize("sample", _http_samples())
+def test_every_real_http_sample_reaches_the_data_class_of_its_source(sample: str) -> None:
+    """Every API Gateway, ALB and Function URL sample, through the Powertools class that reads
+    its source: the wrapped event says what pypwext's own Request says."""
+    import aws_lambda_powertools.utilities.data_classes as data_classes
+
+    from pypwext.events import EventSource, detect_source, parse_request
+
+    raw = _sample(sample)
+    by_source = {
+        EventSource.API_GATEWAY_REST: data_classes.APIGatewayProxyEvent,
+        EventSource.API_GATEWAY_HTTP: data_classes.APIGatewayProxyEventV2,
+        EventSource.FUNCTION_URL: data_classes.LambdaFunctionUrlEvent,
+        EventSource.ALB: data_classes.ALBEvent,
+    }
+    event_class = by_source[detect_source(raw)]
+
+    class Reads(BaseService):
+        def execute(self, event: event_class) -> dict[str, Any]:  # type: ignore[valid-type]
+            return {"method": event.http_method, "raw": event.raw_event is raw}
+
+    answer = Reads.handler(raw, lambda_context())
+    try:
+        request = parse_request(raw, None)
+    except BadRequest:  # a sample whose body says base64 and is not: refused before any input
+        assert answer["statusCode"] == 400, answer
+        return
+    assert answer["statusCode"] == 200, answer
+    assert json.loads(answer["body"]) == {"method": request.method, "raw": True}
+
+
+def test_a_powertools_event_class_of_a_non_http_source_reads_a_direct_invocation() -> None:
+    from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, SQSEvent
+
+    class CountRecords(BaseService):
+        def execute(self, event: SQSEvent) -> dict[str, Any]:
+            return {"bodies": [r.body for r in event.records]}
+
+    class Detail(BaseService):
+        def execute(self, event: EventBridgeEvent) -> dict[str, Any]:
+            return {"type": event.detail_type, "source": event.source}
+
+    raw = _sample("sqsEvent.json")
+    assert CountRecords.handler(raw, lambda_context())["body"] == {
+        "bodies": [r["body"] for r in raw["Records"]]
+    }
+    bridge = _sample("eventBridgeEvent.json")
+    assert Detail.handler(bridge, lambda_context())["body"] == {
+        "type": bridge["detail-type"],
+        "source": bridge["source"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("class_name", "sample"),
+    [
+        ("APIGatewayProxyEventV2", "apiGatewayProxyEvent.json"),
+        ("APIGatewayProxyEvent", "apiGatewayProxyV2Event.json"),
+        ("ALBEvent", "lambdaFunctionUrlEvent.json"),
+        ("APIGatewayProxyEvent", "sqsEvent.json"),
+        ("SQSEvent", "apiGatewayProxyEvent.json"),
+    ],
+)
+def test_an_event_of_another_source_answers_500_and_the_log_says_why(
+    class_name: str, sample: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import aws_lambda_powertools.utilities.data_classes as data_classes
+
+    event_class = getattr(data_classes, class_name)
+
+    class Reads(BaseService):
+        just_status_code = False
+
+        def execute(self, event: event_class) -> dict[str, Any]:  # type: ignore[valid-type]
+            return {"read": True}
+
+    secret = "sk_live_planted_4242"
+    event = _sample(sample)
+    if isinstance(event.get("headers"), dict):
+        event["headers"] = {**event["headers"], "X-Api-Key": secret}
+    else:
+        event["Records"][0]["body"] = secret
+    capsys.readouterr()
+    raw = Reads.handler(event, lambda_context())
+    out = capsys.readouterr().out
+    status = raw["statusCode"]
+    body = json.loads(raw["body"]) if isinstance(raw["body"], str) else raw["body"]
+    assert status == 500 and body["error"]["msg"] == "Internal Server Error"
+    assert class_name not in json.dumps(raw)  # the client never sees the reason
+    assert f"Reads takes {class_name}, which reads" in out
+    assert secret not in out and secret not in json.dumps(raw)  # nor does the event get logged
+
+
+def test_a_service_with_a_powertools_input_still_runs_validate_first() -> None:
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
+    class Checked(BaseService):
+        just_status_code = False
+
+        def validate(self, event: APIGatewayProxyEventV2) -> dict[str, Any]:
+            if not event.body:
+                raise BadRequest("a body is needed")
+            return dict(event.json_body)
+
+        def execute(self, data: dict[str, Any]) -> dict[str, Any]:
+            return data
+
+    raw = _sample("apiGatewayProxyV2Event.json")
+    answer = Checked.handler(raw, lambda_context())
+    assert answer["statusCode"] == 200 and json.loads(answer["body"]) == json.loads(raw["body"])
+    answer = Checked.handler({**raw, "body": ""}, lambda_context())
+    assert answer["statusCode"] == 400
+
+
+class _Tagged(BaseService):
+    """Echoes the header a middleware added to the event."""
+
+    just_status_code = False
+
+    def execute(self, request: Request) -> dict[str, Any]:
+        return {"tag": request.headers.get("x-middleware"), "path": request.path}
+
+
+def _tagging_middleware() -> Any:
+    from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
+
+    @lambda_handler_decorator
+    def tagging(handler: Any, event: dict[str, Any], context: Any, tag: str = "added") -> Any:
+        event = {**event, "headers": {**(event.get("headers") or {}), "X-Middleware": tag}}
+        response = handler(event, context)
+        response["headers"] = {**response.get("headers", {}), "X-Wrapped": "yes"}
+        return response
+
+    return tagging
+
+
+def test_the_handler_is_a_plain_function_that_decorators_can_wrap() -> None:
+    import inspect
+
+    from pypwext.service import Handler
+
+    handler = _Tagged.handler
+    assert inspect.isfunction(handler) and handler.__name__ == "handler"
+    assert list(inspect.signature(handler).parameters) == ["event", "context"]
+    assert handler.service_class is _Tagged and isinstance(handler, Handler)
+    assert handler.__module__ == __name__ and handler.__qualname__ == "_Tagged.handler"
+
+
+def test_a_powertools_middleware_wraps_the_handler_end_to_end() -> None:
+    from pypwext.service import Handler
+
+    tagging = _tagging_middleware()
+    wrapped = tagging(_Tagged.handler)
+    with_option = tagging(_Tagged.handler, tag="chosen")
+
+    @tagging
+    def decorated(event: dict[str, Any], context: Any) -> Any:
+        return _Tagged.handler(event, context)
+
+    raw = _sample("apiGatewayProxyEvent.json")
+    for fn, tag in ((wrapped, "added"), (with_option, "chosen"), (decorated, "added")):
+        answer = fn(raw, lambda_context())
+        assert answer["statusCode"] == 200
+        assert answer["headers"]["X-Wrapped"] == "yes"
+        assert json.loads(answer["body"]) == {"tag": tag, "path": raw["path"]}
+    # The wrapper keeps what functools.wraps copies, and is not taken for the bare entry point
+    assert wrapped.__wrapped__ is _Tagged.handler and wrapped.service_class is _Tagged
+    assert not isinstance(wrapped, Handler)
+
+
+# --- PyPwExt's SERVICE_NAME next to Powertools' ---------------------------------------------------
+
+
+def _fresh_service() -> type[BaseService]:
+    class OrderBook(BaseService):
+        def execute(self, request: Request) -> None:
+            return None
+
+    return OrderBook
+
+
+def test_pypwexts_service_name_is_honoured_after_powertools(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("POWERTOOLS_SERVICE_NAME", raising=False)
+    monkeypatch.setenv("SERVICE_NAME", "pypwext-orders")
+    capsys.readouterr()
+    _fresh_service().handler({"direct": True}, lambda_context())
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert lines and {line["service"] for line in lines} == {"pypwext-orders"}
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "powertools-orders")
+    assert _fresh_service()().logger.service == "powertools-orders"
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "")
+    assert _fresh_service()().logger.service == "pypwext-orders"
+    monkeypatch.delenv("SERVICE_NAME")
+    assert _fresh_service()().logger.service == "order-book"

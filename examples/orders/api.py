@@ -23,13 +23,13 @@ from pypwext import BaseService, NotFound
 from pypwext.routes import Api
 
 try:  # as a package (examples.orders.api) or as a file next to app.py (pypwext serve api.py)
-    from .app import CreateOrder, Order, OrderItem
+    from .app import ORDERS, CreateOrder, Order, OrderItem
     from .billing import ChargeOrder
     from .checkout import PlaceOrder
     from .inventory import GetStock
     from .offers import SendOffers
 except ImportError:
-    from app import CreateOrder, Order, OrderItem  # type: ignore[no-redef]
+    from app import ORDERS, CreateOrder, Order, OrderItem  # type: ignore[no-redef]
     from billing import ChargeOrder  # type: ignore[no-redef]
     from checkout import PlaceOrder  # type: ignore[no-redef]
     from inventory import GetStock  # type: ignore[no-redef]
@@ -40,20 +40,22 @@ except ImportError:
 class OrderRef:
     """Which order to read."""
 
-    order_id: int
+    order_id: int = attrs.field(metadata={"examples": [1, 2]})
     """The order's id, from the path."""
 
 
-ORDERS = {
-    1: Order(1, "first order", [OrderItem(1, 2, "widget"), OrderItem(2, 1, "gadget")]),
-    2: Order(2, "books", [OrderItem(7, 2, "SICP")]),
-}
+ORDERS.update(
+    {
+        1: Order(1, "first order", [OrderItem(1, 2, "widget"), OrderItem(2, 1, "gadget")]),
+        2: Order(2, "books", [OrderItem(7, 2, "SICP")]),
+    }
+)
 
 
 class GetOrder(BaseService):
     """Read one order.
 
-    Orders 1 and 2 exist; any other id answers 404.
+    Orders 1 and 2 exist, and those ``POST /orders`` created; any other id answers 404.
     """
 
     operation = "get-order"

@@ -45,6 +45,10 @@ class OrderCreated:
 
 MAX_QUANTITY = 1000
 
+ORDERS: dict[int, Order] = {}
+"""The orders created so far, by id: in memory, one store per process (an example's database;
+``GET /orders/{order_id}`` in ``api.py`` reads it)."""
+
 
 class CreateOrder(BaseService):
     """Create an order: the body arrives already structured as :class:`Order`."""
@@ -71,6 +75,7 @@ class CreateOrder(BaseService):
             raise UnprocessableEntity(
                 f"an order may hold at most {MAX_QUANTITY} items", details={"total": total}
             )
+        ORDERS[order.id] = order
         return OrderCreated(order.id, total)
 
 

@@ -21,7 +21,7 @@ from pypwext import BaseService, NotFound
 class ItemRef:
     """Which item to read."""
 
-    item_id: str
+    item_id: str = attrs.field(metadata={"examples": ["widget", "sicp"]})
     """The item's id, from the path."""
 
 
