@@ -296,18 +296,19 @@ json_values = st.recursive(
     ),
     max_leaves=12,
 )
-names = st.text(
-    st.characters(min_codepoint=33, max_codepoint=126, exclude_characters=":"), min_size=1, max_size=12
-)
+# Header names are HTTP tokens; values are any text without CR, LF or NUL (the adapters refuse
+# those: see the header-injection tests)
+names = st.text(st.sampled_from("!#$%&'*+-.^_`|~0123456789abcXYZ"), min_size=1, max_size=12)
+values = st.text(st.characters(exclude_characters="\r\n\0"), max_size=20)
 
 
 @settings(max_examples=200, deadline=None)
 @given(
     st.integers(100, 599),
     json_values | st.binary(),
-    st.dictionaries(names, st.text(max_size=20), max_size=4),
-    st.dictionaries(names, st.lists(st.text(max_size=10), max_size=3), max_size=3),
-    st.lists(st.text(max_size=20), max_size=5),
+    st.dictionaries(names, values, max_size=4),
+    st.dictionaries(names, st.lists(values, max_size=3), max_size=3),
+    st.lists(values, max_size=5),
 )
 def test_every_adapter_output_serialises_and_round_trips(status, body, headers, multi, cookies):
     response = Response(status, body, headers=headers, cookies=cookies, multi_headers=multi)
