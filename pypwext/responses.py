@@ -17,10 +17,10 @@ is treated as a cookie, so that it reaches the client the way the source allows.
 
 The adapters are the one place that writes response headers, so they refuse what would let a
 value become another header or end the head (header injection): a name that is not an HTTP
-token, a header or cookie value with CR, LF or NUL. Text that UTF-8 cannot encode (a lone
-surrogate) is refused in a body, a header or a cookie. Both raise ``ValueError``; a service
-answers such a response with a 500 through ``on_error`` (it is a programming error of the
-service, and the log says which header).
+token, a header or cookie value with CR, LF or NUL: ``ValueError``, which a service answers
+with a 500 through ``on_error`` (it is a programming error of the service; the log says which
+header). Every answer is valid UTF-8: a lone surrogate (which UTF-8 cannot encode; a client's
+JSON ``"\\ud800"`` echoed back) in a body, a header or a cookie becomes U+FFFD.
 
 Per source:
 
@@ -141,14 +141,15 @@ def _set_cookie_names_for(count: int) -> tuple[str, ...]:
     return _set_cookie_names[:count]
 
 
-def _utf8(text: str, what: str) -> str:
-    """``text``, when UTF-8 can encode it (a lone surrogate cannot): ``ValueError`` otherwise."""
-    if not text.isascii():  # (isascii is a flag test; only other text is checked)
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError(f"{what} is not valid Unicode text (a lone surrogate)") from None
-    return text
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8(text: str) -> str:
+    """``text`` with every lone surrogate (which UTF-8 cannot encode: a JSON ``"\\ud800"``
+    from a client, echoed back) replaced by U+FFFD, the Unicode replacement character."""
+    if text.isascii():  # (a flag test: only other text is searched)
+        return text
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _encode_body(body: Any) -> tuple[str, bool, str | None]:
@@ -156,10 +157,10 @@ def _encode_body(body: Any) -> tuple[str, bool, str | None]:
     if body is None:
         return "", False, None
     if isinstance(body, str):
-        return _utf8(body, "the response body"), False, _TEXT
+        return _utf8(body), False, _TEXT
     if isinstance(body, (bytes, bytearray, memoryview)):
         return base64.b64encode(body).decode("ascii"), True, _OCTETS
-    return _utf8(codec.dumps(body), "the response body"), False, _JSON
+    return _utf8(codec.dumps(body)), False, _JSON
 
 
 # RFC 9110's token: what a header name may be made of
@@ -176,11 +177,11 @@ def _name(name: Any) -> str:
 
 def _value(value: Any, name: str) -> str:
     """A header or cookie value as text, refused (``ValueError``) with CR, LF or NUL in it
-    (which would start another header: header injection) or a lone surrogate."""
+    (which would start another header: header injection)."""
     text = value if isinstance(value, str) else str(value)
     if _UNSAFE.search(text):
         raise ValueError(f"the value of response header {name} contains CR, LF or NUL")
-    return _utf8(text, f"the value of response header {name}")
+    return _utf8(text)
 
 
 # name (lower case) -> (name as first written, values, from multi_headers)
@@ -284,11 +285,11 @@ def _direct(response: Response, request: Request) -> dict[str, Any]:
     if body is None:
         value = None
     elif isinstance(body, str):
-        value, default_type = _utf8(body, "the response body"), _TEXT
+        value, default_type = _utf8(body), _TEXT
     elif isinstance(body, (bytes, bytearray, memoryview)):
         value, b64, default_type = base64.b64encode(body).decode("ascii"), True, _OCTETS
     else:
-        value, default_type = codec.loads(_utf8(codec.dumps(body), "the response body")), _JSON
+        value, default_type = codec.loads(_utf8(codec.dumps(body))), _JSON
     merged, _cookies = _merge_headers(response, default_type)
     return {
         "statusCode": int(response.status),
@@ -304,7 +305,7 @@ def _error_list(errors: list[ServiceError]) -> list[Any]:
     encodes: the runtime's own encoder must never meet something it cannot write)."""
     if not errors:
         return []
-    return list(codec.loads(_utf8(codec.dumps([e.to_dict() for e in errors]), "an error's details")))
+    return list(codec.loads(_utf8(codec.dumps([e.to_dict() for e in errors]))))
 
 
 _ADAPTERS: dict[EventSource, Callable[[Response, Request], dict[str, Any]]] = {
