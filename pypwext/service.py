@@ -711,9 +711,7 @@ class BaseService(metaclass=ServiceMeta):
             self.logger.failure(
                 cls._pypwext_operation, "the answer cannot be written", exc, cls.classification
             )
-            internal = InternalError()
-            body = None if cls.just_status_code else {"error": internal.to_dict()}
-            return self._write(Response(internal.code, body, errors=[internal]), request)
+            return self._write(self._error_response(InternalError(), alone=True), request)
 
     def _structure_input(self, request: Request) -> Any:
         cls = type(self)
@@ -731,8 +729,10 @@ class BaseService(metaclass=ServiceMeta):
         except codec.InputError as exc:
             raise BadRequest.invalid("invalid request", *((p.path, p.reason) for p in exc.problems)) from None
 
-    def _error_response(self, error: ServiceError) -> Response:
-        errors = [*self._errors.errors, error]
+    def _error_response(self, error: ServiceError, *, alone: bool = False) -> Response:
+        """The answer for ``error`` (after the collected errors; ``alone``: without them, when
+        one of them may be what could not be written)."""
+        errors = [error] if alone else [*self._errors.errors, error]
         body = None
         if not type(self).just_status_code:
             body = {"error": _error_body(errors)}
