@@ -337,3 +337,34 @@ def test_every_adapter_output_serialises_and_round_trips(status, body, headers, 
         assert sorted(sent) == sorted(
             given_cookies + [v for n, vs in multi.items() if n.lower() == "set-cookie" for v in vs]
         )
+
+
+# --- the adapters own the header rules ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        Response(headers={"Location": "/a\r\nSet-Cookie: x=1"}),
+        Response(headers={"X": "a\nb"}),
+        Response(headers={"X": "a\0b"}),
+        Response(multi_headers={"Link": ["</a>", "</b>\rX: y"]}),
+        Response(cookies=["a=1\r\nSet-Cookie: x=1"]),
+        Response(headers={"X-A\r\nX-B": "1"}),
+        Response(headers={"X:Y": "1"}),
+        Response(headers={"": "1"}),
+    ],
+    ids=["location", "lf", "nul", "multi", "cookie", "name-crlf", "name-colon", "name-empty"],
+)
+def test_a_header_that_would_inject_is_refused_by_every_adapter(response: Response) -> None:
+    for request in ALL:
+        with pytest.raises(ValueError, match="response header"):
+            to_source(response, request)
+
+
+def test_lone_surrogates_become_replacement_characters() -> None:
+    response = Response(body={"k\udc80": "v\ud800"}, headers={"X": "\udfff"}, cookies=["c=\ud800"])
+    for request in ALL:
+        out = to_source(response, request)
+        json.dumps(out, ensure_ascii=False).encode("utf-8")
+        assert "\ufffd" in json.dumps(out, ensure_ascii=False)
