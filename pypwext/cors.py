@@ -93,15 +93,48 @@ class Cors:
             headers["Access-Control-Max-Age"] = str(self.max_age)
         return Response(204, headers=headers)
 
-    def apply(self, response: Response, request: Request) -> None:
-        """Add the CORS headers of an actual (non-preflight) response to an allowed origin."""
+    def apply(self, response: Response, request: Request) -> Response:
+        """``response`` with the CORS headers of an actual (non-preflight) response to an allowed
+        origin: a new :class:`Response` (the service's own is never written to, it may be a
+        constant), or ``response`` itself when the origin is not allowed.
+
+        A header the service set under a CORS name (in any case) is replaced; its ``Vary``
+        values are kept, ``Origin`` added once.
+        """
         allowed = self.allow_origin(request.origin)
         if allowed is None:
-            return
-        response.headers["Access-Control-Allow-Origin"] = allowed
-        if allowed != "*":
-            response.headers["Vary"] = "Origin"
+            return response
+        ours = {"Access-Control-Allow-Origin": allowed}
         if self.credentials:
-            response.headers["Access-Control-Allow-Credentials"] = "true"
+            ours["Access-Control-Allow-Credentials"] = "true"
         if self.expose_headers:
-            response.headers["Access-Control-Expose-Headers"] = ", ".join(self.expose_headers)
+            ours["Access-Control-Expose-Headers"] = ", ".join(self.expose_headers)
+        replaced = {name.lower() for name in ours}
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in replaced}
+        multi = {k: v for k, v in response.multi_headers.items() if k.lower() not in replaced}
+        headers.update(ours)
+        if allowed != "*":
+            _vary_origin(headers, multi)
+        return attrs.evolve(response, headers=headers, multi_headers=multi)
+
+
+def _vary_origin(headers: dict[str, str], multi: dict[str, list[str]]) -> None:
+    """Add ``Origin`` to the ``Vary`` header in ``headers``/``multi`` (the copies being built),
+    keeping the values already there and adding nothing they already name."""
+    seen: list[str] = []
+    for mapping in (headers, multi):
+        for name, value in mapping.items():
+            if name.lower() == "vary":
+                values = [value] if isinstance(value, str) else [str(v) for v in value]
+                seen.extend(part.strip().lower() for v in values for part in str(v).split(","))
+    if "origin" in seen or "*" in seen:
+        return
+    for name, value in headers.items():
+        if name.lower() == "vary":
+            headers[name] = f"{value}, Origin" if str(value).strip() else "Origin"
+            return
+    for name, values in multi.items():
+        if name.lower() == "vary":
+            multi[name] = [*([values] if isinstance(values, str) else values), "Origin"]
+            return
+    headers["Vary"] = "Origin"

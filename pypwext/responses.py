@@ -15,6 +15,13 @@ Headers: a name is matched in any case; a name in both ``headers`` and ``multi_h
 ``headers`` value followed by the ``multi_headers`` values. A ``Set-Cookie`` given as a header
 is treated as a cookie, so that it reaches the client the way the source allows.
 
+The adapters are the one place that writes response headers, so they refuse what would let a
+value become another header or end the head (header injection): a name that is not an HTTP
+token, a header or cookie value with CR, LF or NUL: ``ValueError``, which a service answers
+with a 500 through ``on_error`` (it is a programming error of the service; the log says which
+header). Every answer is valid UTF-8: a lone surrogate (which UTF-8 cannot encode; a client's
+JSON ``"\\ud800"`` echoed back) in a body, a header or a cookie becomes U+FFFD.
+
 Per source:
 
 * **REST (payload 1.0)**: exactly ``statusCode``, ``headers``, ``multiValueHeaders``, ``body``,
@@ -44,6 +51,7 @@ HTTP sources the service renders them into the body.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -133,15 +141,47 @@ def _set_cookie_names_for(count: int) -> tuple[str, ...]:
     return _set_cookie_names[:count]
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8(text: str) -> str:
+    """``text`` with every lone surrogate (which UTF-8 cannot encode: a JSON ``"\\ud800"``
+    from a client, echoed back) replaced by U+FFFD, the Unicode replacement character."""
+    if text.isascii():  # (a flag test: only other text is searched)
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _encode_body(body: Any) -> tuple[str, bool, str | None]:
     """``(text, is_base64, default content type)`` for a response body."""
     if body is None:
         return "", False, None
     if isinstance(body, str):
-        return body, False, _TEXT
+        return _utf8(body), False, _TEXT
     if isinstance(body, (bytes, bytearray, memoryview)):
         return base64.b64encode(body).decode("ascii"), True, _OCTETS
-    return codec.dumps(body), False, _JSON
+    return _utf8(codec.dumps(body)), False, _JSON
+
+
+# RFC 9110's token: what a header name may be made of
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+_UNSAFE = re.compile(r"[\r\n\0]")
+
+
+def _name(name: Any) -> str:
+    """A header name as written, refused (``ValueError``) unless it is an HTTP token."""
+    if not isinstance(name, str) or not _TOKEN.match(name):
+        raise ValueError(f"a response header name must be an HTTP token, got {name!r}")
+    return name
+
+
+def _value(value: Any, name: str) -> str:
+    """A header or cookie value as text, refused (``ValueError``) with CR, LF or NUL in it
+    (which would start another header: header injection)."""
+    text = value if isinstance(value, str) else str(value)
+    if _UNSAFE.search(text):
+        raise ValueError(f"the value of response header {name} contains CR, LF or NUL")
+    return _utf8(text)
 
 
 # name (lower case) -> (name as first written, values, from multi_headers)
@@ -153,18 +193,18 @@ def _merge_headers(response: Response, default_type: str | None) -> tuple[_Merge
     if not response.headers and not response.multi_headers and not response.cookies:  # most responses
         return ({"content-type": ("Content-Type", [default_type], False)} if default_type else {}), []
     merged: _Merged = {}
-    cookies = [str(c) for c in response.cookies]
+    cookies = [_value(c, "Set-Cookie") for c in response.cookies]
     for name, value in response.headers.items():
-        key = name.lower()
+        key = _name(name).lower()
         if key == "set-cookie":
-            cookies.append(str(value))
+            cookies.append(_value(value, name))
         elif key in merged:
-            merged[key][1].append(str(value))
+            merged[key][1].append(_value(value, name))
         else:
-            merged[key] = (name, [str(value)], False)
+            merged[key] = (name, [_value(value, name)], False)
     for name, values in response.multi_headers.items():
-        texts = [values] if isinstance(values, str) else [str(v) for v in values]
-        key = name.lower()
+        texts = [_value(v, name) for v in ((values,) if isinstance(values, str) else values)]
+        key = _name(name).lower()
         if key == "set-cookie":
             cookies.extend(texts)
         elif key in merged:
@@ -245,19 +285,27 @@ def _direct(response: Response, request: Request) -> dict[str, Any]:
     if body is None:
         value = None
     elif isinstance(body, str):
-        value, default_type = body, _TEXT
+        value, default_type = _utf8(body), _TEXT
     elif isinstance(body, (bytes, bytearray, memoryview)):
         value, b64, default_type = base64.b64encode(body).decode("ascii"), True, _OCTETS
     else:
-        value, default_type = codec.loads(codec.dumps(body)), _JSON
+        value, default_type = codec.loads(_utf8(codec.dumps(body))), _JSON
     merged, _cookies = _merge_headers(response, default_type)
     return {
         "statusCode": int(response.status),
         "headers": _joined(merged),
         "body": value,
         "isBase64Encoded": b64,
-        "errors": [e.to_dict() for e in response.errors],
+        "errors": _error_list(response.errors),
     }
+
+
+def _error_list(errors: list[ServiceError]) -> list[Any]:
+    """The errors as JSON values (their ``details`` may hold anything :func:`codec.dumps`
+    encodes: the runtime's own encoder must never meet something it cannot write)."""
+    if not errors:
+        return []
+    return list(codec.loads(_utf8(codec.dumps([e.to_dict() for e in errors]))))
 
 
 _ADAPTERS: dict[EventSource, Callable[[Response, Request], dict[str, Any]]] = {

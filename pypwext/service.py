@@ -658,11 +658,15 @@ class BaseService(metaclass=ServiceMeta):
         raise error
 
     def render(self, result: Any) -> Response:
-        """Turn ``execute``'s result and the collected errors into a :class:`~pypwext.Response`."""
+        """Turn ``execute``'s result and the collected errors into a :class:`~pypwext.Response`.
+
+        A :class:`~pypwext.Response` the service returned is never changed (it may be a
+        constant shared by every invocation): with collected errors, a copy carries them.
+        """
         collected = self._errors.errors
         if isinstance(result, Response):
             if collected and not result.errors:
-                result.errors = collected
+                return attrs.evolve(result, errors=list(collected))
             return result
         status = int(type(self).status) if result is not None else HTTPStatus.NO_CONTENT
         body: Any = result
@@ -671,7 +675,7 @@ class BaseService(metaclass=ServiceMeta):
                 status = max(e.code for e in collected)
             if not type(self).just_status_code:
                 body = _with_errors(result, collected)
-        return Response(status, body, {}, [], {}, collected)  # (positional: it runs on every call)
+        return Response(status, body, {}, [], {}, list(collected))  # (positional: it runs on every call)
 
     # --- one invocation ---------------------------------------------------------------------
 
@@ -681,11 +685,11 @@ class BaseService(metaclass=ServiceMeta):
         with Running(self, event, context, self._parse) as run:
             try:
                 request, early = run.request, run.early
-                response = early if early is not None else self._respond(request)
-                if cls.cors is not None and request.source.is_http:
-                    cls.cors.apply(response, request)
-                answer = to_source(response, request)
-            except BaseException as exc:  # escaped the lifecycle's own handling (the adapter, ...)
+                if early is None:
+                    response, answer = self._respond(request)
+                else:
+                    response, answer = self._written(early, request)
+            except BaseException as exc:  # escaped every handling of the answer path (a BaseException)
                 self.logger.failure(cls._pypwext_operation, "unhandled error", exc, cls.classification)
                 raise
             run.status = response.status
@@ -698,10 +702,16 @@ class BaseService(metaclass=ServiceMeta):
         except BadRequest as err:  # an event the source adapter cannot read (bad base64, ...)
             return _fallback_request(event, context), self._error_response(err)
 
-    def _respond(self, request: Request) -> Response:
+    def _respond(self, request: Request) -> tuple[Response, Any]:
+        """The lifecycle, then the answer written for the source: ``(response, answer)``.
+
+        Writing the answer (encoding the body, checking the headers) is part of the protected
+        lifecycle: a result that cannot be written is an error through ``on_error`` like any
+        other, never an exception out of the handler.
+        """
         cls = type(self)
         if cls.cors is not None and request.source.is_http and cls.cors.is_preflight(request):
-            return cls.cors.preflight(request)
+            return self._written(cls.cors.preflight(request), request)
         try:
             try:
                 data = self._structure_input(request)
@@ -719,21 +729,51 @@ class BaseService(metaclass=ServiceMeta):
             except ServiceError as err:
                 result = self.on_error(err)
             except Exception as exc:
-                self.logger.failure(cls._pypwext_operation, "unexpected error", exc, cls.classification)
-                internal = InternalError()
-                internal.__cause__ = exc
-                internal.logged = True  # type: ignore[attr-defined]
-                result = self.on_error(internal)
-            return self.render(result)
+                result = self.on_error(self._internal(exc, "unexpected error"))
+            response = self.render(result)
+            try:
+                return self._write(response, request)
+            except Exception as exc:  # a body that cannot be encoded, a header with CR/LF...
+                result = self.on_error(self._internal(exc, "the answer cannot be written"))
+            return self._write(self.render(result), request)
         except ServiceError as err:
             if err.code >= 500 and not getattr(err, "logged", False):
                 self.logger.failure(cls._pypwext_operation, f"{err.code} {err.msg}", err, cls.classification)
-            return self._error_response(err)
+            return self._written(self._error_response(err), request)
         except Exception as exc:
             self.logger.failure(
                 cls._pypwext_operation, "unexpected error while rendering", exc, cls.classification
             )
-            return self._error_response(InternalError())
+            return self._written(self._error_response(InternalError()), request)
+
+    def _internal(self, exc: Exception, what: str) -> InternalError:
+        """``exc``, logged once with its traceback, as the generic 500 ``on_error`` receives."""
+        cls = type(self)
+        self.logger.failure(cls._pypwext_operation, what, exc, cls.classification)
+        internal = InternalError()
+        internal.__cause__ = exc
+        internal.logged = True  # type: ignore[attr-defined]
+        return internal
+
+    def _write(self, response: Response, request: Request) -> tuple[Response, Any]:
+        """``(response, the answer for the source)``, with the CORS headers; raises what the
+        adapter raises for a response it cannot write."""
+        cors = type(self).cors
+        if cors is not None and request.source.is_http:
+            response = cors.apply(response, request)
+        return response, to_source(response, request)
+
+    def _written(self, response: Response, request: Request) -> tuple[Response, Any]:
+        """:meth:`_write` for an answer pypwext built (an error, a preflight); when even that
+        cannot be written (an error's own headers or details, say), the generic 500."""
+        try:
+            return self._write(response, request)
+        except Exception as exc:
+            cls = type(self)
+            self.logger.failure(
+                cls._pypwext_operation, "the answer cannot be written", exc, cls.classification
+            )
+            return self._write(self._error_response(InternalError(), alone=True), request)
 
     def _structure_input(self, request: Request) -> Any:
         cls = type(self)
@@ -753,8 +793,10 @@ class BaseService(metaclass=ServiceMeta):
         except codec.InputError as exc:
             raise BadRequest.invalid("invalid request", *((p.path, p.reason) for p in exc.problems)) from None
 
-    def _error_response(self, error: ServiceError) -> Response:
-        errors = [*self._errors.errors, error]
+    def _error_response(self, error: ServiceError, *, alone: bool = False) -> Response:
+        """The answer for ``error`` (after the collected errors; ``alone``: without them, when
+        one of them may be what could not be written)."""
+        errors = [error] if alone else [*self._errors.errors, error]
         body = None
         if not type(self).just_status_code:
             body = {"error": _error_body(errors)}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from pypwext import BaseService, Cors, Request
+from pypwext import BaseService, Cors, Request, Response
+from pypwext.events import parse_request
 from pypwext.testing import api_gateway_event
 
 calls: list[str] = []
@@ -68,3 +71,80 @@ def test_wildcard_and_bad_configurations() -> None:
         Cors(credentials=True)
     with pytest.raises(ValueError, match="max_age"):
         Cors(max_age=-1)
+
+
+# --- the service's own headers are kept, and never written to ---------------------------------
+
+CACHED = Response(200, {"items": []}, headers={"Vary": "Accept-Encoding", "Cache-Control": "max-age=60"})
+SERVICE_HEADERS = {"vary": "accept-encoding, ORIGIN", "X-Own": "1"}
+
+
+class Cached(BaseService):
+    cors = Cors(origins=["https://shop.example"])
+
+    def execute(self, request: Request) -> Response:
+        kind = request.query.get("kind")
+        if kind == "lower":
+            return Response(200, "x", headers=SERVICE_HEADERS)
+        if kind == "multi":
+            return Response(200, "x", multi_headers={"Vary": ["Accept", "Accept-Encoding"]})
+        if kind == "star":
+            return Response(200, "x", headers={"Vary": "*"})
+        if kind == "acao":
+            return Response(200, "x", headers={"access-control-allow-origin": "*"})
+        return CACHED
+
+
+def get(kind: str | None = None, version: str = "1.0") -> dict[str, Any]:
+    return api_gateway_event(
+        "GET",
+        "/items",
+        headers={"Origin": "https://shop.example"},
+        query={"kind": kind} if kind else None,
+        version=version,
+    )
+
+
+def header(out: dict[str, Any], name: str) -> list[str]:
+    found = [v for k, v in out["headers"].items() if k.lower() == name.lower()]
+    found += [
+        v for k, vs in out.get("multiValueHeaders", {}).items() if k.lower() == name.lower() for v in vs
+    ]
+    return found
+
+
+@pytest.mark.parametrize("version", ["1.0", "2.0"])
+def test_cors_keeps_the_services_vary_and_never_writes_into_its_response(version: str) -> None:
+    for _ in range(2):  # the second call sees the constant as the first left it
+        out = Cached.handler(get(version=version), None)
+        assert header(out, "Vary") == ["Accept-Encoding, Origin"]
+        assert header(out, "Cache-Control") == ["max-age=60"]
+        assert header(out, "Access-Control-Allow-Origin") == ["https://shop.example"]
+    assert CACHED.headers == {"Vary": "Accept-Encoding", "Cache-Control": "max-age=60"}
+
+
+def test_cors_adds_origin_to_vary_once_whatever_the_case() -> None:
+    out = Cached.handler(get("lower"), None)
+    assert header(out, "Vary") == ["accept-encoding, ORIGIN"]
+    assert SERVICE_HEADERS == {"vary": "accept-encoding, ORIGIN", "X-Own": "1"}  # not written to
+    assert header(Cached.handler(get("star"), None), "Vary") == ["*"]
+    rest = Cached.handler(get("multi"), None)
+    assert rest["multiValueHeaders"]["Vary"] == ["Accept", "Accept-Encoding", "Origin"]
+    assert header(Cached.handler(get("multi", "2.0"), None), "Vary") == ["Accept, Accept-Encoding, Origin"]
+
+
+def test_cors_replaces_an_allow_origin_the_service_set_in_another_case() -> None:
+    out = Cached.handler(get("acao"), None)
+    assert header(out, "Access-Control-Allow-Origin") == ["https://shop.example"]
+
+
+def test_apply_returns_a_new_response() -> None:
+    cors = Cors(origins=["https://shop.example"], credentials=True)
+    request = parse_request(get())
+    original = Response(200, headers={"Vary": "Accept"})
+    applied = cors.apply(original, request)
+    assert original.headers == {"Vary": "Accept"}
+    assert applied.headers["Vary"] == "Accept, Origin"
+    assert applied.headers["Access-Control-Allow-Credentials"] == "true"
+    other = parse_request(api_gateway_event("GET", "/", headers={"Origin": "https://evil.example"}))
+    assert cors.apply(original, other) is original
