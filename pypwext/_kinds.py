@@ -126,6 +126,8 @@ def run_item(
     load: Callable[[], Any],
     document: Callable[[Any], dict[str, Any]] | None = None,
     message: str = "record failed",
+    *,
+    finish: Callable[[Any], Any] | None = None,
     **fields: Any,
 ) -> Any:
     """One item through the lifecycle: ``load()`` the payload, structure it, ``validate``, then
@@ -137,7 +139,9 @@ def run_item(
     the original exception when ``on_error`` re-raised the wrapper untouched -- after writing
     the item's one ERROR line: ``message`` with ``fields`` (the item's id). An unexpected
     exception that ``on_error`` handled is logged too (once, with its traceback).
-    ``KeyboardInterrupt`` skips ``on_error``: it is logged and re-raised.
+    ``KeyboardInterrupt`` skips ``on_error``: it is logged and re-raised. ``finish`` turns
+    ``main``'s result into the answer (an event's JSON form) inside the same protection, so a
+    result that cannot be encoded fails the item like any other error.
     """
     cls = type(svc)
     method = getattr(svc, main)
@@ -146,10 +150,11 @@ def run_item(
         data = structure_item(svc, payload)
         validated = svc.validate(data)
         idem = cls.idempotency
+        run = method if finish is None else (lambda data: finish(method(data)))
         if idem is None:
-            return method(validated)
+            return run(validated)
         doc = document(payload) if document is not None else {"body": payload}
-        return idem.run(cls, doc, lambda: method(validated), svc.context, data=validated)
+        return idem.run(cls, doc, lambda: run(validated), svc.context, data=validated)
     except KeyboardInterrupt as exc:
         log_failure(svc, message, exc, **fields)
         raise

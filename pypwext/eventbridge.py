@@ -195,11 +195,17 @@ class EventService(BaseService):
                     "time": envelope.time,
                 },
                 "event failed",
+                finish=_json_form,
                 event_id=envelope.id,
             )
         finally:
             _CURRENT_EVENT.reset(token)
-        return (None if result is None else codec.loads(codec.dumps(result))), fields, 200
+        return result, fields, 200
+
+
+def _json_form(result: Any) -> Any:
+    """The answer of an event: the result's JSON form (``None`` stays ``None``)."""
+    return None if result is None else codec.loads(codec.dumps(result))
 
 
 class ScheduledService(EventService):

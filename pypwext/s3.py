@@ -298,8 +298,10 @@ def _objects(event: Any) -> list[S3Object]:
             raise BadRequest(
                 "not an S3 event", details={"reason": f"record {index} is not an S3 notification"}
             )
-        bucket = s3.get("bucket", {}).get("name")
-        obj = s3.get("object", {})
+        bucket_info, obj = s3.get("bucket"), s3.get("object")
+        bucket = bucket_info.get("name") if isinstance(bucket_info, Mapping) else None
+        if not isinstance(obj, Mapping):
+            obj = {}
         if not isinstance(bucket, str) or not isinstance(obj.get("key"), str):
             raise BadRequest("not an S3 event", details={"reason": f"record {index} names no bucket and key"})
         size = obj.get("size")

@@ -123,10 +123,9 @@ def _modules_of(target: Path) -> tuple[Path, list[str]]:
 def discover(target: Path) -> list[FunctionSpec]:
     """The Lambda functions of the project at ``target`` (a directory, or one ``.py`` file)."""
     from pypwext.handler_check import handler_string
-    from pypwext.service import Handler
 
     folder, names = _modules_of(target)
-    service_handlers: list[tuple[str, Handler]] = []
+    service_handlers: list[tuple[str, Any]] = []
     api_handlers: list[tuple[str, Any]] = []
     with _importable(folder):
         for name in names:
@@ -140,7 +139,9 @@ def discover(target: Path) -> list[FunctionSpec]:
             for attr, value in sorted(vars(module).items()):
                 if attr.startswith("_") or id(value) in seen:
                     continue
-                if isinstance(value, Handler) and value.service_class.__module__ == name:
+                # a service's handler, or a middleware around one (functools.wraps keeps service_class)
+                service_class = getattr(value, "service_class", None)
+                if callable(value) and isinstance(service_class, type) and service_class.__module__ == name:
                     seen.add(id(value))
                     service_handlers.append((handler_string(name, attr), value))
                 elif (

@@ -120,6 +120,27 @@ def test_not_an_eventbridge_event_raises():
         Any_.handler({"Records": []}, lambda_context())
 
 
+def test_a_result_that_cannot_be_encoded_fails_the_event_through_on_error(capsys):
+    seen: list[ServiceError] = []
+
+    class Unencodable(EventService):
+        def execute(self, detail: dict[str, Any]) -> Any:
+            return Path("/etc/passwd")
+
+        def on_error(self, error: ServiceError) -> Any:
+            seen.append(error)
+            raise error
+
+    capsys.readouterr()
+    # like any unexpected failure of an event: on_error sees a 500, then the original exception
+    # is raised (Lambda retries the event) after the event's one ERROR line
+    with pytest.raises(TypeError, match="not JSON serialisable"):
+        Unencodable.handler(eventbridge_event({"a": 1}), lambda_context())
+    assert [e.code for e in seen] == [500]
+    errors = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"level":"ERROR"' in line]
+    assert len(errors) == 1 and errors[0]["message"] == "event failed"
+
+
 def test_on_error_may_handle_a_failure_instead_of_raising():
     class Lenient(EventService):
         def execute(self, detail: dict[str, int]) -> int:

@@ -275,3 +275,33 @@ def test_what_modules_print_at_import_stays_out_of_the_yaml(tmp_path, capsys) ->
     assert lint(captured.out) == []
     assert "connecting to the database..." not in captured.out and "Evil" not in captured.out
     assert "connecting to the database...\n" in captured.err  # not lost: on stderr
+
+
+def test_a_handler_wrapped_by_a_powertools_middleware_is_a_function(tmp_path) -> None:
+    (tmp_path / "app.py").write_text(
+        textwrap.dedent(
+            """
+            from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
+
+            from pypwext import BaseService
+
+
+            @lambda_handler_decorator
+            def stamped(handler, event, context):
+                return handler(event, context)
+
+
+            class Where(BaseService):
+                route = "GET /where"
+
+                def execute(self, data: dict) -> dict:
+                    return data
+
+
+            handler = stamped(Where.handler)
+            """
+        )
+    )
+    (function,) = discover(tmp_path)
+    assert function.handler == "app.handler"
+    assert function.routes == [("GET", "/where")]

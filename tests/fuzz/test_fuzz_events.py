@@ -377,17 +377,9 @@ def test_sample_mutated(sample_name: str, data: st.DataObject) -> None:
 
 
 KIND_SAMPLES = [n for n in ALL_SAMPLES if kind_services(n)]
-S3_NOTIFICATIONS = {n for n in KIND_SAMPLES if isinstance(_at(load(n), "Records", 0, "s3", "bucket"), dict)}
-S3_SHAPES = pytest.mark.xfail(
-    strict=True,
-    reason="h13-kinds: an S3 record whose s3.bucket (or s3.object) is not an object raises "
-    "AttributeError out of the handler (pypwext/s3.py:270, _objects: s3.get('bucket', {}).get('name'))",
-)
 
 
-@pytest.mark.parametrize(
-    "sample_name", [pytest.param(n, marks=S3_SHAPES if n in S3_NOTIFICATIONS else ()) for n in KIND_SAMPLES]
-)
+@pytest.mark.parametrize("sample_name", KIND_SAMPLES)
 @FAST
 @given(edits=st.none() | tree_edits, index=st.integers(min_value=0, max_value=1))
 @example(edits=[(("Records", 0, "s3", "bucket"), False, "not-an-object")], index=0)
