@@ -102,9 +102,7 @@ def structure_item(svc: BaseService, payload: Any) -> Any:
     try:
         return codec.structure(payload, target)
     except codec.InputError as exc:
-        raise BadRequest(
-            "invalid record", details={"problems": [p.to_dict() for p in exc.problems]}
-        ) from None
+        raise BadRequest("invalid record", details=exc.details()) from None
 
 
 def run_item(

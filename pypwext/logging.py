@@ -29,6 +29,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import attrs
 
+from pypwext import _pydantic
 from pypwext.base import InfoClassification, LogEntryType
 from pypwext.codec import dumps, dumps_str, loads, to_jsonable
 from pypwext.errors import ServiceError
@@ -144,7 +145,7 @@ def _render(value: Any, depth: int) -> Any:
             name: (_mask(c) if c is not None else _render(getattr(value, name), depth))
             for name, c in _spec(cls)
         }
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if (dataclasses.is_dataclass(value) and not isinstance(value, type)) or _pydantic.is_model_type(cls):
         return {
             name: (_mask(c) if c is not None else _render(getattr(value, name), depth))
             for name, c in _spec(cls)
@@ -165,13 +166,18 @@ def _spec(cls: type) -> tuple[tuple[str, str | None], ...]:
     """(field name, masking classification or None) for an attrs class or dataclass, cached."""
     spec = _SPECS.get(cls)
     if spec is None:
-        fields: Any = attrs.fields(cls) if attrs.has(cls) else dataclasses.fields(cls)
+        if _pydantic.is_model_type(cls):  # Field(json_schema_extra={"classification": ...})
+            declared = _pydantic.field_classifications(cls)
+        else:
+            fields: Any = attrs.fields(cls) if attrs.has(cls) else dataclasses.fields(cls)
+            declared = tuple(
+                (f.name, f.metadata.get("classification") if f.metadata else None) for f in fields
+            )
         items = []
-        for f in fields:
-            c = f.metadata.get("classification") if f.metadata else None
+        for name, c in declared:
             if isinstance(c, InfoClassification):
                 c = c.value
-            items.append((f.name, c if c in _MASKED_NAMES else None))
+            items.append((name, c if c in _MASKED_NAMES else None))
         spec = _SPECS[cls] = tuple(items)
     if _masking_lifted():
         return tuple((name, None) for name, _ in spec)

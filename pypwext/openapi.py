@@ -55,7 +55,7 @@ from typing import Any
 
 import attrs
 
-from pypwext import codec
+from pypwext import _pydantic, codec
 from pypwext.base import InfoClassification
 from pypwext.events import Request
 from pypwext.responses import Response
@@ -178,6 +178,12 @@ class SchemaBuilder:
             return _enum_schema(tp)
         if _is_model(tp):
             return {"$ref": f"#/components/schemas/{self._component(tp)}"}
+        if _pydantic.is_model_type(tp):  # its own JSON Schema, the models it names as components
+            if tp not in self._names:
+                schema, defs = _pydantic.json_schema(tp, "#/components/schemas/{model}")
+                self.components.update(defs)
+                self.components[self._names.setdefault(tp, tp.__name__)] = schema
+            return {"$ref": f"#/components/schemas/{self._names[tp]}"}
         return {}
 
     def model_schema(self, cls: type, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -327,7 +333,7 @@ def _return_type(service: type[BaseService]) -> Any:
 def _input_fields(input_type: Any, hints_cache: SchemaBuilder) -> dict[str, tuple[Any, bool]]:
     """name -> (type, required) for an attrs/dataclass input."""
     if not _is_model(input_type):
-        return {}
+        return _pydantic.input_fields(input_type)
     return {
         name: (tp, default is _REQUIRED)
         for name, tp, default, _ in _model_fields(input_type, _hints(input_type))

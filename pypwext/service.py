@@ -33,7 +33,7 @@ from typing import Any, ClassVar, TypeVar, cast, overload
 
 import attrs
 
-from pypwext import codec
+from pypwext import _pydantic, codec
 from pypwext.base import ErrorAction, InfoClassification, LogEntryType
 from pypwext.context import Invocation, reset_invocation, set_invocation
 from pypwext.cors import Cors
@@ -448,7 +448,7 @@ def _field_names(input_type: Any) -> frozenset[str] | None:
         return frozenset(a.alias for a in attrs.fields(input_type))
     if isinstance(input_type, type) and dataclasses.is_dataclass(input_type):
         return frozenset(f.name for f in dataclasses.fields(input_type))
-    return None
+    return _pydantic.field_names(input_type)
 
 
 class ServiceMeta(type):
@@ -687,7 +687,7 @@ class BaseService(metaclass=ServiceMeta):
         try:
             return codec.structure(data, target)
         except codec.InputError as exc:
-            raise BadRequest.invalid("invalid request", *((p.path, p.reason) for p in exc.problems)) from None
+            raise BadRequest("invalid request", details=exc.details()) from None
 
     def _error_response(self, error: ServiceError) -> Response:
         errors = [*self._errors.errors, error]
