@@ -29,6 +29,7 @@ This module imports :mod:`pypwext.codec` and registers its hooks on the converte
 from __future__ import annotations
 
 import collections.abc
+import functools
 import sys
 import types
 import typing
@@ -110,7 +111,11 @@ def problems(exc: Any, model: Any) -> list[codec.Problem]:
     found: list[codec.Problem] = []
     seen: set[tuple[str, str]] = set()
     for error in exc.errors(include_url=False, include_input=False):
-        path, in_union = _path(model, error.get("loc", ()))
+        loc = tuple(error.get("loc", ()))
+        if all(isinstance(step, int) or len(step) <= _MAX_KEY for step in loc):
+            path, in_union = _cached_path(model, loc)  # the same few locs, call after call
+        else:
+            path, in_union = _path(model, loc)
         reason = _UNION if in_union else _reason(error)
         if (path, reason) not in seen:
             seen.add((path, reason))
@@ -147,6 +152,11 @@ def _path(model: Any, loc: Iterable[Any]) -> tuple[str, bool]:
             path = f"{path}.{_key(step)}" if path else _key(step)
             tp = _field_types(tp).get(str(step)) if isinstance(tp, type) else None
     return path, False
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_path(model: Any, loc: tuple[Any, ...]) -> tuple[str, bool]:
+    return _path(model, loc)
 
 
 def _unwrap(tp: Any) -> Any:
