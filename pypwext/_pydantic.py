@@ -58,6 +58,9 @@ bound as every other 400 (h13-input names it ``codec.MAX_PROBLEMS``: one constan
 _MAX_KEY = 64
 """A field name or mapping key longer than this is cut in a path (a path never echoes a huge input)."""
 
+_MAX_PATH = 256
+"""A longer path keeps its last characters (a deeply nested input never makes a huge answer)."""
+
 _UNION = "matches none of the accepted shapes"  # codec's sentence for a union nothing fits
 
 
@@ -90,27 +93,35 @@ def is_model_instance(obj: Any) -> bool:
 
 def structure_hook(t: type) -> Callable[[Any, Any], Any]:
     """The converter's structure hook for the pydantic model ``t``: ``t.model_validate``, its
-    ``ValidationError`` turned into an :class:`~pypwext.codec.InputError`."""
+    ``ValidationError`` turned into an :class:`~pypwext.codec.InputError`.
+
+    Built when a service class is defined (its input type is checked then): a model that is
+    not fully defined (an annotation naming a class that does not exist) fails there, with
+    pydantic's message for the developer, not on a client's request."""
     from pydantic_core import ValidationError
 
+    if not getattr(t, "__pydantic_complete__", True):
+        t.model_rebuild()  # type: ignore[attr-defined]  # raises what is still undefined
     validate: Callable[[Any], Any] = t.model_validate  # type: ignore[attr-defined]
 
     def structure_model(value: Any, _: Any) -> Any:
         try:
             return validate(value)
         except ValidationError as exc:
-            found = problems(exc, t)
-            raise codec.InputError(found[:MAX_PROBLEMS], max(0, len(found) - MAX_PROBLEMS)) from None
+            listed, more = problems(exc, t)
+            raise codec.InputError(listed, more) from None
 
     return structure_model
 
 
-def problems(exc: Any, model: Any) -> list[codec.Problem]:
-    """The problems of a pydantic ``ValidationError`` raised by ``model``, in pydantic's order,
-    each ``(path, reason)`` once."""
+def problems(exc: Any, model: Any, limit: int = MAX_PROBLEMS) -> tuple[list[codec.Problem], int]:
+    """The first ``limit`` problems of a pydantic ``ValidationError`` raised by ``model``, in
+    pydantic's order, each ``(path, reason)`` once; and how many errors pydantic found beyond
+    them (counted, not described: a huge bad body costs no more than pydantic's own listing)."""
     found: list[codec.Problem] = []
     seen: set[tuple[str, str]] = set()
-    for error in exc.errors(include_url=False, include_input=False):
+    errors = exc.errors(include_url=False, include_input=False)
+    for used, error in enumerate(errors, 1):
         loc = tuple(error.get("loc", ()))
         if all(isinstance(step, int) or len(step) <= _MAX_KEY for step in loc):
             path, in_union = _cached_path(model, loc)  # the same few locs, call after call
@@ -120,7 +131,9 @@ def problems(exc: Any, model: Any) -> list[codec.Problem]:
         if (path, reason) not in seen:
             seen.add((path, reason))
             found.append(codec.Problem(path, reason))
-    return found
+            if len(found) == limit:
+                return found, len(errors) - used
+    return found, 0
 
 
 def _key(name: Any) -> str:
@@ -137,7 +150,7 @@ def _path(model: Any, loc: Iterable[Any]) -> tuple[str, bool]:
     for step in loc:
         tp = _unwrap(tp)
         if _is_union(tp):
-            return path, True
+            return _short(path), True
         if step == "[key]":  # the key itself is bad: the path of its entry says which
             continue
         origin = typing.get_origin(tp) or tp
@@ -151,7 +164,12 @@ def _path(model: Any, loc: Iterable[Any]) -> tuple[str, bool]:
         else:
             path = f"{path}.{_key(step)}" if path else _key(step)
             tp = _field_types(tp).get(str(step)) if isinstance(tp, type) else None
-    return path, False
+    return _short(path), False
+
+
+def _short(path: str) -> str:
+    """A path of at most :data:`_MAX_PATH` characters: its end, which names the field."""
+    return path if len(path) <= _MAX_PATH else "..." + path[3 - _MAX_PATH :]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -303,6 +321,7 @@ _REASONS: dict[str, str] = {
     "frozen_instance": "may not be set",
     "complex_type": "expected a complex number",
     "complex_str_parsing": "expected a complex number",
+    "recursion_loop": "nested too deeply",
 }
 
 
@@ -319,11 +338,11 @@ def _reason(error: Mapping[str, Any]) -> str:
     template = _REASONS.get(kind)
     if template is None:
         return "invalid value"
-    limits = _Limits({k: _short(v) for k, v in ctx.items()})
+    limits = _Limits({k: _limit(v) for k, v in ctx.items()})
     return template.format_map(limits)
 
 
-def _short(value: Any) -> str:
+def _limit(value: Any) -> str:
     text = str(value)
     return text if len(text) <= 200 else text[:197] + "..."
 

@@ -549,3 +549,49 @@ def test_fuzz_a_pydantic_service_answers_2xx_or_4xx_in_json_without_internals(bo
         assert decoded["error"]["code"] == result.status
     for word in ("pydantic", "errors.pydantic.dev", "Input should", "Traceback", MARK):
         assert word not in text, (word, text)
+
+
+# --- limits --------------------------------------------------------------------------------------
+
+
+def test_a_huge_bad_body_answers_a_small_400() -> None:
+    body = {"orderId": 1, "lines": [{"sku": "x", "quantity": 0}] * 20_000}  # ~0.6 MB, 40 000 errors
+    result = invoke(PlaceOrder, api_gateway_event("POST", "/", body=body))
+    details = errors_of(result)
+    assert len(details["problems"]) == 20 and details["more"] == 40_000 - 20
+    assert len(result.body) < 3000
+
+
+class Node(BaseModel):
+    name: str = "n"
+    children: list[Node] = []
+
+
+def test_a_deep_input_has_a_bounded_path() -> None:
+    class Tree(BaseService):
+        just_status_code = False
+
+        def execute(self, node: Node) -> None:
+            return None
+
+    deep: dict[str, Any] = {}
+    cursor = deep
+    for _ in range(150):
+        cursor["children"] = [{}]
+        cursor = cursor["children"][0]
+    cursor["name"] = 5
+    (problem,) = errors_of(invoke(Tree, api_gateway_event("POST", "/", body=deep)))["problems"]
+    assert problem["reason"] == "expected a string"
+    assert len(problem["path"]) <= 256 and problem["path"].startswith("...")
+    assert problem["path"].endswith("children[0].name")
+
+
+def test_a_model_that_is_not_fully_defined_fails_at_class_definition() -> None:
+    class Late(BaseModel):
+        value: Undefined  # type: ignore[name-defined]  # noqa: F821
+
+    with pytest.raises(TypeError, match="cannot be built from a request body"):
+
+        class Broken(BaseService):
+            def execute(self, late: Late) -> None:
+                return None
