@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+from pathlib import Path
 from typing import Annotated, Any
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel, Field
 from test_http_sources import expected_source, is_http_sample
 from test_services_on_samples import check_strings, contract_keys
@@ -110,3 +114,51 @@ def test_a_bad_body_is_the_400_of_an_attrs_input(aws_event, sample_name: str) ->
         "items[0].itemId",
         "items[1].itemId",
     ]
+
+
+MARK = "ZqXv"  # every generated string value starts with it: an answer that contains it echoes input
+_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=10).map(MARK.__add__),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+_near = st.fixed_dictionaries(
+    {"items": st.lists(st.fixed_dictionaries({"itemId": _json, "quantity": _json}), max_size=3) | _json},
+    optional={"note": _json},
+)
+
+
+SAMPLES = Path(
+    os.environ.get("PYPWEXT_AWS_EVENTS") or Path(__file__).parents[3] / "shared/fixtures/aws-events"
+)
+HTTP_SAMPLES = sorted(p.name for p in SAMPLES.glob("*.json") if is_http_sample(p.name))
+
+
+def test_the_fuzz_has_samples() -> None:
+    assert len(HTTP_SAMPLES) > 10, f"no HTTP samples in {SAMPLES}: set PYPWEXT_AWS_EVENTS"
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.sampled_from(HTTP_SAMPLES or ["(none)"]),
+    body=_json | _near,
+    encode=st.booleans(),
+)
+def test_fuzz_bodies_on_the_real_samples(name: str, body: Any, encode: bool) -> None:
+    class Counted(BaseService):
+        just_status_code = False
+
+        def execute(self, basket: Basket) -> int:
+            return len(basket.items)  # nothing of the input comes back
+
+    event = with_body(json.loads((SAMPLES / name).read_text("utf-8")), body, encode=encode)
+    out = Counted.handler(event, lambda_context())
+    assert 200 <= out["statusCode"] < 300 or 400 <= out["statusCode"] < 500, out
+    text = base64.b64decode(out["body"]).decode("utf-8") if out["isBase64Encoded"] else out["body"]
+    json.loads(text)
+    for word in ("pydantic", "Input should", "Traceback", MARK):
+        assert word not in text, (word, text)
