@@ -395,18 +395,26 @@ def field_classifications(model: type) -> tuple[tuple[str, Any], ...]:
 # --- OpenAPI --------------------------------------------------------------------------------
 
 
-def json_schema(model: type, ref_template: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The JSON Schema of a model (constraints included) and the schemas of the models it
-    refers to (``$defs``), with references written by ``ref_template`` (``{model}`` is the
-    name). A field's classification shows as ``x-classification``."""
-    schema = model.model_json_schema(  # type: ignore[attr-defined]
-        ref_template=ref_template, by_alias=True, mode="validation"
+def json_schema(
+    model: type, ref_template: str, mode: str = "validation"
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The JSON Schema of a model as a request (``mode="validation"``) or an answer
+    (``"serialization"``) sees it -- a reference written by ``ref_template`` (``{model}`` is the
+    name) -- and the schemas it refers to, constraints included. A model whose two schemas differ
+    (a ``serialization_alias``, a computed field) is two schemas, ``Name-Input`` and
+    ``Name-Output``, as pydantic names them. A field's classification shows as
+    ``x-classification``."""
+    from pydantic.json_schema import models_json_schema
+
+    refs, top = models_json_schema(
+        [(model, "validation"), (model, "serialization")],
+        ref_template=ref_template,
+        by_alias=True,
     )
-    defs = schema.pop("$defs", {})
-    _classification_as_extension(schema)
+    defs = top.get("$defs", {})
     for sub in defs.values():
         _classification_as_extension(sub)
-    return schema, defs
+    return dict(refs[(model, mode)]), defs  # type: ignore[index]
 
 
 def _classification_as_extension(schema: Any) -> None:

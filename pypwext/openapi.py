@@ -145,6 +145,7 @@ class SchemaBuilder:
     def __init__(self) -> None:
         self.components: dict[str, dict[str, Any]] = {}
         self._names: dict[type, str] = {}
+        self.pydantic_mode = "validation"  # a pydantic model as a request sees it, or an answer
 
     def schema(self, tp: Any) -> dict[str, Any]:
         """The JSON Schema of ``tp``."""
@@ -178,12 +179,10 @@ class SchemaBuilder:
             return _enum_schema(tp)
         if _is_model(tp):
             return {"$ref": f"#/components/schemas/{self._component(tp)}"}
-        if _pydantic.is_model_type(tp):  # its own JSON Schema, the models it names as components
-            if tp not in self._names:
-                schema, defs = _pydantic.json_schema(tp, "#/components/schemas/{model}")
-                self.components.update(defs)
-                self.components[self._names.setdefault(tp, tp.__name__)] = schema
-            return {"$ref": f"#/components/schemas/{self._names[tp]}"}
+        if _pydantic.is_model_type(tp):  # pydantic's JSON Schema, its models as components
+            ref, defs = _pydantic.json_schema(tp, "#/components/schemas/{model}", self.pydantic_mode)
+            self.components.update(defs)
+            return ref
         return {}
 
     def model_schema(self, cls: type, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -384,10 +383,12 @@ def _success(builder: SchemaBuilder, service: type[BaseService]) -> dict[str, An
             "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
         }
     else:
+        builder.pydantic_mode = "serialization"
         out[status] = {
             "description": "Success.",
             "content": {"application/json": {"schema": builder.schema(returns)}},
         }
+        builder.pydantic_mode = "validation"
     if optional:
         out["204"] = {"description": "Nothing to return."}
     return out
