@@ -18,7 +18,7 @@ What a pydantic model gets, with pydantic's own rules inside the model:
   serialisers respected;
 * **logs** -- a field declared ``Field(json_schema_extra={"classification": "PII"})`` (or
   ``InfoClassification.PII``; ``AUTHORIZATION_INFO`` alike) is masked like an attrs field with
-  ``metadata={"classification": ...}`` (:func:`field_classifications`);
+  ``metadata={"classification": ...}`` (:func:`fields`);
 * **OpenAPI** -- ``model_json_schema`` gives each model's component, constraints included
   (:func:`json_schema`).
 
@@ -40,9 +40,10 @@ from pypwext import codec
 
 __all__ = [
     "MAX_PROBLEMS",
+    "Field",
     "dump",
-    "field_classifications",
     "field_names",
+    "fields",
     "input_fields",
     "is_model_instance",
     "is_model_type",
@@ -381,14 +382,22 @@ def dump(obj: Any) -> Any:
 # --- logs -----------------------------------------------------------------------------------
 
 
-def field_classifications(model: type) -> tuple[tuple[str, Any], ...]:
-    """(field name, classification or ``None``) for each field of a pydantic model: the
-    ``"classification"`` of the field's ``json_schema_extra`` (a dict), what logging reads from
-    an attrs field's ``metadata``."""
+class Field(typing.NamedTuple):
+    """A pydantic field as logging reads an attrs field: its name and its ``metadata``."""
+
+    name: str
+    metadata: Mapping[str, Any]
+
+
+def fields(model: type) -> tuple[Field, ...]:
+    """The fields of a pydantic model, each with ``metadata["classification"]`` when its
+    ``json_schema_extra`` (a dict) names one -- what logging reads from an attrs field's
+    ``metadata`` to mask its value."""
     out = []
     for name, info in model.model_fields.items():  # type: ignore[attr-defined]
         extra = info.json_schema_extra
-        out.append((name, extra.get("classification") if isinstance(extra, dict) else None))
+        found = extra.get("classification") if isinstance(extra, dict) else None
+        out.append(Field(name, {"classification": found} if found is not None else {}))
     return tuple(out)
 
 

@@ -166,18 +166,19 @@ def _spec(cls: type) -> tuple[tuple[str, str | None], ...]:
     """(field name, masking classification or None) for an attrs class or dataclass, cached."""
     spec = _SPECS.get(cls)
     if spec is None:
-        if _pydantic.is_model_type(cls):  # Field(json_schema_extra={"classification": ...})
-            declared = _pydantic.field_classifications(cls)
-        else:
-            fields: Any = attrs.fields(cls) if attrs.has(cls) else dataclasses.fields(cls)
-            declared = tuple(
-                (f.name, f.metadata.get("classification") if f.metadata else None) for f in fields
-            )
+        fields: Any = (
+            _pydantic.fields(cls)  # Field(json_schema_extra={"classification": ...}) as metadata
+            if _pydantic.is_model_type(cls)
+            else attrs.fields(cls)
+            if attrs.has(cls)
+            else dataclasses.fields(cls)
+        )
         items = []
-        for name, c in declared:
+        for f in fields:
+            c = f.metadata.get("classification") if f.metadata else None
             if isinstance(c, InfoClassification):
                 c = c.value
-            items.append((name, c if c in _MASKED_NAMES else None))
+            items.append((f.name, c if c in _MASKED_NAMES else None))
         spec = _SPECS[cls] = tuple(items)
     if _masking_lifted():
         return tuple((name, None) for name, _ in spec)
