@@ -9,7 +9,6 @@
 
 from typing import TYPE_CHECKING, Any
 
-from pypwext import _pydantic as _pydantic  # pydantic models on the converter (pydantic not imported)
 from pypwext.base import ErrorAction, InfoClassification, LogEntryType
 from pypwext.codec import strict
 from pypwext.cors import Cors

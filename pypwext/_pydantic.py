@@ -23,7 +23,7 @@ What a pydantic model gets, with pydantic's own rules inside the model:
   (:func:`json_schema`).
 
 This module imports :mod:`pypwext.codec` and registers its hooks on the converter when imported
-(``import pypwext`` does it).
+(``import pypwext`` does it: the service, logging and OpenAPI modules import this one).
 """
 
 from __future__ import annotations
