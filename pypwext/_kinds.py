@@ -115,9 +115,7 @@ def structure_item(svc: BaseService, payload: Any) -> Any:
     try:
         return remember_input(codec.structure(payload, target), type(svc).classification)
     except codec.InputError as exc:
-        raise BadRequest(
-            "invalid record", details={"problems": [p.to_dict() for p in exc.problems]}
-        ) from None
+        raise BadRequest("invalid record", details=exc.details()) from None
 
 
 def run_item(

@@ -80,9 +80,18 @@ class Problem:
 class InputError(ValueError):
     """Raised by :func:`structure` when data does not fit a type; lists every problem."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], more: int = 0) -> None:
         self.problems = problems
+        self.more = more  # problems found beyond those listed
         super().__init__("; ".join(f"{p.path or '<input>'}: {p.reason}" for p in problems))
+
+    def details(self) -> dict[str, Any]:
+        """The ``details`` of the 400 this error becomes: ``{"problems": [...]}``, plus
+        ``"more": n`` when there were more problems than listed."""
+        found: dict[str, Any] = {"problems": [p.to_dict() for p in self.problems]}
+        if self.more:
+            found["more"] = self.more
+        return found
 
 
 def strict(cls: type[T]) -> type[T]:
@@ -365,7 +374,7 @@ def structure(data: Any, cl: type[T] | Any) -> T:
     """
     try:
         return converter.structure(data, cl)  # type: ignore[no-any-return]
-    except StructureHandlerNotFoundError:
+    except (StructureHandlerNotFoundError, InputError):  # (a hook's own: pydantic's problems)
         raise
     except (ClassValidationError, IterableValidationError) as exc:
         raise InputError(_problems(exc, "")) from None
@@ -393,6 +402,10 @@ def _problems(exc: BaseException, path: str) -> list[Problem]:
             found.extend(_problems(sub, path))
     elif isinstance(exc, ForbiddenExtraKeysError):
         found.extend(_extra_problems(exc, path))
+    elif isinstance(exc, InputError):  # a hook's own problems (a pydantic model's), inside this path
+        for inner in exc.problems:
+            sep = "." if path and inner.path and not inner.path.startswith("[") else ""
+            found.append(Problem(path + sep + inner.path, inner.reason))
     else:
         found.append(Problem(path, _reason(exc)))
     return found
@@ -451,6 +464,8 @@ def to_jsonable(obj: Any) -> Any:
             return sorted(obj)
         except TypeError:
             return list(obj)
+    if callable(getattr(obj, "model_dump", None)):  # pydantic v2: the hook pypwext._pydantic registers
+        return converter.unstructure(obj)
     to_dict = getattr(obj, "dict", None)  # SupportsToCuratedDict (PyPwExt, pydantic v1)
     if callable(to_dict):
         return to_dict()

@@ -32,6 +32,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import attrs
 
+from pypwext import _pydantic
 from pypwext._masking import _RULE_CACHE as _credential_names
 from pypwext._masking import Secrets, is_credential_name, mask_pairs
 from pypwext._masking import current_secrets as _current_secrets
@@ -153,7 +154,7 @@ def _render(value: Any, depth: int) -> Any:
             name: (_mask(c) if c is not None else _render(getattr(value, name), depth))
             for name, c in _spec(cls)
         }
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if (dataclasses.is_dataclass(value) and not isinstance(value, type)) or _pydantic.is_model_type(cls):
         return {
             name: (_mask(c) if c is not None else _render(getattr(value, name), depth))
             for name, c in _spec(cls)
@@ -174,7 +175,13 @@ def _spec(cls: type) -> tuple[tuple[str, str | None], ...]:
     """(field name, masking classification or None) for an attrs class or dataclass, cached."""
     spec = _SPECS.get(cls)
     if spec is None:
-        fields: Any = attrs.fields(cls) if attrs.has(cls) else dataclasses.fields(cls)
+        fields: Any = (
+            _pydantic.fields(cls)  # Field(json_schema_extra={"classification": ...}) as metadata
+            if _pydantic.is_model_type(cls)
+            else attrs.fields(cls)
+            if attrs.has(cls)
+            else dataclasses.fields(cls)
+        )
         items = []
         for f in fields:
             c = f.metadata.get("classification") if f.metadata else None

@@ -57,7 +57,7 @@ from typing import Any
 
 import attrs
 
-from pypwext import codec
+from pypwext import _pydantic, codec
 from pypwext.base import InfoClassification
 from pypwext.events import Request
 from pypwext.openapi_constraints import field_constraints
@@ -149,6 +149,7 @@ class SchemaBuilder:
     def __init__(self) -> None:
         self.components: dict[str, dict[str, Any]] = {}
         self._names: dict[type, str] = {}
+        self.pydantic_mode = "validation"  # a pydantic model as a request sees it, or an answer
 
     def schema(self, tp: Any) -> dict[str, Any]:
         """The JSON Schema of ``tp``."""
@@ -182,6 +183,10 @@ class SchemaBuilder:
             return _enum_schema(tp)
         if _is_model(tp):
             return {"$ref": f"#/components/schemas/{self._component(tp)}"}
+        if _pydantic.is_model_type(tp):  # pydantic's JSON Schema, its models as components
+            ref, defs = _pydantic.json_schema(tp, "#/components/schemas/{model}", self.pydantic_mode)
+            self.components.update(defs)
+            return ref
         return {}
 
     def model_schema(self, cls: type, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -333,7 +338,7 @@ def _return_type(service: type[BaseService]) -> Any:
 def _input_fields(input_type: Any, hints_cache: SchemaBuilder) -> dict[str, tuple[Any, bool]]:
     """name -> (type, required) for an attrs/dataclass input."""
     if not _is_model(input_type):
-        return {}
+        return _pydantic.input_fields(input_type)
     return {
         name: (tp, default is _REQUIRED)
         for name, tp, default, _ in _model_fields(input_type, _hints(input_type))
@@ -384,10 +389,12 @@ def _success(builder: SchemaBuilder, service: type[BaseService]) -> dict[str, An
             "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
         }
     else:
+        builder.pydantic_mode = "serialization"
         out[status] = {
             "description": "Success.",
             "content": {"application/json": {"schema": builder.schema(returns)}},
         }
+        builder.pydantic_mode = "validation"
     if optional:
         out["204"] = {"description": "Nothing to return."}
     return out

@@ -33,7 +33,7 @@ from typing import Any, ClassVar, TypeVar, cast, overload
 
 import attrs
 
-from pypwext import codec
+from pypwext import _pydantic, codec
 from pypwext.base import ErrorAction, InfoClassification, LogEntryType
 from pypwext.context import Invocation, reset_invocation, set_invocation
 from pypwext.cors import Cors
@@ -500,7 +500,7 @@ def _field_names(input_type: Any) -> frozenset[str] | None:
         return frozenset(a.alias for a in attrs.fields(input_type))
     if isinstance(input_type, type) and dataclasses.is_dataclass(input_type):
         return frozenset(f.name for f in dataclasses.fields(input_type))
-    return None
+    return _pydantic.field_names(input_type)
 
 
 class ServiceMeta(type):
@@ -791,7 +791,7 @@ class BaseService(metaclass=ServiceMeta):
         try:
             return remember_input(codec.structure(data, target), cls.classification)
         except codec.InputError as exc:
-            raise BadRequest.invalid("invalid request", *((p.path, p.reason) for p in exc.problems)) from None
+            raise BadRequest("invalid request", details=exc.details()) from None
 
     def _error_response(self, error: ServiceError, *, alone: bool = False) -> Response:
         """The answer for ``error`` (after the collected errors; ``alone``: without them, when
