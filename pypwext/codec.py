@@ -63,6 +63,7 @@ __all__ = [
     "InputError",
     "Problem",
     "converter",
+    "describe",
     "dumps",
     "loads",
     "strict",
@@ -351,6 +352,12 @@ def _allowed(cl: type[enum.Enum]) -> str:
 
 def _quoted(text: str) -> str:
     return repr(text) if len(text) <= 20 else "a longer string"
+
+
+def describe(value: Any) -> str:
+    """What a JSON value is, in a client's words (``the number 5``, ``a string``, ``an object``):
+    short values are quoted, long ones only named, so a reason never echoes a large input."""
+    return _describe(value)
 
 
 def _describe(value: Any) -> str:

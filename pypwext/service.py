@@ -687,7 +687,7 @@ class BaseService(metaclass=ServiceMeta):
         try:
             return codec.structure(data, target)
         except codec.InputError as exc:
-            raise BadRequest.invalid("invalid request", *((p.path, p.reason) for p in exc.problems)) from None
+            raise BadRequest("invalid request", details=exc.details()) from None
 
     def _error_response(self, error: ServiceError) -> Response:
         errors = [*self._errors.errors, error]
