@@ -34,8 +34,9 @@ import enum
 import json
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
@@ -499,6 +500,7 @@ def _model_hook(t: type) -> Callable[[Any, Any], Any]:
     )
     fields: Any = attrs.fields(t) if attrs.has(t) else dataclasses.fields(t)
     classified = frozenset(f.name for f in fields if f.metadata.get("classification") in _CLASSIFIED)
+    declared = tuple(f.name for f in fields)
 
     def structure_model(value: Any, cl: Any) -> Any:
         if type(value) is not dict and not isinstance(value, Mapping):
@@ -506,45 +508,51 @@ def _model_hook(t: type) -> Callable[[Any, Any], Any]:
         try:
             return inner(value, cl)
         except (ClassValidationError, ForbiddenExtraKeysError) as exc:
-            raise _model_error(exc, value, classified) from None
+            raise _model_error(exc, value, declared, classified) from None
 
     return structure_model
 
 
 def _model_error(
-    exc: ClassValidationError | ForbiddenExtraKeysError, value: Mapping[Any, Any], classified: frozenset[str]
+    exc: ClassValidationError | ForbiddenExtraKeysError,
+    value: Mapping[Any, Any],
+    declared: tuple[str, ...],
+    classified: frozenset[str],
 ) -> InputError:
-    """The problems of one object, in document order: fields in the order the input has them,
-    then the required fields it lacks."""
-    parts: list[tuple[str, BaseException]] = []
+    """The problems of one object, in document order: fields in the order the input has them
+    (unexpected ones included), a required field it lacks where it would have been written
+    (before the next declared field the input has, else at the end)."""
+    parts: list[tuple[str, BaseException | None]] = []  # (field name, its failure or None: unexpected)
+    subs: Sequence[tuple[str, BaseException]] = [("", exc)]
     if isinstance(exc, ClassValidationError):
         with_notes, without = exc.group_exceptions()
-        parts = [(note.name, sub) for sub, note in with_notes]
-        parts += [("", sub) for sub in without]
-    else:
-        parts = [("", exc)]
+        subs = [(note.name, sub) for sub, note in with_notes] + [("", sub) for sub in without]
+    for name, sub in subs:
+        if isinstance(sub, ForbiddenExtraKeysError):
+            parts += [(key, None) for key in value if key in sub.extra_fields]
+        else:
+            parts.append((name, sub))
     position = {key: i for i, key in enumerate(value)}
     end = len(position)
-
-    def order(part: tuple[str, BaseException]) -> int:
-        name, sub = part
-        if isinstance(sub, ForbiddenExtraKeysError):
-            return min((position.get(k, end) for k in sub.extra_fields), default=end)
-        return position.get(name, end) if name else end
-
+    where: dict[str, float] = {}  # a missing field: just before the next declared one it has
+    following = float(end)
+    for name in reversed(declared):
+        if name in position:
+            following = position[name] - 0.5
+        else:
+            where[name] = following
     found = _Found()
-    for name, sub in sorted(parts, key=order):
-        if isinstance(sub, ForbiddenExtraKeysError):  # each unexpected field, in document order
-            for key in (k for k in value if k in sub.extra_fields):
-                found._leaf(_key(key), "unexpected field")
+    for name, failure in sorted(parts, key=lambda part: position.get(part[0], where.get(part[0], end))):
+        if failure is None:
+            found._leaf(_key(name), "unexpected field")
         elif name in classified:  # the reasons without the value they quote
             listed = len(found.problems)
-            found.add(sub, name)
+            found.add(failure, name)
             for i in range(listed, len(found.problems)):
                 problem = found.problems[i]
                 found.problems[i] = Problem(problem.path, problem.reason.split(", got ", 1)[0])
         else:
-            found.add(sub, name)
+            found.add(failure, name)
     return found.error()
 
 
@@ -878,28 +886,25 @@ def _finite_float(text: str) -> float:
 
 
 def _check_depth(text: str) -> None:
-    """Refuse text nested deeper than MAX_DEPTH, with C-speed string operations only: strings
-    taken out (escapes first), every other character but brackets dropped, then each round
-    takes the innermost ``[]`` pairs away. Brackets that do not match are left to the parser,
-    when it cannot recurse deeper than MAX_DEPTH on them."""
+    """Refuse text nested deeper than MAX_DEPTH, in C-speed steps (no recursion, no Python loop
+    over characters): strings taken out (escapes first), every other character but brackets
+    dropped, a few rounds taking the innermost ``[]`` pairs away (each takes one level off a
+    document with many small objects), then the deepest running count of what is left. For
+    brackets that do not match it is an upper bound of how deep the parser would go."""
     if "\\" in text:
         text = text.replace("\\\\", "").replace('\\"', "")
     if '"' in text:
         text = "".join(text.split('"')[::2])
     brackets = _NOT_BRACKET.sub("", text).translate(_ONE_KIND)
     rounds = 0
-    while brackets and rounds < MAX_DEPTH:
-        shorter = brackets.replace("[]", "")
-        if len(shorter) == len(brackets):  # brackets that do not match: malformed
-            if rounds + brackets.count("[") <= MAX_DEPTH:
-                return  # the parser says where
-            break
-        brackets = shorter
+    while len(brackets) > 1024 and rounds < 3:
+        brackets = brackets.replace("[]", "")
         rounds += 1
-    if brackets:
+    if rounds + max(accumulate(map(_STEP.__getitem__, brackets)), default=0) > MAX_DEPTH:
         raise DecodeError(f"nested deeper than {MAX_DEPTH} levels")
 
 
+_STEP = {"[": 1, "]": -1}
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _ONE_KIND = str.maketrans("{}", "[]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
