@@ -339,6 +339,8 @@ def _context_request_id(context: Any) -> str | None:
 def _parse_direct(event: Any, context: Any) -> Request:
     try:
         body = codec.dumps(event).encode("utf-8", "surrogatepass")
+    except codec.EncodeError as exc:  # NaN or Infinity (the runtime's parser takes them), a stand-in
+        raise _malformed("event", str(exc)) from None
     except Exception:  # not JSON-encodable: only possible when called by hand
         raise _malformed("event", "the event cannot be encoded as JSON") from None
     return Request(
