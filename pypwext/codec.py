@@ -21,23 +21,20 @@ one set of rules:
   range and unpaired surrogates with a :class:`DecodeError` in pypwext's own words;
   :func:`dumps` is strict JSON and raises :class:`EncodeError` for what it cannot encode.
 
-This module imports nothing of pypwext.
+Its parts live in ``pypwext._scalars`` (the scalar rules), ``pypwext._problems`` (InputError and
+its bounded problems) and ``pypwext._jsontext`` (decoding); use them through this module.
+It imports nothing else of pypwext.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import dataclasses
 import datetime as _dt
 import enum
 import json
-import re
-import sys
 from collections.abc import Callable, Mapping, Sequence
-from contextvars import ContextVar
-from itertools import accumulate
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
@@ -49,9 +46,36 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_hetero_tuple_structure_fn
 
-if TYPE_CHECKING:
-    import uuid
-    from decimal import Decimal
+from pypwext._jsontext import MAX_DEPTH, DecodeError, loads
+from pypwext._problems import (
+    _BUDGET,
+    MAX_COUNTED_PROBLEMS,
+    MAX_PROBLEMS,
+    InputError,
+    Problem,
+    _Budget,
+    _Found,
+    _key,
+)
+from pypwext._scalars import (
+    DECIMAL_MAX_DIGITS,
+    DECIMAL_MAX_EXPONENT,
+    _describe,
+    _int_digits_limit,
+    _is_loaded_subclass,
+    _loaded_class,
+    _structure_bool,
+    _structure_bytes,
+    _structure_date,
+    _structure_datetime,
+    _structure_decimal,
+    _structure_enum,
+    _structure_float,
+    _structure_int,
+    _structure_str,
+    _structure_uuid,
+    describe,
+)
 
 __all__ = [
     "DECIMAL_MAX_DIGITS",
@@ -75,69 +99,13 @@ __all__ = [
 
 T = TypeVar("T")
 
-MAX_PROBLEMS = 20
-"""How many problems an :class:`InputError` (and so a 400's ``details.problems``) lists: the
-first ones, in document order; ``more`` counts the others."""
-
-MAX_COUNTED_PROBLEMS = 1000
-"""Structuring stops looking once it has found this many problems, so a ``more`` of
-``MAX_COUNTED_PROBLEMS - MAX_PROBLEMS`` or above means *at least* that many."""
-
-MAX_DEPTH = 64
-"""The deepest nesting of arrays and objects :func:`loads` accepts (``[[1]]`` is 2 deep)."""
-
-DECIMAL_MAX_DIGITS = 34
-"""The most significant digits a ``Decimal`` field takes (IEEE 754 decimal128's precision)."""
-
-DECIMAL_MAX_EXPONENT = 6144
-"""A ``Decimal`` field takes magnitudes from ``1E-6144`` to below ``1E+6145`` (decimal128's
-range): the product of two such numbers stays far inside Python's default context, so user
-arithmetic never raises ``decimal.Overflow``."""
-
 converter = cattrs.Converter(detailed_validation=True)
 """The shared cattrs converter. Register hooks for your own types on it, not on a new one."""
 
 _STRICT_ATTR = "__pypwext_strict__"
 
-
-@attrs.frozen
-class Problem:
-    """One thing wrong with an input: where (``items[2].quantity``; ``""`` is the whole input)
-    and why (``expected an integer``)."""
-
-    path: str
-    reason: str
-
-    def to_dict(self) -> dict[str, str]:
-        """The problem as it appears in an error's details."""
-        return {"path": self.path, "reason": self.reason}
-
-
-class InputError(ValueError):
-    """Raised by :func:`structure` when data does not fit a type.
-
-    ``problems`` lists the first :data:`MAX_PROBLEMS` problems in document order, ``more`` how
-    many others were found (a lower bound when structuring stopped looking, see
-    :data:`MAX_COUNTED_PROBLEMS`).
-    """
-
-    def __init__(self, problems: list[Problem], more: int = 0) -> None:
-        self.problems = problems[:MAX_PROBLEMS]
-        self.more = more + max(0, len(problems) - MAX_PROBLEMS)
-        text = "; ".join(f"{p.path or '<input>'}: {p.reason}" for p in self.problems)
-        super().__init__(f"{text}; and {self.more} more" if self.more else text)
-
-    def details(self) -> dict[str, Any]:
-        """The ``details`` of the 400 this error becomes: ``{"problems": [...]}``, plus
-        ``"more": n`` when there were more problems than listed."""
-        found: dict[str, Any] = {"problems": [p.to_dict() for p in self.problems]}
-        if self.more:
-            found["more"] = self.more
-        return found
-
-
-class DecodeError(ValueError):
-    """:func:`loads` refused its input; the message is pypwext's own sentence, fit for a client."""
+for _public in (InputError, Problem, DecodeError, describe, loads):  # named where users find them
+    _public.__module__ = __name__
 
 
 class EncodeError(ValueError, TypeError):
@@ -162,219 +130,6 @@ def strict(cls: type[T]) -> type[T]:
         raise TypeError(f"strict() takes an attrs class or a dataclass, not {cls!r}")
     setattr(cls, _STRICT_ATTR, True)
     return cls  # type: ignore[return-value]  # attrs.has() narrows it to AttrsInstance
-
-
-# --- scalar hooks: convert only without loss ------------------------------------------------
-
-_INT_RE = re.compile(r"[+-]?\d+\Z")
-_FLOAT_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
-
-
-def _int_digits_limit() -> int:
-    limit: int = getattr(sys, "get_int_max_str_digits", lambda: 4300)()
-    return limit or 4300  # 0 means no limit: pypwext keeps Python's default, not quadratic time
-
-
-def _structure_int(value: Any, cl: Any) -> Any:
-    if type(value) is int:
-        if cl is not int and isinstance(cl, enum.EnumMeta):
-            return _structure_enum(value, cl)
-        return value
-    if cl is not int and isinstance(cl, enum.EnumMeta):
-        return _structure_enum(value, cl)
-    if isinstance(value, bool):
-        raise ValueError("expected an integer, got a boolean")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and _INT_RE.match(value.strip()):
-        if len(value) > _int_digits_limit():
-            raise ValueError(f"expected an integer of at most {_int_digits_limit()} digits")
-        return int(value)
-    raise ValueError(f"expected an integer, got {_describe(value)}")
-
-
-def _structure_float(value: Any, cl: Any) -> Any:
-    if cl is not float and isinstance(cl, enum.EnumMeta):
-        return _structure_enum(value, cl)
-    if isinstance(value, bool):
-        raise ValueError("expected a number, got a boolean")
-    if isinstance(value, float):
-        if value - value == 0.0:  # neither NaN nor an infinity
-            return value
-        raise ValueError("expected a finite number")
-    if isinstance(value, int):
-        try:
-            return float(value)
-        except OverflowError:
-            raise ValueError("expected a finite number (this one is too large)") from None
-    if isinstance(value, str) and len(value) <= 1000 and _FLOAT_RE.match(value.strip()):
-        result = float(value)  # (the pattern has no nan, inf or infinity: JSON has none)
-        if result - result == 0.0:
-            return result
-        raise ValueError("expected a finite number (this one is too large)")
-    raise ValueError(f"expected a number, got {_describe(value)}")
-
-
-def _structure_str(value: Any, cl: Any) -> Any:
-    if cl is not str and isinstance(cl, enum.EnumMeta):
-        return _structure_enum(value, cl)
-    if isinstance(value, str):
-        return value
-    raise ValueError(f"expected a string, got {_describe(value)}")
-
-
-_TRUE = frozenset({"true", "1", "yes", "on"})
-_FALSE = frozenset({"false", "0", "no", "off"})
-
-
-def _structure_bool(value: Any, _: type) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-    raise ValueError(f"expected a boolean, got {_describe(value)}")
-
-
-# decimal and uuid are imported by the code that uses them, not here (a cold start pays for
-# each import): their hooks look the class up in sys.modules, where it is whenever a type
-# annotation or a value names it.
-
-
-def _loaded_class(module: str, name: str) -> type | None:
-    found = sys.modules.get(module)
-    return getattr(found, name, None) if found is not None else None
-
-
-def _is_loaded_subclass(module: str, name: str) -> Callable[[Any], bool]:
-    def predicate(t: Any) -> bool:
-        cls = _loaded_class(module, name)
-        return cls is not None and isinstance(t, type) and issubclass(t, cls)
-
-    return predicate
-
-
-def _structure_decimal(value: Any, cl: type) -> Decimal:
-    from decimal import Decimal, InvalidOperation
-
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"expected a decimal number, got {_describe(value)}")
-    if isinstance(value, str) and len(value) > 2 * DECIMAL_MAX_DIGITS + 16:  # (before any work)
-        raise ValueError(_DECIMAL_RANGE)
-    if isinstance(value, int) and value.bit_length() > 4 * DECIMAL_MAX_DIGITS:  # (before str())
-        raise ValueError(_DECIMAL_RANGE)
-    try:
-        result = Decimal(value.strip() if isinstance(value, str) else str(value))
-    except InvalidOperation:
-        raise ValueError(f"expected a decimal number, got {_describe(value)}") from None
-    if not result.is_finite():
-        raise ValueError("expected a finite decimal number")
-    shape = result.as_tuple()
-    if (
-        len(shape.digits) > DECIMAL_MAX_DIGITS
-        or result.adjusted() > DECIMAL_MAX_EXPONENT
-        or int(shape.exponent) < -DECIMAL_MAX_EXPONENT
-    ):
-        raise ValueError(_DECIMAL_RANGE)
-    return result
-
-
-_DECIMAL_RANGE = (
-    f"expected a decimal number of at most {DECIMAL_MAX_DIGITS} digits, "
-    f"between 1E-{DECIMAL_MAX_EXPONENT} and 1E+{DECIMAL_MAX_EXPONENT + 1}"
-)
-
-
-def _parse_iso(value: Any, kind: str) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"expected an ISO 8601 {kind} string, got {_describe(value)}")
-    return value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
-
-
-def _structure_datetime(value: Any, _: type) -> _dt.datetime:
-    text = _parse_iso(value, "date-time")
-    try:
-        return _dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"expected an ISO 8601 date-time, got {_quoted(value)}") from None
-
-
-def _structure_date(value: Any, _: type) -> _dt.date:
-    text = _parse_iso(value, "date")
-    try:
-        return _dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"expected an ISO 8601 date (YYYY-MM-DD), got {_quoted(value)}") from None
-
-
-def _structure_uuid(value: Any, _: type) -> uuid.UUID:
-    import uuid
-
-    if isinstance(value, str):
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            pass
-    raise ValueError(f"expected a UUID, got {_describe(value)}")
-
-
-def _structure_bytes(value: Any, _: type) -> bytes:
-    if isinstance(value, str):
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            pass
-    raise ValueError(f"expected base64-encoded bytes, got {_describe(value)}")
-
-
-def _structure_enum(value: Any, cl: Any) -> Any:
-    """A member of ``cl`` by its value; an ``IntEnum`` or ``(int, Enum)`` also takes the integer
-    as text (``"2"``, what a query string sends), never a boolean or any other integer."""
-    if isinstance(value, bool) and not any(type(m.value) is bool for m in cl):
-        raise ValueError(f"expected one of {_allowed(cl)}, got a boolean")
-    if issubclass(cl, int) and isinstance(value, str) and len(value) <= 100 and _INT_RE.match(value.strip()):
-        value = int(value)
-    try:
-        return cl(value)
-    except (ValueError, TypeError):
-        raise ValueError(f"expected one of {_allowed(cl)}, got {_describe(value)}") from None
-
-
-def _allowed(cl: type[enum.Enum]) -> str:
-    members = list(cl)
-    shown = ", ".join(repr(m.value) for m in members[:10])
-    return shown if len(members) <= 10 else f"{shown} (and {len(members) - 10} more)"
-
-
-def _quoted(text: str) -> str:
-    return repr(text) if len(text) <= 20 else "a longer string"
-
-
-def describe(value: Any) -> str:
-    """What a JSON value is, in a client's words (``the number 5``, ``a string``, ``an object``):
-    short values are quoted, long ones only named, so a reason never echoes a large input."""
-    return _describe(value)
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return f"the number {value!r}" if len(repr(value)) <= 20 else "a number"
-    if isinstance(value, str):
-        return f"the string {value!r}" if len(value) <= 20 else "a string"
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, (list, tuple)):
-        return "an array"
-    return "a value JSON does not have"
 
 
 for _type, _hook in (
@@ -405,84 +160,6 @@ converter.register_unstructure_hook(bytes, lambda v: base64.b64encode(v).decode(
 # them: nothing holds on to one exception per bad element (what made a 150 KB body of bad
 # items cost seconds and answer megabytes), and every container stops at its next bad element
 # once the structuring has found MAX_COUNTED_PROBLEMS.
-
-
-class _Budget:
-    """The problems one :func:`structure` call has found so far (each counted once)."""
-
-    __slots__ = ("found",)
-
-    def __init__(self) -> None:
-        self.found = 0
-
-
-_BUDGET: ContextVar[_Budget | None] = ContextVar("pypwext_structure_budget", default=None)
-
-
-class _Found:
-    """The problems of one failing value: the first MAX_PROBLEMS, and how many in all."""
-
-    __slots__ = ("budget", "count", "problems")
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-        self.count = 0
-        self.budget = _BUDGET.get() or _Budget()
-
-    def add(self, exc: BaseException, path: str) -> bool:
-        """Record the problems of ``exc`` at ``path``; true once the structuring should stop."""
-        if isinstance(exc, InputError):  # a nested container or class: counted when it was found
-            room = MAX_PROBLEMS - len(self.problems)
-            for problem in exc.problems[:room] if room > 0 else ():
-                self.problems.append(Problem(_prefix(path, problem.path), problem.reason))
-            self.count += len(exc.problems) + exc.more
-        elif isinstance(exc, (ClassValidationError, IterableValidationError)):  # cattrs' own hooks
-            with_notes, without = exc.group_exceptions()
-            for sub, note in with_notes:
-                if isinstance(note, cattrs.AttributeValidationNote):
-                    self.add(sub, _join(path, note.name))
-                else:
-                    self.add(sub, f"{path}[{note.index}]")
-            for sub in without:
-                self.add(sub, path)
-        elif isinstance(exc, ForbiddenExtraKeysError):
-            for name in sorted(map(str, exc.extra_fields)):
-                self._leaf(_join(path, _key(name)), "unexpected field")
-        else:
-            self._leaf(path, _reason(exc))
-        return self.budget.found >= MAX_COUNTED_PROBLEMS
-
-    def _leaf(self, path: str, reason: str) -> None:
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(path, reason))
-        self.count += 1
-        self.budget.found += 1
-
-    def error(self) -> InputError:
-        return InputError(self.problems, self.count - len(self.problems))
-
-
-_MAX_KEY = 64  # a key or field name longer than this is cut in a path (a path never echoes a
-_MAX_PATH = 256  # huge input), and a path longer than this keeps its end, which names the field
-
-
-def _key(name: Any) -> str:
-    text = str(name)
-    return text if len(text) <= _MAX_KEY else text[: _MAX_KEY - 3] + "..."
-
-
-def _join(path: str, name: str) -> str:
-    return _short(f"{path}.{name}") if path else name
-
-
-def _prefix(path: str, inner: str) -> str:
-    if not inner:
-        return path
-    return _short(path + inner if inner[0] == "[" or not path else f"{path}.{inner}")
-
-
-def _short(path: str) -> str:
-    return path if len(path) <= _MAX_PATH else "..." + path[3 - _MAX_PATH :]
 
 
 def _is_model(t: Any) -> bool:
@@ -691,26 +368,6 @@ def structure(data: Any, cl: type[T] | Any) -> T:
         _BUDGET.reset(token)
 
 
-def _reason(exc: BaseException) -> str:
-    """The client's sentence for one failure: a hook's own ``expected ...`` message, else a
-    generic one (never Python's or a library's text, which may quote the input)."""
-    if isinstance(exc, KeyError):
-        return "required field missing"
-    if isinstance(exc, RecursionError):
-        return "nested too deeply"
-    if isinstance(exc, (ValueError, TypeError)) and exc.args and isinstance(exc.args[0], str):
-        text = exc.args[0]
-        if text.startswith(("expected", "unexpected")) and len(text) <= 200:
-            return text
-        if text == "Couldn't disambiguate":  # cattrs: a union of classes, none of which fits
-            return "matches none of the accepted shapes"
-        if text == "Only input mappings are supported":
-            return "expected an object"
-    if isinstance(exc, AttributeError | TypeError):
-        return "wrong type"
-    return "invalid value"
-
-
 def unstructure(obj: Any) -> Any:
     """Turn an object into JSON-ready builtins with the shared converter."""
     return converter.unstructure(obj)
@@ -822,121 +479,3 @@ def _encode_reason(exc: Exception) -> str:
 dumps_str: Callable[[str], str] = json.encoder.encode_basestring
 """``dumps(text)`` for a ``str`` (the same JSON string), without the encoder's set-up: for the
 log line's message, which is a string on nearly every entry."""
-
-
-def loads(data: str | bytes | bytearray) -> Any:
-    """Decode JSON text (``bytes`` in UTF-8, or UTF-16/32 as the ``json`` module detects them).
-
-    Raises :class:`DecodeError`, in pypwext's own words, for malformed JSON (with line and
-    column), text nested deeper than :data:`MAX_DEPTH`, ``NaN``/``Infinity``, a number too
-    large for a float or with more digits than Python converts, an unpaired surrogate escape
-    (``"\\ud800"``) and bytes that are not valid Unicode.
-
-    >>> loads('[1, {"a": "b"}]')
-    [1, {'a': 'b'}]
-    >>> loads('[1, NaN]')
-    Traceback (most recent call last):
-    ...
-    pypwext.codec.DecodeError: NaN and Infinity are not JSON numbers
-    """
-    text = data if type(data) is str else _text(data)
-    if len(text) > MAX_DEPTH * 2 and text.count("[") + text.count("{") > MAX_DEPTH:
-        _check_depth(text)
-    try:
-        try:  # a value from the first character to the last: the scanner alone (every body)
-            value, end = _scan(text, 0)
-        except StopIteration:  # leading whitespace, or no value: the decoder says which
-            value = _decoder.decode(text)
-        else:
-            if end != len(text):
-                value = _decoder.decode(text)  # trailing whitespace, or extra data
-    except DecodeError:
-        raise
-    except json.JSONDecodeError as exc:
-        raise DecodeError(_decode_reason(exc)) from None
-    except RecursionError:  # (the depth check keeps the scanner far from it)
-        raise DecodeError(f"nested deeper than {MAX_DEPTH} levels") from None
-    except ValueError:  # only the integer conversion's limit raises another ValueError
-        raise DecodeError(f"a number has more than {_int_digits_limit()} digits") from None
-    if "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None and _has_lone_surrogate(value):
-        raise DecodeError("a string holds an unpaired surrogate (\\ud800 to \\udfff): not Unicode text")
-    return value
-
-
-def _text(data: Any) -> str:
-    if not isinstance(data, (bytes, bytearray)):
-        raise TypeError(f"JSON text must be str, bytes or bytearray, not {type(data).__name__}")
-    encoding = json.detect_encoding(data)
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        name = "UTF-8" if encoding.startswith("utf-8") else encoding.upper()
-        raise DecodeError(f"not valid {name} text (at byte {exc.start})") from None
-
-
-def _no_constant(name: str) -> Any:
-    raise DecodeError("NaN and Infinity are not JSON numbers")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if value - value == 0.0:
-        return value
-    raise DecodeError("a number is too large")
-
-
-def _check_depth(text: str) -> None:
-    """Refuse text nested deeper than MAX_DEPTH, in C-speed steps (no recursion, no Python loop
-    over characters): strings taken out (escapes first), every other character but brackets
-    dropped, a few rounds taking the innermost ``[]`` pairs away (each takes one level off a
-    document with many small objects), then the deepest running count of what is left. For
-    brackets that do not match it is an upper bound of how deep the parser would go."""
-    if "\\" in text:
-        text = text.replace("\\\\", "").replace('\\"', "")
-    if '"' in text:
-        text = "".join(text.split('"')[::2])
-    brackets = _NOT_BRACKET.sub("", text).translate(_ONE_KIND)
-    rounds = 0
-    while len(brackets) > 1024 and rounds < 3:
-        brackets = brackets.replace("[]", "")
-        rounds += 1
-    if rounds + max(accumulate(map(_STEP.__getitem__, brackets)), default=0) > MAX_DEPTH:
-        raise DecodeError(f"nested deeper than {MAX_DEPTH} levels")
-
-
-_STEP = {"[": 1, "]": -1}
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_ONE_KIND = str.maketrans("{}", "[]")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-def _has_lone_surrogate(value: Any) -> bool:
-    try:
-        dumps(value).encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-_JSON_REASONS = {
-    "Expecting value": "expected a value",
-    "Expecting property name enclosed in double quotes": "expected a field name in double quotes",
-    "Expecting ':' delimiter": "expected ':' after a field name",
-    "Expecting ',' delimiter": "expected ',' or the end of the array or object",
-    "Unterminated string starting at": "a string is not terminated",
-    "Invalid control character at": "a control character in a string",
-    "Invalid \\escape": "an invalid escape in a string",
-    "Invalid \\uXXXX escape": "an invalid \\u escape in a string",
-    "Extra data": "more data after the value",
-}
-
-
-def _decode_reason(exc: json.JSONDecodeError) -> str:
-    reason = _JSON_REASONS.get(exc.msg)
-    if reason is None:
-        reason = "a comma before the end" if "trailing comma" in exc.msg else "unexpected text"
-    return f"not valid JSON: {reason} at line {exc.lineno}, column {exc.colno}"
-
-
-_decoder = json.JSONDecoder(parse_float=_finite_float, parse_constant=_no_constant)
-_scan: Callable[[str, int], tuple[Any, int]] = _decoder.scan_once  # type: ignore[attr-defined]
