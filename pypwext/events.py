@@ -488,6 +488,26 @@ def _too_large() -> BadRequest:
 _SURROGATE = "holds an unpaired surrogate, which is not Unicode text"
 
 
+def _all_ascii(
+    method: str,
+    path: str,
+    singles: tuple[Mapping[str, str] | None, ...],
+    multis: tuple[Mapping[str, list[str]] | None, ...],
+) -> bool:
+    """Whether every name and value is ASCII (nearly every request): one C-level join, on the
+    way to the refusal of an unpaired surrogate (only non-ASCII text can hold one)."""
+    parts = [method, path]
+    for single in singles:
+        if single:
+            parts += single
+            parts += single.values()
+    for multi in multis:
+        if multi:
+            parts += multi
+            parts += chain.from_iterable(multi.values())
+    return "".join(parts).isascii()
+
+
 def _unicode(field: str, texts: Iterable[str]) -> None:
     """Refuse texts that have no UTF-8 form (an unpaired surrogate): no answer could quote them."""
     joined = "".join(texts)
@@ -560,20 +580,21 @@ def _parse_http(source: EventSource, event: Mapping[str, Any], context: Any) -> 
     if not cookie_list:
         cookie_list = headers.get_all("cookie")
 
-    _unicode("path", (method, path))
-    for field, named in (
-        ("headers", single_headers),
-        ("queryStringParameters", query),
-        ("pathParameters", path_params),
-    ):
-        if named:
-            _unicode(field, chain(named, named.values()))
-    for field, listed in (
-        ("multiValueHeaders", multi_headers),
-        ("multiValueQueryStringParameters", multi_query),
-    ):
-        if listed:
-            _unicode(field, chain(listed, chain.from_iterable(listed.values())))
+    if not _all_ascii(method, path, (single_headers, query, path_params), (multi_headers, multi_query)):
+        _unicode("path", (method, path))  # which part has text with no UTF-8 form, if any
+        for field, named in (
+            ("headers", single_headers),
+            ("queryStringParameters", query),
+            ("pathParameters", path_params),
+        ):
+            if named:
+                _unicode(field, chain(named, named.values()))
+        for field, listed in (
+            ("multiValueHeaders", multi_headers),
+            ("multiValueQueryStringParameters", multi_query),
+        ):
+            if listed:
+                _unicode(field, chain(listed, chain.from_iterable(listed.values())))
 
     if is_alb:
         request_id = headers.get("x-amzn-trace-id")
