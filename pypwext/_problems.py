@@ -80,7 +80,11 @@ class _Found:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.count = 0
-        self.budget = _BUDGET.get() or _Budget()
+        budget = _BUDGET.get()
+        if budget is None:  # the first failure of this structuring: its budget, until it ends
+            budget = _Budget()
+            _BUDGET.set(budget)
+        self.budget = budget
 
     def add(self, exc: BaseException, path: str) -> bool:
         """Record the problems of ``exc`` at ``path``; true once the structuring should stop."""

@@ -53,7 +53,6 @@ from pypwext._problems import (
     MAX_PROBLEMS,
     InputError,
     Problem,
-    _Budget,
     _Found,
     _key,
 )
@@ -355,17 +354,19 @@ def structure(data: Any, cl: type[T] | Any) -> T:
     ...
     pypwext.codec.InputError: [0].quantity: required field missing
     """
-    token = _BUDGET.set(_Budget())
     try:
-        return converter.structure(data, cl)  # type: ignore[no-any-return]
+        result = converter.structure(data, cl)
     except (StructureHandlerNotFoundError, InputError):
+        _BUDGET.set(None)
         raise
     except Exception as exc:  # a scalar at the top, or a hook of cattrs' own (a union, ...)
         found = _Found()
         found.add(exc, "")
+        _BUDGET.set(None)
         raise found.error() from None
-    finally:
-        _BUDGET.reset(token)
+    if _BUDGET.get() is not None:  # a failure that a hook caught and got over (a union's try)
+        _BUDGET.set(None)
+    return result  # type: ignore[no-any-return]
 
 
 def unstructure(obj: Any) -> Any:
