@@ -37,6 +37,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pypwext import codec
+from pypwext._problems import _MAX_KEY, MAX_PROBLEMS, _key, _short
+from pypwext._problems import _reason as _exception_reason
 
 __all__ = [
     "MAX_PROBLEMS",
@@ -51,16 +53,6 @@ __all__ = [
     "problems",
     "structure_hook",
 ]
-
-MAX_PROBLEMS = 20
-"""How many problems the 400 of a pydantic input lists; ``more`` counts the others. The same
-bound as every other 400 (h13-input names it ``codec.MAX_PROBLEMS``: one constant once merged)."""
-
-_MAX_KEY = 64
-"""A field name or mapping key longer than this is cut in a path (a path never echoes a huge input)."""
-
-_MAX_PATH = 256
-"""A longer path keeps its last characters (a deeply nested input never makes a huge answer)."""
 
 _UNION = "matches none of the accepted shapes"  # codec's sentence for a union nothing fits
 
@@ -137,11 +129,6 @@ def problems(exc: Any, model: Any, limit: int = MAX_PROBLEMS) -> tuple[list[code
     return found, 0
 
 
-def _key(name: Any) -> str:
-    text = str(name)
-    return text if len(text) <= _MAX_KEY else text[: _MAX_KEY - 3] + "..."
-
-
 def _path(model: Any, loc: Iterable[Any]) -> tuple[str, bool]:
     """pydantic's ``loc`` as a pypwext path, walking the declared types beside it (to tell a
     mapping key from a field, and to stop at a union, whose members pydantic names in ``loc``);
@@ -166,11 +153,6 @@ def _path(model: Any, loc: Iterable[Any]) -> tuple[str, bool]:
             path = f"{path}.{_key(step)}" if path else _key(step)
             tp = _field_types(tp).get(str(step)) if isinstance(tp, type) else None
     return _short(path), False
-
-
-def _short(path: str) -> str:
-    """A path of at most :data:`_MAX_PATH` characters: its end, which names the field."""
-    return path if len(path) <= _MAX_PATH else "..." + path[3 - _MAX_PATH :]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -335,7 +317,7 @@ def _reason(error: Mapping[str, Any]) -> str:
     kind = str(error.get("type", ""))
     ctx = error.get("ctx") or {}
     if kind in ("value_error", "assertion_error") and isinstance(ctx.get("error"), BaseException):
-        return codec._reason(ctx["error"])  # a validator's ValueError: codec's rule for its text
+        return _exception_reason(ctx["error"])  # a validator's ValueError: codec's rule for its text
     template = _REASONS.get(kind)
     if template is None:
         return "invalid value"

@@ -409,6 +409,13 @@ class SqsBatchService(BatchService):
         if self.is_fifo(records):
             from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor
 
+            for index, record in enumerate(records):
+                if not isinstance(record.get("attributes", {}), Mapping):
+                    raise ValueError(
+                        f"record {index} of the batch has no attributes, so its message group is "
+                        "unknown: failing the whole batch rather than breaking the queue's order"
+                    )
+
             processor = SqsFifoPartialProcessor()
             processor.raise_on_entire_batch_failure = False  # report every record, never raise
             return processor

@@ -10,28 +10,34 @@ one set of rules:
   strings (a Decimal keeps its precision), ``bytes`` are base64;
 * attrs classes and dataclasses are JSON objects; a class decorated with :func:`strict` rejects
   fields it does not declare;
-* a structuring failure raises :class:`InputError`, whose ``problems`` name every bad field by
-  its path (``items[2].quantity``) and say what is wrong with it.
+* a structuring failure raises :class:`InputError`, whose ``problems`` name the bad fields by
+  their path (``items[2].quantity``) and say what is wrong with each: the first
+  :data:`MAX_PROBLEMS`, in document order, and ``more`` counts the others (structuring stops
+  after :data:`MAX_COUNTED_PROBLEMS`, so a bad input of any size costs time linear in its size);
+* numbers are numbers a service can compute with: no NaN or Infinity in or out, a ``Decimal``
+  within :data:`DECIMAL_MAX_DIGITS` digits and :data:`DECIMAL_MAX_EXPONENT`; an enum field takes
+  only its members' values;
+* :func:`loads` refuses JSON nested deeper than :data:`MAX_DEPTH`, NaN/Infinity, numbers out of
+  range and unpaired surrogates with a :class:`DecodeError` in pypwext's own words;
+  :func:`dumps` is strict JSON and raises :class:`EncodeError` for what it cannot encode.
 
-This module imports nothing of pypwext.
+Its parts live in ``pypwext._scalars`` (the scalar rules), ``pypwext._problems`` (InputError and
+its bounded problems) and ``pypwext._jsontext`` (decoding); use them through this module.
+It imports nothing else of pypwext.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import dataclasses
 import datetime as _dt
 import enum
 import json
-import re
-import sys
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
-from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory, mapping_structure_factory
 from cattrs.errors import (
     ClassValidationError,
     ForbiddenExtraKeysError,
@@ -40,14 +46,48 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_hetero_tuple_structure_fn
 
-if TYPE_CHECKING:
-    import uuid
-    from decimal import Decimal
+from pypwext._jsontext import MAX_DEPTH, DecodeError, loads
+from pypwext._problems import (
+    _BUDGET,
+    MAX_COUNTED_PROBLEMS,
+    MAX_PROBLEMS,
+    InputError,
+    Problem,
+    _Found,
+    _key,
+)
+from pypwext._scalars import (
+    DECIMAL_MAX_DIGITS,
+    DECIMAL_MAX_EXPONENT,
+    _describe,
+    _int_digits_limit,
+    _is_loaded_subclass,
+    _loaded_class,
+    _structure_bool,
+    _structure_bytes,
+    _structure_date,
+    _structure_datetime,
+    _structure_decimal,
+    _structure_enum,
+    _structure_float,
+    _structure_int,
+    _structure_str,
+    _structure_uuid,
+    describe,
+)
 
 __all__ = [
+    "DECIMAL_MAX_DIGITS",
+    "DECIMAL_MAX_EXPONENT",
+    "MAX_COUNTED_PROBLEMS",
+    "MAX_DEPTH",
+    "MAX_PROBLEMS",
+    "DecodeError",
+    "EncodeError",
     "InputError",
     "Problem",
     "converter",
+    "describe",
     "dumps",
     "loads",
     "strict",
@@ -63,35 +103,14 @@ converter = cattrs.Converter(detailed_validation=True)
 
 _STRICT_ATTR = "__pypwext_strict__"
 
-
-@attrs.frozen
-class Problem:
-    """One thing wrong with an input: where (``items[2].quantity``; ``""`` is the whole input)
-    and why (``expected an integer``)."""
-
-    path: str
-    reason: str
-
-    def to_dict(self) -> dict[str, str]:
-        """The problem as it appears in an error's details."""
-        return {"path": self.path, "reason": self.reason}
+for _public in (InputError, Problem, DecodeError, describe, loads):  # named where users find them
+    _public.__module__ = __name__
 
 
-class InputError(ValueError):
-    """Raised by :func:`structure` when data does not fit a type; lists every problem."""
-
-    def __init__(self, problems: list[Problem], more: int = 0) -> None:
-        self.problems = problems
-        self.more = more  # problems found beyond those listed
-        super().__init__("; ".join(f"{p.path or '<input>'}: {p.reason}" for p in problems))
-
-    def details(self) -> dict[str, Any]:
-        """The ``details`` of the 400 this error becomes: ``{"problems": [...]}``, plus
-        ``"more": n`` when there were more problems than listed."""
-        found: dict[str, Any] = {"problems": [p.to_dict() for p in self.problems]}
-        if self.more:
-            found["more"] = self.more
-        return found
+class EncodeError(ValueError, TypeError):
+    """:func:`dumps` cannot encode a value as strict JSON (an unknown type, NaN or Infinity, a
+    cycle, an integer too long for text); the message says which. Also a ``TypeError``, what
+    the ``json`` module raises for an unknown type."""
 
 
 def strict(cls: type[T]) -> type[T]:
@@ -110,158 +129,6 @@ def strict(cls: type[T]) -> type[T]:
         raise TypeError(f"strict() takes an attrs class or a dataclass, not {cls!r}")
     setattr(cls, _STRICT_ATTR, True)
     return cls  # type: ignore[return-value]  # attrs.has() narrows it to AttrsInstance
-
-
-# --- scalar hooks: convert only without loss ------------------------------------------------
-
-_INT_RE = re.compile(r"[+-]?\d+\Z")
-
-
-def _structure_int(value: Any, _: type) -> int:
-    if type(value) is int:
-        return value
-    if isinstance(value, bool):
-        raise ValueError("expected an integer, got a boolean")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and _INT_RE.match(value.strip()):
-        return int(value)
-    raise ValueError(f"expected an integer, got {_describe(value)}")
-
-
-def _structure_float(value: Any, _: type) -> float:
-    if isinstance(value, bool):
-        raise ValueError("expected a number, got a boolean")
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            pass
-    raise ValueError(f"expected a number, got {_describe(value)}")
-
-
-def _structure_str(value: Any, _: type) -> str:
-    if isinstance(value, str):
-        return value
-    raise ValueError(f"expected a string, got {_describe(value)}")
-
-
-_TRUE = frozenset({"true", "1", "yes", "on"})
-_FALSE = frozenset({"false", "0", "no", "off"})
-
-
-def _structure_bool(value: Any, _: type) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-    raise ValueError(f"expected a boolean, got {_describe(value)}")
-
-
-# decimal and uuid are imported by the code that uses them, not here (a cold start pays for
-# each import): their hooks look the class up in sys.modules, where it is whenever a type
-# annotation or a value names it.
-
-
-def _loaded_class(module: str, name: str) -> type | None:
-    found = sys.modules.get(module)
-    return getattr(found, name, None) if found is not None else None
-
-
-def _is_loaded_subclass(module: str, name: str) -> Callable[[Any], bool]:
-    def predicate(t: Any) -> bool:
-        cls = _loaded_class(module, name)
-        return cls is not None and isinstance(t, type) and issubclass(t, cls)
-
-    return predicate
-
-
-def _structure_decimal(value: Any, cl: type) -> Decimal:
-    from decimal import Decimal, InvalidOperation
-
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"expected a decimal number, got {_describe(value)}")
-    try:
-        result = Decimal(str(value))
-    except InvalidOperation:
-        raise ValueError(f"expected a decimal number, got {_describe(value)}") from None
-    if not result.is_finite():
-        raise ValueError("expected a finite decimal number")
-    return result
-
-
-def _parse_iso(value: Any, kind: str) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"expected an ISO 8601 {kind} string, got {_describe(value)}")
-    return value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
-
-
-def _structure_datetime(value: Any, _: type) -> _dt.datetime:
-    text = _parse_iso(value, "date-time")
-    try:
-        return _dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"expected an ISO 8601 date-time, got {value!r}") from None
-
-
-def _structure_date(value: Any, _: type) -> _dt.date:
-    text = _parse_iso(value, "date")
-    try:
-        return _dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"expected an ISO 8601 date (YYYY-MM-DD), got {value!r}") from None
-
-
-def _structure_uuid(value: Any, _: type) -> uuid.UUID:
-    import uuid
-
-    if isinstance(value, str):
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            pass
-    raise ValueError(f"expected a UUID, got {_describe(value)}")
-
-
-def _structure_bytes(value: Any, _: type) -> bytes:
-    if isinstance(value, str):
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            pass
-    raise ValueError(f"expected base64-encoded bytes, got {_describe(value)}")
-
-
-def _structure_enum(value: Any, cl: type[enum.Enum]) -> enum.Enum:
-    try:
-        return cl(value)
-    except ValueError:
-        allowed = ", ".join(repr(m.value) for m in cl)
-        raise ValueError(f"expected one of {allowed}, got {_describe(value)}") from None
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return f"the number {value!r}" if len(repr(value)) <= 20 else "a number"
-    if isinstance(value, str):
-        return f"the string {value!r}" if len(value) <= 20 else "a string"
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, (list, tuple)):
-        return "an array"
-    return type(value).__name__
 
 
 for _type, _hook in (
@@ -287,24 +154,82 @@ converter.register_unstructure_hook_func(_is_loaded_subclass("decimal", "Decimal
 converter.register_unstructure_hook(bytes, lambda v: base64.b64encode(v).decode("ascii"))
 
 
-# --- container hooks: refuse the wrong JSON shape before cattrs iterates it -----------------
+# --- container hooks: the wrong JSON shape is refused before anything iterates it, and a
+# failure becomes an InputError with paths relative to the container, at most MAX_PROBLEMS of
+# them: nothing holds on to one exception per bad element (what made a 150 KB body of bad
+# items cost seconds and answer megabytes), and every container stops at its next bad element
+# once the structuring has found MAX_COUNTED_PROBLEMS.
 
 
 def _is_model(t: Any) -> bool:
     return isinstance(t, type) and (attrs.has(t) or dataclasses.is_dataclass(t))
 
 
+# Field metadata that marks a value sensitive (pypwext.base.InfoClassification's PII and
+# AUTHORIZATION_INFO, by value: what logging masks): a 400 never quotes such a field's value.
+_CLASSIFIED = frozenset({"PII", "AUTHORIZATION_INFO"})
+
+
 def _model_hook(t: type) -> Callable[[Any, Any], Any]:
     inner: Callable[[Any, Any], Any] = make_dict_structure_fn(
         t, converter, _cattrs_forbid_extra_keys=bool(t.__dict__.get(_STRICT_ATTR))
     )
+    fields: Any = attrs.fields(t) if attrs.has(t) else dataclasses.fields(t)
+    classified = frozenset(f.name for f in fields if f.metadata.get("classification") in _CLASSIFIED)
+    declared = tuple(f.name for f in fields)
 
     def structure_model(value: Any, cl: Any) -> Any:
         if type(value) is not dict and not isinstance(value, Mapping):
             raise ValueError(f"expected an object, got {_describe(value)}")
-        return inner(value, cl)
+        try:
+            return inner(value, cl)
+        except (ClassValidationError, ForbiddenExtraKeysError) as exc:
+            raise _model_error(exc, value, declared, classified) from None
 
     return structure_model
+
+
+def _model_error(
+    exc: ClassValidationError | ForbiddenExtraKeysError,
+    value: Mapping[Any, Any],
+    declared: tuple[str, ...],
+    classified: frozenset[str],
+) -> InputError:
+    """The problems of one object, in document order: fields in the order the input has them
+    (unexpected ones included), a required field it lacks where it would have been written
+    (before the next declared field the input has, else at the end)."""
+    parts: list[tuple[str, BaseException | None]] = []  # (field name, its failure or None: unexpected)
+    subs: Sequence[tuple[str, BaseException]] = [("", exc)]
+    if isinstance(exc, ClassValidationError):
+        with_notes, without = exc.group_exceptions()
+        subs = [(note.name, sub) for sub, note in with_notes] + [("", sub) for sub in without]
+    for name, sub in subs:
+        if isinstance(sub, ForbiddenExtraKeysError):
+            parts += [(key, None) for key in value if key in sub.extra_fields]
+        else:
+            parts.append((name, sub))
+    position = {key: i for i, key in enumerate(value)}
+    end = len(position)
+    where: dict[str, float] = {}  # a missing field: just before the next declared one it has
+    following = float(end)
+    for name in reversed(declared):
+        if name in position:
+            following = position[name] - 0.5
+        else:
+            where[name] = following
+    found = _Found()
+    for name, failure in sorted(parts, key=lambda part: position.get(part[0], where.get(part[0], end))):
+        if failure is None:
+            found._leaf(_key(name), "unexpected field")
+        elif name in classified:  # the reasons without the value they quote
+            listed = len(found.problems)
+            found.add(failure, name)
+            for i in range(listed, len(found.problems)):
+                problem = found.problems[i]
+                found.problems[i] = Problem(problem.path, problem.reason.split(", got ", 1)[0])
+        else:
+            found.add(failure, name)
+    return found.error()
 
 
 def _is_array(t: Any) -> bool:
@@ -312,23 +237,57 @@ def _is_array(t: Any) -> bool:
     return origin in (list, tuple, set, frozenset) or t in (list, tuple, set, frozenset)
 
 
+def _element_hook(t: Any) -> tuple[Callable[[Any, Any], Any], Any]:
+    try:
+        return converter.get_structure_hook(t), t
+    except RecursionError:  # a type that contains itself: look the hook up when it runs
+        return converter.structure, t
+
+
 def _array_hook(t: Any) -> Callable[[Any, Any], Any]:
     origin = getattr(t, "__origin__", t)
     args = getattr(t, "__args__", ())
-    inner: Callable[[Any, Any], Any]
     if origin is tuple and args and not (len(args) == 2 and args[1] is Ellipsis):
-        inner = make_hetero_tuple_structure_fn(t, converter)
-    elif origin is tuple:
-        inner = homogenous_tuple_structure_factory(t, converter)
-    elif origin in (set, frozenset):
-        inner = converter._structure_set  # cattrs' own set builder
-    else:
-        inner = list_structure_factory(t, converter)
+        inner: Callable[[Any, Any], Any] = make_hetero_tuple_structure_fn(t, converter)
+
+        def structure_fixed(value: Any, cl: Any) -> Any:  # as many elements as the type says
+            if not isinstance(value, (list, tuple)):
+                raise ValueError(f"expected an array, got {_describe(value)}")
+            try:
+                return inner(value, cl)
+            except IterableValidationError as exc:
+                found = _Found()
+                found.add(exc, "")
+                raise found.error() from None
+
+        return structure_fixed
+    build: Callable[[Any], Any] = {tuple: tuple, set: set, frozenset: frozenset}.get(origin, list)
+    if not args or args[0] in (Any, object):
+
+        def structure_any(value: Any, cl: Any) -> Any:
+            if not isinstance(value, (list, tuple)):
+                raise ValueError(f"expected an array, got {_describe(value)}")
+            return build(value)
+
+        return structure_any
+    hook, elem_type = _element_hook(args[0])
 
     def structure_array(value: Any, cl: Any) -> Any:
         if not isinstance(value, (list, tuple)):
             raise ValueError(f"expected an array, got {_describe(value)}")
-        return inner(value, cl)
+        out = []
+        found = None
+        for index, item in enumerate(value):
+            try:
+                out.append(hook(item, elem_type))
+            except Exception as exc:
+                if found is None:
+                    found = _Found()
+                if found.add(exc, f"[{index}]"):
+                    break
+        if found is not None:
+            raise found.error()
+        return out if build is list else build(out)
 
     return structure_array
 
@@ -338,12 +297,34 @@ def _is_object_map(t: Any) -> bool:
 
 
 def _map_hook(t: Any) -> Callable[[Any, Any], Any]:
-    inner = mapping_structure_factory(t, converter)
+    args = getattr(t, "__args__", ())
+    if not args or (args[0] in (Any, object) and args[1] in (Any, object)):
+
+        def structure_any(value: Any, cl: Any) -> Any:
+            if type(value) is not dict and not isinstance(value, Mapping):
+                raise ValueError(f"expected an object, got {_describe(value)}")
+            return dict(value)
+
+        return structure_any
+    key_hook, key_type = _element_hook(args[0])
+    value_hook, value_type = _element_hook(args[1])
 
     def structure_map(value: Any, cl: Any) -> Any:
         if type(value) is not dict and not isinstance(value, Mapping):
             raise ValueError(f"expected an object, got {_describe(value)}")
-        return inner(value, cl)
+        out = {}
+        found = None
+        for key, item in value.items():
+            try:
+                out[key_hook(key, key_type)] = value_hook(item, value_type)
+            except Exception as exc:
+                if found is None:
+                    found = _Found()
+                if found.add(exc, f"[{_key(key)}]"):
+                    break
+        if found is not None:
+            raise found.error()
+        return out
 
     return structure_map
 
@@ -359,7 +340,8 @@ converter.register_structure_hook_factory(_is_object_map, _map_hook)
 def structure(data: Any, cl: type[T] | Any) -> T:
     """Turn JSON-like ``data`` into an instance of ``cl`` with the shared converter.
 
-    Raises :class:`InputError` listing every problem by field path.
+    Raises :class:`InputError` naming the problems by field path (the first
+    :data:`MAX_PROBLEMS`, in document order, and how many more).
 
     >>> @attrs.frozen
     ... class Item:
@@ -373,64 +355,18 @@ def structure(data: Any, cl: type[T] | Any) -> T:
     pypwext.codec.InputError: [0].quantity: required field missing
     """
     try:
-        return converter.structure(data, cl)  # type: ignore[no-any-return]
-    except (StructureHandlerNotFoundError, InputError):  # (a hook's own: pydantic's problems)
+        result = converter.structure(data, cl)
+    except (StructureHandlerNotFoundError, InputError):
+        _BUDGET.set(None)
         raise
-    except (ClassValidationError, IterableValidationError) as exc:
-        raise InputError(_problems(exc, "")) from None
-    except ForbiddenExtraKeysError as exc:
-        raise InputError(_extra_problems(exc, "")) from None
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise InputError([Problem("", _reason(exc))]) from None
-
-
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
-
-
-def _problems(exc: BaseException, path: str) -> list[Problem]:
-    found: list[Problem] = []
-    if isinstance(exc, (ClassValidationError, IterableValidationError)):
-        with_notes, without = exc.group_exceptions()
-        for sub, note in with_notes:
-            if isinstance(note, cattrs.AttributeValidationNote):
-                sub_path = _join(path, note.name)
-            else:
-                sub_path = f"{path}[{note.index}]"
-            found.extend(_problems(sub, sub_path))
-        for sub in without:
-            found.extend(_problems(sub, path))
-    elif isinstance(exc, ForbiddenExtraKeysError):
-        found.extend(_extra_problems(exc, path))
-    elif isinstance(exc, InputError):  # a hook's own problems (a pydantic model's), inside this path
-        for inner in exc.problems:
-            sep = "." if path and inner.path and not inner.path.startswith("[") else ""
-            found.append(Problem(path + sep + inner.path, inner.reason))
-    else:
-        found.append(Problem(path, _reason(exc)))
-    return found
-
-
-def _extra_problems(exc: ForbiddenExtraKeysError, path: str) -> list[Problem]:
-    return [Problem(_join(path, str(name)), "unexpected field") for name in sorted(exc.extra_fields)]
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, KeyError):
-        return "required field missing"
-    if isinstance(exc, (ValueError, TypeError)) and exc.args and isinstance(exc.args[0], str):
-        text = exc.args[0]
-        if text.startswith(("expected", "unexpected")):
-            return text
-        if "not a valid" in text or "could not" in text.lower():
-            return text
-        if text == "Couldn't disambiguate":  # cattrs: a union of classes, none of which fits
-            return "matches none of the accepted shapes"
-        if text == "Only input mappings are supported":
-            return "expected an object"
-    if isinstance(exc, AttributeError | TypeError):
-        return "wrong type"
-    return "invalid value"
+    except Exception as exc:  # a scalar at the top, or a hook of cattrs' own (a union, ...)
+        found = _Found()
+        found.add(exc, "")
+        _BUDGET.set(None)
+        raise found.error() from None
+    if _BUDGET.get() is not None:  # a failure that a hook caught and got over (a union's try)
+        _BUDGET.set(None)
+    return result  # type: ignore[no-any-return]
 
 
 def unstructure(obj: Any) -> Any:
@@ -446,7 +382,7 @@ _AS_STRING = (("decimal", "Decimal"), ("uuid", "UUID"))
 
 def to_jsonable(obj: Any) -> Any:
     """The JSON-ready form of one object the ``json`` module cannot encode by itself (the
-    ``default`` of :func:`dumps`); ``TypeError`` when there is none."""
+    ``default`` of :func:`dumps`); :class:`EncodeError` when there is none."""
     if attrs.has(type(obj)) or (dataclasses.is_dataclass(obj) and not isinstance(obj, type)):
         return converter.unstructure(obj)
     if isinstance(obj, enum.Enum):
@@ -471,11 +407,14 @@ def to_jsonable(obj: Any) -> Any:
         return to_dict()
     to_json = getattr(obj, "json", None)  # SupportsToJson
     if callable(to_json):
-        return json.loads(to_json())
-    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+        text = to_json()
+        if not isinstance(text, (str, bytes, bytearray)):
+            raise EncodeError(f"{type(obj).__name__}.json() returned {type(text).__name__}, not JSON text")
+        return loads(text)
+    raise EncodeError(f"{type(obj).__name__} is not JSON serialisable")
 
 
-_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=to_jsonable)
+_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=to_jsonable, allow_nan=False)
 
 
 def _one_shot_encoder() -> Callable[[Any, int], Any] | None:
@@ -488,7 +427,7 @@ def _one_shot_encoder() -> Callable[[Any, int], Any] | None:
         return None
     try:
         encode: Callable[[Any, int], Any] = make(
-            None, to_jsonable, _json_encoder.encode_basestring, None, ":", ",", False, False, True
+            None, to_jsonable, _json_encoder.encode_basestring, None, ":", ",", False, False, False
         )
         if "".join(encode({"a": [1, 2.5, None, True, "\u00e9"]}, 0)) != _encoder.encode(
             {"a": [1, 2.5, None, True, "\u00e9"]}
@@ -503,40 +442,43 @@ _c_encode = _one_shot_encoder()
 
 
 def dumps(obj: Any) -> str:
-    """Encode ``obj`` as compact JSON.
+    """Encode ``obj`` as compact, strict JSON.
 
     Handles attrs instances, dataclasses, enums, datetimes, Decimal, UUID, bytes (base64), sets
-    and objects with PyPwExt's ``dict()``/``json()`` protocols.
+    and objects with PyPwExt's ``dict()``/``json()`` protocols. Anything else, NaN or Infinity,
+    a cycle or an integer too long for text raises :class:`EncodeError`.
 
     >>> from decimal import Decimal
     >>> dumps({"when": _dt.date(2024, 1, 2), "amount": Decimal("1.10")})
     '{"when":"2024-01-02","amount":"1.10"}'
+    >>> dumps(float("nan"))
+    Traceback (most recent call last):
+    ...
+    pypwext.codec.EncodeError: NaN and Infinity cannot be encoded as JSON
     """
-    if _c_encode is None:
-        return _encoder.encode(obj)
     try:
+        if _c_encode is None:
+            return _encoder.encode(obj)
         return "".join(_c_encode(obj, 0))
+    except EncodeError:
+        raise
     except RecursionError:  # (no check for cycles on this path: a cycle ends here)
-        raise ValueError("a circular or too deeply nested value cannot be encoded as JSON") from None
+        raise EncodeError("a circular or too deeply nested value cannot be encoded as JSON") from None
+    except (ValueError, TypeError) as exc:
+        raise EncodeError(_encode_reason(exc)) from exc
+
+
+def _encode_reason(exc: Exception) -> str:
+    text = str(exc)
+    if "float" in text and "JSON compliant" in text:
+        return "NaN and Infinity cannot be encoded as JSON"
+    if "integer string conversion" in text:
+        return f"an integer of more than {_int_digits_limit()} digits cannot be encoded as JSON"
+    if text.startswith("keys must be"):
+        return "an object key must be a string, a number, a boolean or null"
+    return "the value cannot be encoded as JSON"
 
 
 dumps_str: Callable[[str], str] = json.encoder.encode_basestring
 """``dumps(text)`` for a ``str`` (the same JSON string), without the encoder's set-up: for the
 log line's message, which is a string on nearly every entry."""
-
-
-def loads(data: str | bytes | bytearray) -> Any:
-    """Decode JSON text; raises ``ValueError`` (``json.JSONDecodeError``) when malformed."""
-    if type(data) is str:
-        try:  # a value from the first character to the last: the scanner alone (every body)
-            value, end = _scan(data, 0)
-        except StopIteration:  # leading whitespace, or no value: the decoder says which
-            return _decoder.decode(data)
-        if end == len(data):
-            return value
-        return _decoder.decode(data)  # trailing whitespace, or extra data
-    return json.loads(data)
-
-
-_decoder = json.JSONDecoder()
-_scan: Callable[[str, int], tuple[Any, int]] = _decoder.scan_once  # type: ignore[attr-defined]

@@ -30,6 +30,7 @@ __all__ = [
     "Forbidden",
     "InternalError",
     "NotFound",
+    "PayloadTooLarge",
     "PypwextError",
     "ServiceError",
     "ServiceUnavailable",
@@ -187,6 +188,13 @@ class BadRequest(ServiceError):
         return cls(msg, details={"problems": [{"path": path, "reason": reason} for path, reason in problems]})
 
 
+class PayloadTooLarge(BadRequest):
+    """413: the request body is larger than the service accepts (a kind of bad request, so
+    whatever handles a :class:`BadRequest` of an unreadable event handles it too)."""
+
+    default_code = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+
+
 class Unauthorized(ServiceError):
     """401: the caller is not authenticated."""
 
@@ -283,6 +291,7 @@ _BY_CODE: dict[int, type[ServiceError]] = {
     c.default_code: c
     for c in (
         BadRequest,
+        PayloadTooLarge,
         Unauthorized,
         Forbidden,
         NotFound,

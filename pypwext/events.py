@@ -31,7 +31,12 @@ Rules a reader should know (each tested against the real samples in ``fixtures/a
   other than ``$default`` the ``/stage`` prefix of ``rawPath`` is removed.
 * Everything a client controls is checked: a malformed event part, a body that is not base64
   although ``isBase64Encoded`` says so, or a body that is not UTF-8 / JSON when read as such
-  raise :class:`~pypwext.errors.BadRequest` with ``details["problems"]`` (path and reason) -- never anything else.
+  raise :class:`~pypwext.errors.BadRequest` with ``details["problems"]`` (path and reason, in
+  pypwext's own words) -- never anything else. A body larger than :data:`MAX_BODY_BYTES` once
+  decoded is a :class:`~pypwext.errors.PayloadTooLarge` (413, a kind of ``BadRequest``), refused
+  before anything reads it. A method, path, header, query parameter, path parameter or cookie
+  holding an unpaired surrogate (text that has no UTF-8 form, so no answer could quote it) is
+  refused too.
 """
 
 from __future__ import annotations
@@ -39,17 +44,22 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from enum import Enum
+from itertools import chain
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
 import attrs
 
 from pypwext import codec
-from pypwext.errors import BadRequest
+from pypwext.errors import BadRequest, PayloadTooLarge
 
-__all__ = ["EventSource", "Headers", "Request", "detect_source", "parse_request"]
+__all__ = ["MAX_BODY_BYTES", "EventSource", "Headers", "Request", "detect_source", "parse_request"]
+
+MAX_BODY_BYTES = 1024 * 1024
+"""The largest request body accepted, in bytes after base64 decoding (1 MiB: an ALB's limit for a
+Lambda target; API Gateway allows 10 MB and Lambda 6 MB of event); larger is a 413."""
 
 
 class EventSource(str, Enum):
@@ -270,7 +280,9 @@ class Request:
         try:
             return self.body.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise BadRequest.invalid("request body is not valid UTF-8", ("body", str(exc))) from None
+            raise BadRequest.invalid(
+                "request body is not valid UTF-8", ("body", f"not valid UTF-8 (at byte {exc.start})")
+            ) from None
 
     def json(self) -> Any:
         """The body parsed as JSON (``None`` when empty); a malformed body is a
@@ -289,8 +301,10 @@ class Request:
             text = event["body"]  # what body holds, before it was encoded to UTF-8: no decoding again
         try:
             return codec.loads(text)
-        except Exception as exc:  # the codec may raise ValueError, UnicodeDecodeError or its own
+        except codec.DecodeError as exc:  # the codec's own sentence: the line and column, the limit
             raise BadRequest.invalid("malformed JSON body", ("body", str(exc))) from None
+        except Exception:  # (nothing else is expected: never Python's text in an answer)
+            raise BadRequest.invalid("malformed JSON body", ("body", "not valid JSON")) from None
 
     @property
     def content_type(self) -> str | None:
@@ -325,8 +339,10 @@ def _context_request_id(context: Any) -> str | None:
 def _parse_direct(event: Any, context: Any) -> Request:
     try:
         body = codec.dumps(event).encode("utf-8", "surrogatepass")
-    except Exception as exc:  # not JSON-encodable: only possible when called by hand
-        raise _malformed("event", f"the event cannot be encoded as JSON: {exc}") from None
+    except codec.EncodeError as exc:  # NaN or Infinity (the runtime's parser takes them), a stand-in
+        raise _malformed("event", str(exc)) from None
+    except Exception:  # not JSON-encodable: only possible when called by hand
+        raise _malformed("event", "the event cannot be encoded as JSON") from None
     return Request(
         source=EventSource.DIRECT,
         method="INVOKE",
@@ -353,7 +369,7 @@ def _scalar(value: Any, field: str) -> str | None:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return str(value)
-    raise _malformed(field, f"expected a string, got {type(value).__name__}")
+    raise _malformed(field, f"expected a string, got {codec.describe(value)}")
 
 
 def _single_map(event: Mapping[str, Any], field: str, decode: bool = False) -> dict[str, str] | None:
@@ -361,7 +377,7 @@ def _single_map(event: Mapping[str, Any], field: str, decode: bool = False) -> d
     if raw is None:
         return None
     if type(raw) is not dict and not isinstance(raw, Mapping):
-        raise _malformed(field, f"expected an object, got {type(raw).__name__}")
+        raise _malformed(field, f"expected an object, got {codec.describe(raw)}")
     out: dict[str, str] = {}
     for name, value in raw.items():
         if type(value) is str and type(name) is str and not decode:  # what every real event sends
@@ -382,7 +398,7 @@ def _multi_map(event: Mapping[str, Any], field: str, decode: bool = False) -> di
     if raw is None:
         return None
     if type(raw) is not dict and not isinstance(raw, Mapping):
-        raise _malformed(field, f"expected an object, got {type(raw).__name__}")
+        raise _malformed(field, f"expected an object, got {codec.describe(raw)}")
     out: dict[str, list[str]] = {}
     for name, values in raw.items():
         if type(values) is list and type(name) is str and not decode:
@@ -440,16 +456,66 @@ def _body(event: Mapping[str, Any]) -> bytes:
     if raw is None:
         return b""
     if not isinstance(raw, str):
-        raise _malformed("body", f"expected a string, got {type(raw).__name__}")
+        raise _malformed("body", f"expected a string, got {codec.describe(raw)}")
     if event.get("isBase64Encoded") is True:
+        if len(raw) > (MAX_BODY_BYTES + 2) // 3 * 4 + 4:  # too large whatever it decodes to
+            raise _too_large()
         try:
-            return base64.b64decode(raw, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise BadRequest.invalid("request body is not valid base64", ("body", str(exc))) from None
-    try:
-        return raw.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise _malformed("body", f"not encodable as UTF-8: {exc}") from None
+            body = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest.invalid(
+                "request body is not valid base64", ("body", "not valid base64 (RFC 4648)")
+            ) from None
+    else:
+        if len(raw) > MAX_BODY_BYTES:  # (no character is less than one byte in UTF-8)
+            raise _too_large()
+        try:
+            body = raw.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _malformed("body", _SURROGATE) from None
+    if len(body) > MAX_BODY_BYTES:
+        raise _too_large()
+    return body
+
+
+def _too_large() -> BadRequest:
+    return PayloadTooLarge.invalid(
+        "request body too large",
+        ("body", f"larger than {MAX_BODY_BYTES} bytes, the most this service accepts"),
+    )
+
+
+_SURROGATE = "holds an unpaired surrogate, which is not Unicode text"
+
+
+def _all_ascii(
+    method: str,
+    path: str,
+    singles: tuple[Mapping[str, str] | None, ...],
+    multis: tuple[Mapping[str, list[str]] | None, ...],
+) -> bool:
+    """Whether every name and value is ASCII (nearly every request): one C-level join, on the
+    way to the refusal of an unpaired surrogate (only non-ASCII text can hold one)."""
+    parts = [method, path]
+    for single in singles:
+        if single:
+            parts += single
+            parts += single.values()
+    for multi in multis:
+        if multi:
+            parts += multi
+            parts += chain.from_iterable(multi.values())
+    return "".join(parts).isascii()
+
+
+def _unicode(field: str, texts: Iterable[str]) -> None:
+    """Refuse texts that have no UTF-8 form (an unpaired surrogate): no answer could quote them."""
+    joined = "".join(texts)
+    if not joined.isascii():
+        try:
+            joined.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _malformed(field, _SURROGATE) from None
 
 
 def _parse_http(source: EventSource, event: Mapping[str, Any], context: Any) -> Request:
@@ -510,8 +576,25 @@ def _parse_http(source: EventSource, event: Mapping[str, Any], context: Any) -> 
     cookie_list: list[str] = []
     if v2 and isinstance(event.get("cookies"), list):
         cookie_list = [c for c in (_scalar(v, "cookies") for v in event["cookies"]) if c is not None]
+        _unicode("cookies", cookie_list)
     if not cookie_list:
         cookie_list = headers.get_all("cookie")
+
+    if not _all_ascii(method, path, (single_headers, query, path_params), (multi_headers, multi_query)):
+        _unicode("path", (method, path))  # which part has text with no UTF-8 form, if any
+        for field, named in (
+            ("headers", single_headers),
+            ("queryStringParameters", query),
+            ("pathParameters", path_params),
+        ):
+            if named:
+                _unicode(field, chain(named, named.values()))
+        for field, listed in (
+            ("multiValueHeaders", multi_headers),
+            ("multiValueQueryStringParameters", multi_query),
+        ):
+            if listed:
+                _unicode(field, chain(listed, chain.from_iterable(listed.values())))
 
     if is_alb:
         request_id = headers.get("x-amzn-trace-id")

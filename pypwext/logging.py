@@ -565,6 +565,8 @@ def _mask_entry(entry: dict[str, Any], secrets: Secrets) -> None:
 
 def _safe(value: Any, depth: int) -> Any:
     if isinstance(value, _SCALARS):
+        if type(value) is float and value - value != 0.0:  # NaN, Infinity: strict JSON has none
+            return repr(value)
         return value
     if depth > _MAX_DEPTH:
         return "..."

@@ -330,3 +330,22 @@ def test_whatever_the_records_raise_and_whenever_time_runs_out_no_record_is_lost
     raised = [r for r in attempted if outcomes[ids.index(r)] != "ok"]
     logged = [e.get("record_id") for e in entries(out.getvalue()) if e["level"] == "ERROR"]
     assert logged == raised, "one ERROR line per record that raised, none for the others"
+
+
+def test_a_fifo_record_without_attributes_fails_the_whole_batch_with_our_reason() -> None:
+    """Powertools' FIFO processor reads every record's attributes; a record whose attributes
+    are not an object fails the batch with pypwext's ValueError (SQS redelivers it whole), not
+    an AttributeError from inside the processor."""
+    from pypwext import SqsBatchService
+    from pypwext.testing import lambda_context, sqs_event
+
+    class Fifo(SqsBatchService):
+        fifo = True
+
+        def process_record(self, body: dict) -> None:
+            pass
+
+    event = sqs_event([{"n": 1}, {"n": 2}])
+    event["Records"][1]["attributes"] = None
+    with pytest.raises(ValueError, match=r"record 1 of the batch has no attributes"):
+        Fifo.handler(event, lambda_context())

@@ -172,3 +172,125 @@ def test_unions_of_attrs_classes_are_told_apart_by_their_fields() -> None:
     assert structure(None, Card | None) is None
     assert problems({"neither": 1}, Card | Transfer) == {"": "matches none of the accepted shapes"}
     assert problems("card", Card | Transfer) == {"": "expected an object"}
+
+
+# --- bounded problems, strict numbers, strict JSON ------------------------------------------
+
+
+def test_an_input_error_lists_the_first_problems_and_counts_the_rest() -> None:
+    from pypwext.codec import MAX_COUNTED_PROBLEMS, MAX_PROBLEMS
+
+    with pytest.raises(InputError) as info:
+        structure([{"value": "x"}] * (MAX_PROBLEMS + 5), list[Leaf])
+    assert [p.path for p in info.value.problems] == [f"[{i}].value" for i in range(MAX_PROBLEMS)]
+    assert info.value.more == 5
+    assert info.value.details()["more"] == 5 and len(info.value.details()["problems"]) == MAX_PROBLEMS
+    assert str(info.value).endswith("; and 5 more")
+    with pytest.raises(InputError) as info:
+        structure({"leaves": [{}] * 10_000, "name": 1}, Tree)  # nested: the budget is shared
+    assert MAX_COUNTED_PROBLEMS - MAX_PROBLEMS <= info.value.more < 10_000
+    with pytest.raises(InputError) as info:
+        structure({"value": "x"}, Leaf)
+    assert info.value.more == 0 and "more" not in info.value.details()
+
+
+def test_the_shared_converter_used_directly_raises_input_errors_for_containers_too() -> None:
+    from pypwext.codec import converter
+
+    with pytest.raises(InputError) as info:
+        converter.structure([{"value": 1}, {"value": "x"}], list[Leaf])
+    assert [p.to_dict() for p in info.value.problems] == [
+        {"path": "[1].value", "reason": "expected an integer, got the string 'x'"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "cl"),
+    [
+        (float("nan"), float),
+        (float("inf"), float),
+        ("nan", float),
+        ("-inf", float),
+        ("Infinity", float),
+        ("1e999", float),
+        (10**400, float),
+        ("1_000", float),
+        ("1E+6145", Decimal),
+        ("1E-6145", Decimal),
+        ("1" * 35, Decimal),
+        (10**40, Decimal),
+        ("sNaN", Decimal),
+        ("9" * 5000, int),
+    ],
+)
+def test_numbers_that_cannot_be_computed_with_are_refused(value: Any, cl: Any) -> None:
+    (reason,) = problems(value, cl).values()
+    assert reason.startswith("expected") and "sys." not in reason and "9" * 30 not in reason
+
+
+class Level(enum.IntEnum):
+    LOW = 1
+
+
+class Tone(str, enum.Enum):
+    DARK = "dark"
+
+
+class Mode(enum.StrEnum):
+    FAST = "fast"
+
+
+@pytest.mark.parametrize(
+    ("value", "cl", "member"),
+    [(1, Level, Level.LOW), ("1", Level, Level.LOW), ("dark", Tone, Tone.DARK), ("fast", Mode, Mode.FAST)],
+)
+def test_int_and_str_enums_take_their_members(value: Any, cl: Any, member: Any) -> None:
+    assert structure(value, cl) is member
+
+
+@pytest.mark.parametrize(
+    ("value", "cl"), [(2, Level), (True, Level), ("x", Tone), (1, Tone), ("slow", Mode), ("", Mode)]
+)
+def test_int_and_str_enums_refuse_other_ints_and_strings(value: Any, cl: Any) -> None:
+    (reason,) = problems(value, cl).values()
+    assert reason.startswith("expected one of ")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("[NaN]", "NaN and Infinity are not JSON numbers"),
+        ("[-Infinity]", "NaN and Infinity are not JSON numbers"),
+        ("[1e999]", "a number is too large"),
+        ("9" * 5000, "a number has more than 4300 digits"),
+        ('["\\ud800"]', "a string holds an unpaired surrogate"),
+        ('{"a" 1}', "not valid JSON: expected ':' after a field name at line 1, column 6"),
+        ("", "not valid JSON: expected a value at line 1, column 1"),
+        ("[" * 65 + "]" * 65, "nested deeper than 64 levels"),
+        ("[" * 10_000, "nested deeper than 64 levels"),
+        (b"\xff", "not valid UTF-8 text (at byte 0)"),
+    ],
+)
+def test_loads_refuses_in_its_own_words(text: str | bytes, reason: str) -> None:
+    from pypwext.codec import DecodeError
+
+    with pytest.raises(DecodeError) as info:
+        loads(text)
+    assert str(info.value).startswith(reason)
+    assert isinstance(info.value, ValueError)
+
+
+def test_loads_takes_what_is_json() -> None:
+    assert loads("[" * 64 + "]" * 64) is not None
+    assert loads('["\\ud83d\\ude00", "\\\\ud800", "[[[["]') == ["\U0001f600", "\\ud800", "[[[["]
+    assert loads(b'\xef\xbb\xbf{"a": 1.5}') == {"a": 1.5}
+    assert loads(" [1] ") == [1]
+
+
+def test_dumps_is_strict_json() -> None:
+    from pypwext.codec import EncodeError
+
+    for value in (float("nan"), [float("inf")], {"a": -float("inf")}, 10**5000, {(1,): 2}):
+        with pytest.raises(EncodeError):
+            dumps(value)
+    assert dumps({"a": 1e308}) == '{"a":1e+308}'

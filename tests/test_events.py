@@ -564,3 +564,81 @@ def test_headers_from_the_two_maps_of_a_rest_event_follow_the_general_rules():
             assert {name: headers.get_all(name) for name in all_values} == all_values
             assert list(headers) == names + list(extra)
             assert headers.get("only-single") == extra.get("Only-Single")
+
+
+# --- limits and our words -------------------------------------------------------------------
+
+
+def test_a_body_over_the_limit_is_a_413_before_it_is_decoded():
+    from pypwext.errors import PayloadTooLarge
+    from pypwext.events import MAX_BODY_BYTES
+
+    assert len(parse_request(rest(body="x" * MAX_BODY_BYTES)).body) == MAX_BODY_BYTES
+    exact = base64.b64encode(b"x" * MAX_BODY_BYTES).decode()
+    assert len(parse_request(v2(body=exact, isBase64Encoded=True)).body) == MAX_BODY_BYTES
+    for event in (
+        rest(body="x" * (MAX_BODY_BYTES + 1)),
+        rest(body="\u00e9" * (MAX_BODY_BYTES // 2 + 1)),  # fewer characters, more bytes
+        v2(body=base64.b64encode(b"x" * (MAX_BODY_BYTES + 1)).decode(), isBase64Encoded=True),
+        v2(body="!" * (10 * MAX_BODY_BYTES), isBase64Encoded=True),  # never decoded: not even checked
+    ):
+        with pytest.raises(PayloadTooLarge) as info:
+            parse_request(event)
+        assert info.value.code == 413 and isinstance(info.value, BadRequest)
+        assert info.value.details["problems"][0]["path"] == "body"
+
+
+@pytest.mark.parametrize(
+    ("event", "field"),
+    [
+        (lambda: rest(headers={"X-A": "\ud800"}), "headers"),
+        (lambda: rest(headers={"\udc00": "1"}), "headers"),
+        (lambda: rest(multiValueHeaders={"X-A": ["ok", "\ud800"]}), "multiValueHeaders"),
+        (lambda: rest(queryStringParameters={"q": "\ud800"}), "queryStringParameters"),
+        (lambda: rest(pathParameters={"id": "\ud800"}), "pathParameters"),
+        (lambda: rest(path="/orders/\ud800"), "path"),
+        (lambda: v2(rawQueryString="", cookies=["a=\ud800"]), "cookies"),
+        (lambda: rest(body='{"a": "\ud800"}'), "body"),
+    ],
+)
+def test_unpaired_surrogates_are_refused_where_a_client_puts_them(event, field):
+    with pytest.raises(BadRequest) as info:
+        parse_request(event())
+    assert info.value.details["problems"] == [
+        {"path": field, "reason": "holds an unpaired surrogate, which is not Unicode text"}
+    ]
+
+
+def test_non_ascii_text_is_not_refused():
+    request = parse_request(rest(headers={"X-Name": "Åsa 😀"}, pathParameters={"id": "é"}))
+    assert request.headers["x-name"] == "Åsa 😀" and request.path_params == {"id": "é"}
+
+
+@pytest.mark.parametrize(
+    ("event", "reason"),
+    [
+        (lambda: v2(body="Zm9vY", isBase64Encoded=True), "not valid base64 (RFC 4648)"),
+        (lambda: rest(body={"a": 1}), "expected a string, got an object"),
+        (lambda: rest(headers=["a"]), "expected an object, got an array"),
+        (lambda: rest(headers={"X-A": {"b": 1}}), "expected a string, got an object"),
+    ],
+)
+def test_reasons_are_pypwexts_own_words(event, reason):
+    with pytest.raises(BadRequest) as info:
+        parse_request(event())
+    assert info.value.details["problems"][0]["reason"] == reason
+
+
+def test_body_reasons_name_the_place_not_pythons_exception():
+    request = parse_request(v2(body=base64.b64encode(b"ok\xff").decode(), isBase64Encoded=True))
+    with pytest.raises(BadRequest) as info:
+        _ = request.text
+    assert info.value.details["problems"][0]["reason"] == "not valid UTF-8 (at byte 2)"
+    with pytest.raises(BadRequest) as info:
+        request.json()
+    assert info.value.details["problems"][0]["reason"] == "not valid UTF-8 text (at byte 2)"
+    with pytest.raises(BadRequest) as info:
+        parse_request(rest(body="[1, 2")).json()
+    assert info.value.details["problems"][0]["reason"] == (
+        "not valid JSON: expected ',' or the end of the array or object at line 1, column 6"
+    )

@@ -107,9 +107,6 @@ def test_a_result_that_cannot_be_encoded_answers_a_generic_500(
     assert body_of(answer)["error"]["code"] == 500
 
 
-@pytest.mark.xfail(
-    strict=True, reason="h13-input: codec.dumps writes NaN/Infinity (pypwext/codec.py:463, allow_nan)"
-)
 @pytest.mark.parametrize("source", ["rest", "direct"])
 @pytest.mark.parametrize("result", NOT_FINITE)
 def test_a_result_that_is_not_finite_answers_a_generic_500(

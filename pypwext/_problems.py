@@ -1,0 +1,162 @@
+"""What is wrong with an input, by path: the :class:`InputError` of pypwext's one converter and
+the bounded gathering of its problems (use :mod:`pypwext.codec`; this module is its part, split
+off for size). At most MAX_PROBLEMS are listed, in document order, and a structuring stops
+looking once it has found MAX_COUNTED_PROBLEMS: nothing holds on to one exception per bad
+element (what made a 150 KB body of bad items cost seconds and answer megabytes). Imports
+nothing of pypwext.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+
+MAX_PROBLEMS = 20
+"""How many problems an :class:`InputError` (and so a 400's ``details.problems``) lists: the
+first ones, in document order; ``more`` counts the others."""
+
+MAX_COUNTED_PROBLEMS = 1000
+"""Structuring stops looking once it has found this many problems, so a ``more`` of
+``MAX_COUNTED_PROBLEMS - MAX_PROBLEMS`` or above means *at least* that many."""
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong with an input: where (``items[2].quantity``; ``""`` is the whole input)
+    and why (``expected an integer``)."""
+
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        """The problem as it appears in an error's details."""
+        return {"path": self.path, "reason": self.reason}
+
+
+class InputError(ValueError):
+    """Raised by :func:`structure` when data does not fit a type.
+
+    ``problems`` lists the first :data:`MAX_PROBLEMS` problems in document order, ``more`` how
+    many others were found (a lower bound when structuring stopped looking, see
+    :data:`MAX_COUNTED_PROBLEMS`).
+    """
+
+    def __init__(self, problems: list[Problem], more: int = 0) -> None:
+        self.problems = problems[:MAX_PROBLEMS]
+        self.more = more + max(0, len(problems) - MAX_PROBLEMS)
+        text = "; ".join(f"{p.path or '<input>'}: {p.reason}" for p in self.problems)
+        super().__init__(f"{text}; and {self.more} more" if self.more else text)
+
+    def details(self) -> dict[str, Any]:
+        """The ``details`` of the 400 this error becomes: ``{"problems": [...]}``, plus
+        ``"more": n`` when there were more problems than listed."""
+        found: dict[str, Any] = {"problems": [p.to_dict() for p in self.problems]}
+        if self.more:
+            found["more"] = self.more
+        return found
+
+
+class _Budget:
+    """The problems one :func:`structure` call has found so far (each counted once)."""
+
+    __slots__ = ("found",)
+
+    def __init__(self) -> None:
+        self.found = 0
+
+
+_BUDGET: ContextVar[_Budget | None] = ContextVar("pypwext_structure_budget", default=None)
+
+
+class _Found:
+    """The problems of one failing value: the first MAX_PROBLEMS, and how many in all."""
+
+    __slots__ = ("budget", "count", "problems")
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.count = 0
+        budget = _BUDGET.get()
+        if budget is None:  # the first failure of this structuring: its budget, until it ends
+            budget = _Budget()
+            _BUDGET.set(budget)
+        self.budget = budget
+
+    def add(self, exc: BaseException, path: str) -> bool:
+        """Record the problems of ``exc`` at ``path``; true once the structuring should stop."""
+        if isinstance(exc, InputError):  # a nested container or class: counted when it was found
+            room = MAX_PROBLEMS - len(self.problems)
+            for problem in exc.problems[:room] if room > 0 else ():
+                self.problems.append(Problem(_prefix(path, problem.path), problem.reason))
+            self.count += len(exc.problems) + exc.more
+        elif isinstance(exc, (ClassValidationError, IterableValidationError)):  # cattrs' own hooks
+            with_notes, without = exc.group_exceptions()
+            for sub, note in with_notes:
+                if isinstance(note, cattrs.AttributeValidationNote):
+                    self.add(sub, _join(path, note.name))
+                else:
+                    self.add(sub, f"{path}[{note.index}]")
+            for sub in without:
+                self.add(sub, path)
+        elif isinstance(exc, ForbiddenExtraKeysError):
+            for name in sorted(map(str, exc.extra_fields)):
+                self._leaf(_join(path, _key(name)), "unexpected field")
+        else:
+            self._leaf(path, _reason(exc))
+        return self.budget.found >= MAX_COUNTED_PROBLEMS
+
+    def _leaf(self, path: str, reason: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(path, reason))
+        self.count += 1
+        self.budget.found += 1
+
+    def error(self) -> InputError:
+        return InputError(self.problems, self.count - len(self.problems))
+
+
+_MAX_KEY = 64  # a key or field name longer than this is cut in a path (a path never echoes a
+_MAX_PATH = 256  # huge input), and a path longer than this keeps its end, which names the field
+
+
+def _key(name: Any) -> str:
+    text = str(name)
+    return text if len(text) <= _MAX_KEY else text[: _MAX_KEY - 3] + "..."
+
+
+def _join(path: str, name: str) -> str:
+    return _short(f"{path}.{name}") if path else name
+
+
+def _prefix(path: str, inner: str) -> str:
+    if not inner:
+        return path
+    return _short(path + inner if inner[0] == "[" or not path else f"{path}.{inner}")
+
+
+def _short(path: str) -> str:
+    return path if len(path) <= _MAX_PATH else "..." + path[3 - _MAX_PATH :]
+
+
+def _reason(exc: BaseException) -> str:
+    """The client's sentence for one failure: a hook's own ``expected ...`` message, else a
+    generic one (never Python's or a library's text, which may quote the input)."""
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if isinstance(exc, (ValueError, TypeError)) and exc.args and isinstance(exc.args[0], str):
+        text = exc.args[0]
+        if text.startswith(("expected", "unexpected")) and len(text) <= 200:
+            return text
+        if text == "Couldn't disambiguate":  # cattrs: a union of classes, none of which fits
+            return "matches none of the accepted shapes"
+        if text == "Only input mappings are supported":
+            return "expected an object"
+    if isinstance(exc, AttributeError | TypeError):
+        return "wrong type"
+    return "invalid value"
