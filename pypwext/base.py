@@ -32,6 +32,15 @@ class InfoClassification(str, Enum):
         return self.value
 
 
+CONFIDENTIAL = frozenset({InfoClassification.PII, InfoClassification.AUTHORIZATION_INFO})
+"""The classifications whose values never appear in clear: masked in log lines, never quoted in
+a 400. The members compare equal to their names, so ``"PII" in CONFIDENTIAL`` holds too.
+
+>>> "PII" in CONFIDENTIAL, InfoClassification.NA in CONFIDENTIAL
+(True, False)
+"""
+
+
 class LogEntryType(str, Enum):
     """The kind of a log entry: ordinary (``STD``) or an audit trail entry (``AUDIT``)."""
 

@@ -75,6 +75,7 @@ from pypwext._scalars import (
     _structure_uuid,
     describe,
 )
+from pypwext.base import CONFIDENTIAL
 
 __all__ = [
     "DECIMAL_MAX_DIGITS",
@@ -165,17 +166,12 @@ def _is_model(t: Any) -> bool:
     return isinstance(t, type) and (attrs.has(t) or dataclasses.is_dataclass(t))
 
 
-# Field metadata that marks a value sensitive (pypwext.base.InfoClassification's PII and
-# AUTHORIZATION_INFO, by value: what logging masks): a 400 never quotes such a field's value.
-_CLASSIFIED = frozenset({"PII", "AUTHORIZATION_INFO"})
-
-
 def _model_hook(t: type) -> Callable[[Any, Any], Any]:
     inner: Callable[[Any, Any], Any] = make_dict_structure_fn(
         t, converter, _cattrs_forbid_extra_keys=bool(t.__dict__.get(_STRICT_ATTR))
     )
     fields: Any = attrs.fields(t) if attrs.has(t) else dataclasses.fields(t)
-    classified = frozenset(f.name for f in fields if f.metadata.get("classification") in _CLASSIFIED)
+    classified = frozenset(f.name for f in fields if f.metadata.get("classification") in CONFIDENTIAL)
     declared = tuple(f.name for f in fields)
 
     def structure_model(value: Any, cl: Any) -> Any:

@@ -36,7 +36,7 @@ from pypwext import _pydantic
 from pypwext._masking import _RULE_CACHE as _credential_names
 from pypwext._masking import Secrets, is_credential_name, mask_pairs
 from pypwext._masking import current_secrets as _current_secrets
-from pypwext.base import InfoClassification, LogEntryType
+from pypwext.base import CONFIDENTIAL, InfoClassification, LogEntryType
 from pypwext.codec import dumps, dumps_str, loads, to_jsonable
 from pypwext.errors import ServiceError
 from pypwext.events import EventSource, Request
@@ -74,7 +74,7 @@ SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-api-k
 the rule :func:`is_credential_name`, which decides (it masks ``Proxy-Authorization``,
 ``X-Auth-Token``, ``access_token``... as well)."""
 
-_MASKED = frozenset({InfoClassification.PII, InfoClassification.AUTHORIZATION_INFO})
+_MASKED = CONFIDENTIAL
 _MASKED_NAMES = frozenset(c.value for c in _MASKED)
 _AUTH_MASK = MASK.format(classification=InfoClassification.AUTHORIZATION_INFO.value)
 _PII_MASK = MASK.format(classification=InfoClassification.PII.value)
