@@ -972,8 +972,9 @@ def _http_input(request: Request, fields: frozenset[str] | None) -> Any:
             and content_type != "application/json"
             and not content_type.endswith("+json")
         ):
+            shown = content_type if len(content_type) <= 64 else content_type[:61] + "..."  # never echo much
             raise BadRequest.invalid(
-                "unsupported content type", ("", f"expected application/json, got {content_type}")
+                "unsupported content type", ("", f"expected application/json, got {shown}")
             )
         data = request.json()
     else:

@@ -545,6 +545,14 @@ def test_hostile_input_is_a_400_in_our_words(source: str, make: Any) -> None:
             assert set(problem) == {"path", "reason"} and problem["reason"]
 
 
+def test_an_unsupported_content_type_is_named_but_never_echoed_at_length() -> None:
+    planted = "text/x-" + "A" * 10_000
+    status, body, parsed = answer(Items, event_for("rest", '{"a": 1}', content_type=planted))
+    assert status == 400 and "a" * 100 not in body.lower() and len(body) < 1_000
+    (problem,) = error_of(parsed)["details"]["problems"]
+    assert problem["reason"].startswith("expected application/json, got text/x-aaa")
+
+
 def test_a_surrogate_in_the_path_is_a_400() -> None:
     for source in ("rest", "http-api", "apiGatewayProxyV2Event.json", "albEvent.json"):
         event = raw_event(source)
