@@ -25,7 +25,7 @@ from pypwext.logging import (
     take_cold_start,
 )
 from pypwext.metrics import ServiceMetrics
-from pypwext.tracing import InvocationTrace, read_trace_header, wanted
+from pypwext.tracing import read_trace_header, start_trace
 
 __all__ = ["Observability", "Observed"]
 
@@ -114,7 +114,7 @@ class Observed:
         self._obs = obs
         self._event = event
         self._fields_token: Any = None
-        self._trace: InvocationTrace | None = None
+        self._trace: Any = None  # pypwext.tracing.start_trace's, with end(status, exc)
         self.correlation_id: str | None = None
         obs.metrics.clear()  # what was added outside an invocation (a test calling execute) is not this one's
 
@@ -125,8 +125,7 @@ class Observed:
         trace_header = read_trace_header()  # read once: logs and tracing
         fields = invocation_fields(self.context, self.correlation_id, self.cold_start, trace_header)
         self._fields_token = set_invocation_fields(fields)
-        if wanted(obs.tracing, trace_header):
-            self._trace = InvocationTrace(obs.service, obs.operation, self.cold_start, obs.classification)
+        self._trace = start_trace(obs, trace_header, self.cold_start, request, self.context)
 
     def duration_ms(self) -> float:
         """Milliseconds since the handler's entry."""

@@ -1,0 +1,293 @@
+"""The process's tracer provider and how its spans leave the function.
+
+A frozen Lambda container runs no background thread, so neither the SDK's
+``BatchSpanProcessor`` (spans wait in a queue) nor one request per span
+(``SimpleSpanProcessor``) fits: :class:`InvocationSpanProcessor` keeps the spans that end during
+an invocation and :func:`flush` sends them in one OTLP request before the invocation returns,
+within ``min(OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT, remaining time - EXPORT_MARGIN_S)``. An
+endpoint that is down, hangs or answers an error costs that bounded delay and one WARNING;
+the spans are dropped, never the invocation.
+
+When the endpoint is X-Ray's OTLP endpoint (``https://xray.<region>.amazonaws.com/v1/traces``),
+or ``PYPWEXT_OTEL_SIGV4=xray`` is set, each request is signed with SigV4 (service ``xray``)
+by botocore's signer with the function's credentials.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from opentelemetry import trace
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import OTELResourceDetector, Resource
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import SpanExportResult
+
+__all__ = [
+    "EXPORT_MARGIN_S",
+    "MAX_SPANS",
+    "InvocationSpanProcessor",
+    "SigV4Auth",
+    "flush",
+    "provider",
+    "reset",
+    "tracer",
+]
+
+EXPORT_MARGIN_S = 0.5
+"""Seconds of the invocation's remaining time the export leaves unused, so the answer is still
+returned before the Lambda deadline."""
+
+MIN_EXPORT_S = 0.05
+"""Below this many seconds left, the spans are not sent at all (one WARNING)."""
+
+MAX_SPANS = 2048
+"""Spans kept for one export at most; more in one invocation are dropped (and counted)."""
+
+_XRAY_HOST = re.compile(r"^xray\.([a-z0-9-]+)\.amazonaws\.com$")
+_OTEL_LOGGERS = (
+    "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+    "opentelemetry.exporter.otlp.common.http",
+)
+_lock = threading.Lock()
+_state: dict[str, Any] = {}
+
+
+class InvocationSpanProcessor(SpanProcessor):
+    """Keeps the sampled spans that end, until :meth:`take` hands them to one export."""
+
+    def __init__(self) -> None:
+        self._spans: list[ReadableSpan] = []
+        self._dropped = 0
+        self._lock = threading.Lock()
+
+    def on_end(self, span: ReadableSpan) -> None:
+        with self._lock:
+            if len(self._spans) < MAX_SPANS:
+                self._spans.append(span)
+            else:
+                self._dropped += 1
+
+    def take(self) -> tuple[list[ReadableSpan], int]:
+        """The spans kept so far and how many were dropped; both start again from none."""
+        with self._lock:
+            spans, self._spans = self._spans, []
+            dropped, self._dropped = self._dropped, 0
+        return spans, dropped
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+
+class _Session(requests.Session):
+    """The exporter's HTTP session: no request outlives the current export's deadline, and
+    the requests to X-Ray are signed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deadline: float | None = None
+        self.failure: str | None = None
+        self.trust_env = False  # no proxy or .netrc from the environment for the traces
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise _OutOfTime("no time left before the Lambda deadline")
+            timeout = kwargs.get("timeout")
+            kwargs["timeout"] = left if timeout is None else min(float(timeout), left)
+        try:
+            response = super().request(method, url, *args, **kwargs)
+        except Exception as exc:
+            self.failure = type(exc).__name__
+            raise
+        if response.status_code >= 300:
+            self.failure = f"the endpoint answered {response.status_code}"
+        return response
+
+
+class _OutOfTime(Exception):
+    """Raised in place of a request when the export's time is up (not retried)."""
+
+
+class SigV4Auth(requests.auth.AuthBase):
+    """Signs a request with SigV4 for ``service`` in ``region`` with botocore's signer and the
+    credentials botocore finds (in Lambda: the function's role, from the environment)."""
+
+    def __init__(self, service: str, region: str) -> None:
+        import botocore.session
+
+        self.service = service
+        self.region = region
+        self._credentials = botocore.session.Session().get_credentials()
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        from botocore.auth import SigV4Auth as Signer
+        from botocore.awsrequest import AWSRequest
+
+        if self._credentials is None:
+            raise RuntimeError("no AWS credentials to sign the traces with")
+        headers = {"Content-Type": r.headers.get("Content-Type", "application/x-protobuf")}
+        if r.headers.get("Content-Encoding"):
+            headers["Content-Encoding"] = r.headers["Content-Encoding"]
+        signed = AWSRequest(method=r.method, url=r.url, data=r.body, headers=headers)
+        Signer(self._credentials.get_frozen_credentials(), self.service, self.region).add_auth(signed)
+        for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token"):
+            if name in signed.headers:
+                r.headers[name] = signed.headers[name]
+        return r
+
+
+def _endpoint() -> str:
+    traces = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "").strip()
+    if traces:
+        return traces
+    base = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip() or "http://localhost:4318"
+    return base.rstrip("/") + "/v1/traces"
+
+
+def _sigv4_region(endpoint: str) -> str | None:
+    """The region to sign for when the traces go to X-Ray, else ``None``."""
+    mode = os.environ.get("PYPWEXT_OTEL_SIGV4", "").strip().lower()
+    if mode in ("off", "false", "0", "none"):
+        return None
+    host = urlsplit(endpoint).hostname or ""
+    found = _XRAY_HOST.match(host)
+    if found is not None:
+        return found.group(1)
+    if mode == "xray":
+        return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    return None
+
+
+def _resource(service: str) -> Resource:
+    """The process's resource: the function (``faas.*``, ``cloud.*``) and ``service.name`` (the
+    first traced service's, unless ``OTEL_SERVICE_NAME``/``OTEL_RESOURCE_ATTRIBUTES`` say)."""
+    defaults: dict[str, Any] = {
+        "service.name": service,
+        "cloud.provider": "aws",
+        "cloud.platform": "aws_lambda",
+    }
+    region = os.environ.get("AWS_REGION")
+    if region:
+        defaults["cloud.region"] = region
+    for key, name in (
+        ("faas.name", "AWS_LAMBDA_FUNCTION_NAME"),
+        ("faas.version", "AWS_LAMBDA_FUNCTION_VERSION"),
+        ("faas.instance", "AWS_LAMBDA_LOG_STREAM_NAME"),
+    ):
+        value = os.environ.get(name)
+        if value:
+            defaults[key] = value
+    memory = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
+    if memory.isdigit():
+        defaults["faas.max_memory"] = int(memory) * 1024 * 1024
+    from_env = dict(OTELResourceDetector().detect().attributes)
+    return Resource.create({**defaults, **from_env})
+
+
+def provider(service: str) -> tuple[TracerProvider, InvocationSpanProcessor]:
+    """The process's tracer provider (built by the first traced invocation) and its processor.
+
+    It becomes OpenTelemetry's global provider when none is set, so spans the service's own
+    code opens with ``opentelemetry.trace.get_tracer(...)`` join the invocation's trace."""
+    with _lock:
+        built = _state.get("provider")
+        if built is not None:
+            return built  # type: ignore[no-any-return]
+        import logging
+
+        for name in _OTEL_LOGGERS:  # pypwext says once what failed, as a WARNING of the service
+            quiet = logging.getLogger(name)
+            quiet.propagate = False
+            quiet.addHandler(logging.NullHandler())
+        endpoint = _endpoint()
+        session = _Session()
+        region = _sigv4_region(endpoint)
+        if region is not None:
+            session.auth = SigV4Auth("xray", region)
+        exporter = OTLPSpanExporter(endpoint=endpoint, session=session)
+        processor = InvocationSpanProcessor()
+        tracer_provider = TracerProvider(resource=_resource(service))  # the sampler: OTEL_TRACES_SAMPLER
+        tracer_provider.add_span_processor(processor)
+        if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+            trace.set_tracer_provider(tracer_provider)
+        _state.update(
+            provider=(tracer_provider, processor), exporter=exporter, session=session, endpoint=endpoint
+        )
+        from pypwext import __version__
+
+        _state["tracer"] = tracer_provider.get_tracer("pypwext", __version__)
+        return tracer_provider, processor
+
+
+def tracer(service: str) -> trace.Tracer:
+    """The tracer pypwext opens its spans with."""
+    provider(service)
+    return _state["tracer"]  # type: ignore[no-any-return]
+
+
+def flush(context: Any, logger: Any) -> None:
+    """Export the spans that ended so far in one request, bounded by the export timeout and
+    the invocation's remaining time; a failure is one WARNING on ``logger``."""
+    processor: InvocationSpanProcessor = _state["provider"][1]
+    spans, dropped = processor.take()
+    if not spans:
+        return
+    from pypwext._otel import _warn
+
+    exporter: OTLPSpanExporter = _state["exporter"]
+    session: _Session = _state["session"]
+    budget = float(
+        os.environ.get("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT")
+        or os.environ.get("OTEL_EXPORTER_OTLP_TIMEOUT")
+        or 10
+    )
+    get_remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if get_remaining is not None:
+        budget = min(budget, float(get_remaining()) / 1000.0 - EXPORT_MARGIN_S)
+    fields: dict[str, Any] = {"spans": len(spans), "endpoint": _shown(_state["endpoint"])}
+    if dropped:
+        fields["dropped"] = dropped
+    if budget < MIN_EXPORT_S:
+        _warn(logger, "traces not exported: no time left before the Lambda deadline", **fields)
+        return
+    client = getattr(exporter, "_client", None)
+    if client is not None and hasattr(client, "_timeout"):
+        client._timeout = budget  # the exporter's own retry deadline, so no backoff outlasts it
+    session.deadline = time.monotonic() + budget
+    session.failure = None
+    started = time.monotonic()
+    try:
+        result = exporter.export(spans)
+    except Exception as exc:  # an exporter bug must not cost the invocation
+        result = SpanExportResult.FAILURE
+        session.failure = session.failure or type(exc).__name__
+    finally:
+        session.deadline = None
+    if result is not SpanExportResult.SUCCESS:
+        fields["reason"] = session.failure or "the export failed"
+        fields["duration_ms"] = round((time.monotonic() - started) * 1000, 3)
+        _warn(logger, "traces not exported", **fields)
+
+
+def _shown(endpoint: str) -> str:
+    """The endpoint for a log line: scheme, host and path (no credentials, no query)."""
+    parts = urlsplit(endpoint)
+    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
+
+
+def reset() -> None:
+    """Forget the provider (the next traced invocation builds one from the environment; a
+    provider made OpenTelemetry's global one stays so: it is set once per process)."""
+    with _lock:
+        built = _state.get("provider")
+        if built is not None:
+            built[0].shutdown()
+        _state.clear()
