@@ -44,7 +44,16 @@ from pypwext.logging import is_masked
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
 
-__all__ = ["active", "sdk_available", "start_trace", "trace_call", "tracer", "wanted", "xray_active"]
+__all__ = [
+    "active",
+    "carry_trace_context",
+    "sdk_available",
+    "start_trace",
+    "trace_call",
+    "tracer",
+    "wanted",
+    "xray_active",
+]
 
 _ACTIVE: ContextVar[Any] = ContextVar("pypwext_trace_recorder", default=None)
 """The X-Ray recorder, or the OpenTelemetry backend (an object with ``open``/``close``), of the
@@ -297,3 +306,19 @@ def start_trace(
     if wanted(obs.tracing, trace_header):
         return InvocationTrace(obs.service, obs.operation, cold_start, obs.classification)
     return None
+
+
+def _add_trace_headers(request: Any, **_: Any) -> None:
+    """botocore ``before-sign`` handler: the current span's context on the outgoing request."""
+    recorder = _ACTIVE.get()
+    if recorder is not None and hasattr(recorder, "outgoing_headers"):
+        recorder.outgoing_headers(request.headers)
+
+
+def carry_trace_context(boto_client: Any) -> None:
+    """Make ``boto_client``'s Lambda calls carry the trace context (``X-Amzn-Trace-Id``, which
+    Lambda gives the invoked function as its ``_X_AMZN_TRACE_ID``, and ``traceparent``) when
+    the invocation is traced with OpenTelemetry. Costs nothing untraced."""
+    boto_client.meta.events.register(
+        "before-sign.lambda", _add_trace_headers, unique_id="pypwext-trace-context"
+    )

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import traceback
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -32,7 +33,14 @@ from pypwext._otel import export
 from pypwext.errors import ServiceError
 from pypwext.logging import MASK
 
-__all__ = ["OtelInvocation", "parent_from_xray", "xray_header"]
+__all__ = [
+    "MAX_LINKS",
+    "OtelInvocation",
+    "parent_from_xray",
+    "record_context",
+    "xray_header",
+    "xray_span_context",
+]
 
 REDACTED = "REDACTED"
 _SECRET_QUERY_KEYS = frozenset(
@@ -63,12 +71,14 @@ _MESSAGING = {  # a record's eventSource: (messaging.system or None, faas.trigge
 }
 
 
-def parent_from_xray(header: str) -> Any:
-    """The OpenTelemetry context of an ``_X_AMZN_TRACE_ID`` that Lambda sampled
+def xray_span_context(header: str, sampled_only: bool = True) -> SpanContext | None:
+    """The span context an X-Ray trace header names
     (``Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1``), else
-    ``None``. X-Ray's ``1-<8 hex>-<24 hex>`` root is the 32-hex W3C trace id."""
+    ``None`` (and with ``sampled_only``, unless ``Sampled=1``). X-Ray's ``1-<8 hex>-<24 hex>``
+    root is the 32-hex W3C trace id."""
     fields = dict(part.strip().split("=", 1) for part in header.split(";") if "=" in part)
-    if fields.get("Sampled") != "1":
+    sampled = fields.get("Sampled") == "1"
+    if sampled_only and not sampled:
         return None
     root, parent = fields.get("Root", ""), fields.get("Parent", "")
     pieces = root.split("-")
@@ -86,8 +96,48 @@ def parent_from_xray(header: str) -> Any:
         return None
     if not trace_id or not span_id:
         return None
-    span_context = SpanContext(trace_id, span_id, is_remote=True, trace_flags=TraceFlags(TraceFlags.SAMPLED))
-    return trace.set_span_in_context(NonRecordingSpan(span_context))
+    flags = TraceFlags(TraceFlags.SAMPLED if sampled else TraceFlags.DEFAULT)
+    return SpanContext(trace_id, span_id, is_remote=True, trace_flags=flags)
+
+
+def parent_from_xray(header: str) -> Any:
+    """The OpenTelemetry context of an ``_X_AMZN_TRACE_ID`` that Lambda sampled, else ``None``."""
+    span_context = xray_span_context(header)
+    return trace.set_span_in_context(NonRecordingSpan(span_context)) if span_context is not None else None
+
+
+def record_context(record: Any) -> SpanContext | None:
+    """The trace context a batch record carries: a W3C ``traceparent`` message attribute (SQS,
+    SNS), else SQS's ``AWSTraceHeader`` system attribute."""
+    if not isinstance(record, dict):
+        return None
+    sns = record.get("Sns") if isinstance(record.get("Sns"), dict) else None
+    attributes = (sns or {}).get("MessageAttributes") or record.get("messageAttributes") or {}
+    value = attributes.get("traceparent") if isinstance(attributes, dict) else None
+    if isinstance(value, dict):
+        text = value.get("stringValue") or value.get("Value")
+        if isinstance(text, str):
+            found = trace.get_current_span(_PROPAGATOR.extract({"traceparent": text})).get_span_context()
+            if found.is_valid:
+                return found
+    system = record.get("attributes")
+    header = system.get("AWSTraceHeader") if isinstance(system, dict) else None
+    return xray_span_context(header, sampled_only=False) if isinstance(header, str) else None
+
+
+def _message_id(record: Any) -> str | None:
+    if not isinstance(record, dict):
+        return None
+    sns = record.get("Sns")
+    value = (
+        sns.get("MessageId") if isinstance(sns, dict) else record.get("messageId") or record.get("eventID")
+    )
+    return value if isinstance(value, str) else None
+
+
+MAX_LINKS = 128
+"""Links to the batch records' own traces on a batch's span, at most (OpenTelemetry's default
+span link limit)."""
 
 
 def xray_header(span_context: SpanContext) -> str:
@@ -240,7 +290,12 @@ class OtelInvocation:
         region = os.environ.get("AWS_REGION")
         if region:
             attrs["cloud.region"] = region
-        self._span = self._tracer.start_span(obs.operation, context=parent, kind=kind, attributes=attrs)
+        links = (
+            _record_links(request.raw_event) if request is not None and kind is SpanKind.CONSUMER else None
+        )
+        self._span = self._tracer.start_span(
+            obs.operation, context=parent, kind=kind, attributes=attrs, links=links
+        )
         self._token = otel_context.attach(trace.set_span_in_context(self._span, parent))
         self._tokens = (tracing._ACTIVE.set(self), tracing._CLASSIFICATION.set(obs.classification))
 
@@ -277,12 +332,27 @@ class OtelInvocation:
             if region:
                 attrs["faas.invoked_region"] = region
         kind = SpanKind.CLIENT if dependency is not None else SpanKind.INTERNAL
-        span = self._tracer.start_span(name, kind=kind, attributes=attrs)
+        links = None
+        if name.endswith(".process_record"):  # a batch record: its id, and a link to its trace
+            record = _current_record()
+            message_id = _message_id(record)
+            if message_id is not None:
+                attrs["messaging.message.id"] = message_id
+            found = record_context(record)
+            links = [trace.Link(found)] if found is not None else None
+        span = self._tracer.start_span(name, kind=kind, attributes=attrs, links=links)
         span_context = trace.set_span_in_context(span)
+        handle = _Span(span, otel_context.attach(span_context), url is not None)
         if headers is not None:
-            _PROPAGATOR.inject(headers, context=span_context)
-            headers["X-Amzn-Trace-Id"] = xray_header(span.get_span_context())
-        return _Span(span, otel_context.attach(span_context), url is not None)
+            self.outgoing_headers(headers)
+        return handle
+
+    def outgoing_headers(self, headers: Any) -> None:
+        """Put the current span's context on an outgoing request's ``headers``."""
+        span_context = trace.get_current_span().get_span_context()
+        if span_context.is_valid:
+            _PROPAGATOR.inject(headers)
+            headers["X-Amzn-Trace-Id"] = xray_header(span_context)
 
     def close_span(self, handle: _Span | None, exc: BaseException | None) -> None:
         """End a span :meth:`open_span` opened, recording ``exc`` when it is the first span it left."""
@@ -314,3 +384,22 @@ class OtelInvocation:
             otel_context.detach(self._token)
             span.end()
         export.flush(self._context, self._obs.logger)
+
+
+def _record_links(event: Any) -> list[trace.Link] | None:
+    records = event.get("Records") if isinstance(event, dict) else None
+    if not isinstance(records, list):
+        return None
+    links = []
+    for record in records[:MAX_LINKS]:
+        found = record_context(record)
+        if found is not None:
+            links.append(trace.Link(found))
+    return links or None
+
+
+def _current_record() -> Any:
+    """The batch record being processed in this context (pypwext.batch's), if any."""
+    batch = sys.modules.get("pypwext.batch")
+    current = getattr(batch, "_CURRENT_RECORD", None)
+    return current.get() if current is not None else None

@@ -41,6 +41,7 @@ class Span:
     events: list[tuple[str, dict[str, Any]]]
     status: int  # 0 unset, 1 ok, 2 error
     resource: dict[str, Any]
+    links: list[tuple[str, str]] = field(default_factory=list)  # (trace id, span id)
 
 
 @dataclass
@@ -75,6 +76,7 @@ def decode(body: bytes) -> list[Span]:
                         ],
                         status=s.status.code,
                         resource=resource,
+                        links=[(link.trace_id.hex(), link.span_id.hex()) for link in s.links],
                     )
                 )
     return spans

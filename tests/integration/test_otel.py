@@ -348,3 +348,138 @@ def test_a_failing_endpoint_costs_a_bounded_delay_and_one_warning(
     warnings = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"WARNING"' in line]
     assert [w["message"] for w in warnings] == ["traces not exported"]
     assert warnings[0]["spans"] >= 4 and "127.0.0.1" in warnings[0]["endpoint"]
+
+
+@pytest.mark.parametrize("secret_matches", [True, False])
+def test_xray_endpoint_mode_signs_with_sigv4(
+    secret_matches: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Ping(BaseService):
+        operation = "ping"
+
+        def execute(self, data: Any) -> Any:
+            return data
+
+    _otel.reset()
+    known = "s3cr3t/EXAMPLEKEY" if secret_matches else "another-secret"
+    with OtlpReceiver(sigv4=("AKIDEXAMPLE", known, "eu-west-1")) as receiver:
+        for name, value in {
+            "OTEL_TRACES_EXPORTER": "otlp",
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": receiver.endpoint,
+            "PYPWEXT_OTEL_SIGV4": "xray",  # the endpoint is 127.0.0.1, not xray.<region>.amazonaws.com
+            "AWS_REGION": "eu-west-1",
+            "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+            "AWS_SECRET_ACCESS_KEY": "s3cr3t/EXAMPLEKEY",
+            "AWS_SESSION_TOKEN": "session-token-1",
+        }.items():
+            monkeypatch.setenv(name, value)
+        capsys.readouterr()
+        answer = Ping.handler({"a": 1}, lambda_context())
+    _otel.reset()
+    assert answer["statusCode"] == 200
+    [got] = receiver.received
+    assert got.headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+    assert "/eu-west-1/xray/aws4_request" in got.headers["authorization"]
+    assert got.headers["x-amz-security-token"] == "session-token-1"
+    assert got.signature_ok is secret_matches
+    warnings = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"WARNING"' in line]
+    if secret_matches:
+        assert [s.name for s in got.spans] == ["ping.validate", "ping.execute", "ping.render", "ping"]
+        assert warnings == []
+    else:
+        assert [(w["message"], w["reason"]) for w in warnings] == [
+            ("traces not exported", "the endpoint answered 403")
+        ]
+    assert "s3cr3t" not in capsys.readouterr().out
+
+
+def test_which_endpoints_are_signed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pypwext._otel.export import _sigv4_region
+
+    monkeypatch.delenv("PYPWEXT_OTEL_SIGV4", raising=False)
+    assert _sigv4_region("https://xray.eu-central-1.amazonaws.com/v1/traces") == "eu-central-1"
+    assert _sigv4_region("https://collector.example.com/v1/traces") is None
+    assert _sigv4_region("https://xray.eu-central-1.amazonaws.com.evil.example/v1/traces") is None
+    monkeypatch.setenv("PYPWEXT_OTEL_SIGV4", "off")
+    assert _sigv4_region("https://xray.eu-central-1.amazonaws.com/v1/traces") is None
+
+
+def test_lambda_invokes_carry_the_trace_context(otel: OtlpReceiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pypwext import LambdaFunction
+
+    lam = Downstream()  # stands in for the Lambda Invoke API and records what it receives
+    for name, value in {
+        "AWS_ENDPOINT_URL_LAMBDA": lam.url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    try:
+
+        class Checkout(BaseService):
+            operation = "checkout"
+            billing = LambdaFunction("billing")
+
+            def execute(self, data: Any) -> Any:
+                return self.billing.invoke({"order": 7})
+
+        assert Checkout.handler({}, lambda_context())["statusCode"] == 200
+    finally:
+        lam.close()
+    client = by_name(otel.spans())["billing RequestResponse"]
+    assert client.kind == "CLIENT" and client.attributes["rpc.service"] == "Lambda"
+    assert client.attributes["faas.invoked_name"] == "billing"
+    assert client.attributes["faas.invoked_region"] == "eu-west-1"
+    [sent] = lam.headers
+    tid = client.trace_id
+    assert sent["x-amzn-trace-id"] == f"Root=1-{tid[:8]}-{tid[8:]};Parent={client.span_id};Sampled=1"
+    assert sent["traceparent"].split("-")[1:3] == [client.trace_id, client.span_id]
+
+    # Lambda hands the callee that header as its _X_AMZN_TRACE_ID: the callee joins the trace
+    class Billing(BaseService):
+        operation = "bill"
+
+        def execute(self, data: Any) -> Any:
+            return data
+
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", sent["x-amzn-trace-id"])
+    Billing.handler({"order": 7}, lambda_context("billing"))
+    callee = by_name(otel.spans())["bill"]
+    assert (callee.trace_id, callee.parent_id) == (client.trace_id, client.span_id)
+
+
+def test_batch_records_link_to_their_own_traces(otel: OtlpReceiver) -> None:
+    class Orders(SqsBatchService):
+        operation = "take"
+
+        def process_record(self, record: dict[str, int]) -> None:
+            pass
+
+    w3c = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    event = sqs_event(
+        [{"n": 1}, {"n": 2}, {"n": 3}],
+        attributes={"traceparent": {"stringValue": w3c, "dataType": "String"}},
+    )
+    event["Records"][1]["messageAttributes"] = {}
+    event["Records"][1]["attributes"]["AWSTraceHeader"] = f"Root={ROOT};Parent=53995c3f42cd8ad8;Sampled=1"
+    event["Records"][2]["messageAttributes"] = {}
+    event["Records"][2]["attributes"].pop("AWSTraceHeader", None)
+    Orders.handler(event, lambda_context())
+    spans = otel.spans()
+    records = sorted(
+        (s for s in spans if s.name == "take.process_record"),
+        key=lambda s: s.attributes["messaging.message.id"],
+    )
+    ids = sorted(r["messageId"] for r in event["Records"])
+    assert [s.attributes["messaging.message.id"] for s in records] == ids
+    links = {s.name + ":" + str(s.attributes.get("messaging.message.id", "")): s.links for s in spans}
+    expected = {
+        "0af7651916cd43dd8448eb211c80319c": "b7ad6b7169203331",
+        "5759e988bd862e3fe1be46a994272793": "53995c3f42cd8ad8",
+    }
+    assert sorted(links["take:"]) == sorted(expected.items())  # the batch's span links to both
+    by_record = {r["messageId"]: i for i, r in enumerate(event["Records"])}
+    for message_id, index in by_record.items():
+        got_links = links[f"take.process_record:{message_id}"]
+        assert got_links == ([list(expected.items())[index]] if index < 2 else [])
