@@ -300,9 +300,18 @@ def start_trace(
         from pypwext import _otel  # reads the OTEL_* variables without importing OpenTelemetry
 
         if _otel.enabled(obs.logger):
-            from pypwext._otel.spans import OtelInvocation
+            try:
+                from pypwext._otel.spans import OtelInvocation
 
-            return OtelInvocation(obs, trace_header, cold_start, request, context)
+                return OtelInvocation(obs, trace_header, cold_start, request, context)
+            except Exception as exc:  # tracing never costs the invocation
+                _otel.warn_once(
+                    obs.logger,
+                    "start",
+                    "OpenTelemetry tracing could not start: not traced",
+                    reason=type(exc).__name__,
+                )
+                return None
     if wanted(obs.tracing, trace_header):
         return InvocationTrace(obs.service, obs.operation, cold_start, obs.classification)
     return None

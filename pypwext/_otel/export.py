@@ -44,6 +44,9 @@ EXPORT_MARGIN_S = 0.5
 """Seconds of the invocation's remaining time the export leaves unused, so the answer is still
 returned before the Lambda deadline."""
 
+DEFAULT_TIMEOUT_S = 10.0
+"""The export timeout when ``OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT`` is unset (OpenTelemetry's)."""
+
 MIN_EXPORT_S = 0.05
 """Below this many seconds left, the spans are not sent at all (one WARNING)."""
 
@@ -244,11 +247,7 @@ def flush(context: Any, logger: Any) -> None:
 
     exporter: OTLPSpanExporter = _state["exporter"]
     session: _Session = _state["session"]
-    budget = float(
-        os.environ.get("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT")
-        or os.environ.get("OTEL_EXPORTER_OTLP_TIMEOUT")
-        or 10
-    )
+    budget = export_timeout_s()
     get_remaining = getattr(context, "get_remaining_time_in_millis", None)
     if get_remaining is not None:
         budget = min(budget, float(get_remaining()) / 1000.0 - EXPORT_MARGIN_S)
@@ -275,6 +274,17 @@ def flush(context: Any, logger: Any) -> None:
         fields["reason"] = session.failure or "the export failed"
         fields["duration_ms"] = round((time.monotonic() - started) * 1000, 3)
         _warn(logger, "traces not exported", **fields)
+
+
+def export_timeout_s() -> float:
+    """``OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`` (else ``OTEL_EXPORTER_OTLP_TIMEOUT``) in seconds, as
+    OpenTelemetry's Python exporter reads it; 10 when unset or not a positive number."""
+    raw = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") or os.environ.get("OTEL_EXPORTER_OTLP_TIMEOUT")
+    try:
+        value = float(raw) if raw else DEFAULT_TIMEOUT_S
+    except ValueError:
+        return DEFAULT_TIMEOUT_S
+    return value if 0 < value < float("inf") else DEFAULT_TIMEOUT_S
 
 
 def _shown(endpoint: str) -> str:

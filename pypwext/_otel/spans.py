@@ -383,7 +383,12 @@ class OtelInvocation:
             tracing._CLASSIFICATION.reset(self._tokens[1])
             otel_context.detach(self._token)
             span.end()
-        export.flush(self._context, self._obs.logger)
+        try:
+            export.flush(self._context, self._obs.logger)
+        except Exception as exc:  # tracing never costs the invocation
+            from pypwext._otel import _warn
+
+            _warn(self._obs.logger, "traces not exported", reason=type(exc).__name__)
 
 
 def _record_links(event: Any) -> list[trace.Link] | None:
