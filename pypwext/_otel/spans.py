@@ -359,6 +359,9 @@ class OtelInvocation:
         if handle is None:
             return
         if exc is not None:
+            status = getattr(exc, "status", None)  # a DependencyError for an HTTP answer
+            if handle.http and isinstance(status, int) and not isinstance(status, bool):
+                handle.put_annotation("status", status)
             _record(handle.span, exc)
         otel_context.detach(handle.token)
         handle.span.end()

@@ -4,10 +4,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,7 +43,7 @@ class Downstream:
     """An HTTP server on 127.0.0.1 that records the headers it receives; with ``service`` set,
     it answers by invoking that service with an API Gateway HTTP API event of the request."""
 
-    def __init__(self, service: Any = None) -> None:
+    def __init__(self, service: Any = None, status: int = 200) -> None:
         self.headers: list[dict[str, str]] = []
         outer = self
 
@@ -50,7 +55,7 @@ class Downstream:
                 body = self.rfile.read(length)
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 outer.headers.append(headers)
-                status, payload = 200, b'{"ok": true}'
+                status, payload = outer.status, b'{"ok": true}'
                 if outer.service is not None:
                     path = self.path.partition("?")[0]
                     event = api_gateway_event(
@@ -70,6 +75,7 @@ class Downstream:
                 pass
 
         self.service = service
+        self.status = status
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -483,3 +489,55 @@ def test_batch_records_link_to_their_own_traces(otel: OtlpReceiver) -> None:
     for message_id, index in by_record.items():
         got_links = links[f"take.process_record:{message_id}"]
         assert got_links == ([list(expected.items())[index]] if index < 2 else [])
+
+
+def test_a_failed_http_call_is_recorded_on_its_client_span(otel: OtlpReceiver) -> None:
+    down = Downstream(status=503)
+    try:
+
+        class Front(BaseService):
+            operation = "front"
+            backend = Http(down.url + "/x", retries=0)
+
+            def execute(self, data: Any) -> Any:
+                return self.backend.call()
+
+        assert Front.handler({}, lambda_context())["statusCode"] == 502
+    finally:
+        down.close()
+    spans = by_name(otel.spans())
+    client = spans["backend GET"]
+    assert client.attributes["http.response.status_code"] == 503 and client.status == 2
+    assert [name for name, _ in client.events] == ["exception"]
+    assert spans["front.execute"].events == [] and spans["front"].status == 2
+
+
+def test_spans_of_the_services_own_code_join_the_trace(otel: OtlpReceiver) -> None:
+    # OpenTelemetry's global provider is set once per process: a fresh interpreter, as in Lambda
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.path.insert(0, REPO)
+        from opentelemetry import trace
+        from pypwext import BaseService
+        from pypwext.testing import lambda_context
+
+        tracer = trace.get_tracer("mine")  # at import, before pypwext built its provider
+
+        class Quote(BaseService):
+            operation = "quote"
+
+            def execute(self, data: dict[str, int]) -> dict[str, int]:
+                with tracer.start_as_current_span("price-lookup"):
+                    return {"price": data["qty"] * 3}
+
+        assert Quote.handler({"qty": 2}, lambda_context())["statusCode"] == 200
+        """
+    ).replace("REPO", repr(str(Path(__file__).resolve().parents[2])))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env.update(OTEL_TRACES_EXPORTER="otlp", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=otel.endpoint)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    spans = by_name(otel.spans())
+    assert spans["price-lookup"].parent_id == spans["quote.execute"].span_id
+    assert spans["price-lookup"].trace_id == spans["quote"].trace_id
