@@ -22,7 +22,7 @@ class Ping(BaseService):
         return {{"ok": True}}
 
 answer = Ping.handler(api_gateway_event("GET", "/ping", version="2.0"), lambda_context())
-loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("opentelemetry", "google"))
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("opentelemetry", "google", "requests", "botocore"))
 print(json.dumps({{"status": answer["statusCode"], "loaded": loaded}}))
 """
 
@@ -61,3 +61,5 @@ def test_tracing_on_imports_it() -> None:  # the check above can fail: with trac
     loaded = out["loaded"]
     assert out["status"] == 200 and isinstance(loaded, list)
     assert "opentelemetry.sdk.trace" in loaded and "opentelemetry.exporter.otlp.proto.http" in loaded
+    # exported with the standard library's http.client: no requests, no botocore (no SigV4 here)
+    assert not [m for m in loaded if m.split(".")[0] in ("requests", "botocore")]

@@ -10,7 +10,8 @@ the spans are dropped, never the invocation.
 
 When the endpoint is X-Ray's OTLP endpoint (``https://xray.<region>.amazonaws.com/v1/traces``),
 or ``PYPWEXT_OTEL_SIGV4=xray`` is set, each request is signed with SigV4 (service ``xray``)
-by botocore's signer with the function's credentials.
+by botocore's signer with the function's credentials. The requests go through
+:class:`pypwext._otel.transport.Transport` (the standard library's ``http.client``).
 """
 
 from __future__ import annotations
@@ -22,18 +23,18 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExportResult
 
+from pypwext._otel.transport import SigV4Signer, Transport
+
 __all__ = [
     "EXPORT_MARGIN_S",
     "MAX_SPANS",
     "InvocationSpanProcessor",
-    "SigV4Auth",
     "flush",
     "provider",
     "reset",
@@ -86,65 +87,6 @@ class InvocationSpanProcessor(SpanProcessor):
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return True
-
-
-class _Session(requests.Session):
-    """The exporter's HTTP session: no request outlives the current export's deadline, and
-    the requests to X-Ray are signed."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.deadline: float | None = None
-        self.failure: str | None = None
-        self.trust_env = False  # no proxy or .netrc from the environment for the traces
-
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        if self.deadline is not None:
-            left = self.deadline - time.monotonic()
-            if left <= 0:
-                raise _OutOfTime("no time left before the Lambda deadline")
-            timeout = kwargs.get("timeout")
-            kwargs["timeout"] = left if timeout is None else min(float(timeout), left)
-        try:
-            response = super().request(method, url, *args, **kwargs)
-        except Exception as exc:
-            self.failure = type(exc).__name__
-            raise
-        if response.status_code >= 300:
-            self.failure = f"the endpoint answered {response.status_code}"
-        return response
-
-
-class _OutOfTime(Exception):
-    """Raised in place of a request when the export's time is up (not retried)."""
-
-
-class SigV4Auth(requests.auth.AuthBase):
-    """Signs a request with SigV4 for ``service`` in ``region`` with botocore's signer and the
-    credentials botocore finds (in Lambda: the function's role, from the environment)."""
-
-    def __init__(self, service: str, region: str) -> None:
-        import botocore.session
-
-        self.service = service
-        self.region = region
-        self._credentials = botocore.session.Session().get_credentials()
-
-    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        from botocore.auth import SigV4Auth as Signer
-        from botocore.awsrequest import AWSRequest
-
-        if self._credentials is None:
-            raise RuntimeError("no AWS credentials to sign the traces with")
-        headers = {"Content-Type": r.headers.get("Content-Type", "application/x-protobuf")}
-        if r.headers.get("Content-Encoding"):
-            headers["Content-Encoding"] = r.headers["Content-Encoding"]
-        signed = AWSRequest(method=r.method, url=r.url, data=r.body, headers=headers)
-        Signer(self._credentials.get_frozen_credentials(), self.service, self.region).add_auth(signed)
-        for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token"):
-            if name in signed.headers:
-                r.headers[name] = signed.headers[name]
-        return r
 
 
 def _endpoint() -> str:
@@ -211,18 +153,16 @@ def provider(service: str) -> tuple[TracerProvider, InvocationSpanProcessor]:
             quiet.propagate = False
             quiet.addHandler(logging.NullHandler())
         endpoint = _endpoint()
-        session = _Session()
         region = _sigv4_region(endpoint)
-        if region is not None:
-            session.auth = SigV4Auth("xray", region)
-        exporter = OTLPSpanExporter(endpoint=endpoint, session=session)
+        transport = Transport(SigV4Signer("xray", region) if region is not None else None)
+        exporter = OTLPSpanExporter(endpoint=endpoint, _transport=transport)
         processor = InvocationSpanProcessor()
         tracer_provider = TracerProvider(resource=_resource(service))  # the sampler: OTEL_TRACES_SAMPLER
         tracer_provider.add_span_processor(processor)
         if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
             trace.set_tracer_provider(tracer_provider)
         _state.update(
-            provider=(tracer_provider, processor), exporter=exporter, session=session, endpoint=endpoint
+            provider=(tracer_provider, processor), exporter=exporter, transport=transport, endpoint=endpoint
         )
         from pypwext import __version__
 
@@ -246,7 +186,7 @@ def flush(context: Any, logger: Any) -> None:
     from pypwext._otel import _warn
 
     exporter: OTLPSpanExporter = _state["exporter"]
-    session: _Session = _state["session"]
+    transport: Transport = _state["transport"]
     budget = export_timeout_s()
     get_remaining = getattr(context, "get_remaining_time_in_millis", None)
     if get_remaining is not None:
@@ -260,18 +200,18 @@ def flush(context: Any, logger: Any) -> None:
     client = getattr(exporter, "_client", None)
     if client is not None and hasattr(client, "_timeout"):
         client._timeout = budget  # the exporter's own retry deadline, so no backoff outlasts it
-    session.deadline = time.monotonic() + budget
-    session.failure = None
+    transport.deadline = time.monotonic() + budget
+    transport.failure = None
     started = time.monotonic()
     try:
         result = exporter.export(spans)
     except Exception as exc:  # an exporter bug must not cost the invocation
         result = SpanExportResult.FAILURE
-        session.failure = session.failure or type(exc).__name__
+        transport.failure = transport.failure or type(exc).__name__
     finally:
-        session.deadline = None
+        transport.deadline = None
     if result is not SpanExportResult.SUCCESS:
-        fields["reason"] = session.failure or "the export failed"
+        fields["reason"] = transport.failure or "the export failed"
         fields["duration_ms"] = round((time.monotonic() - started) * 1000, 3)
         _warn(logger, "traces not exported", **fields)
 

@@ -2,7 +2,8 @@
 ``opentelemetry-proto`` (``ExportTraceServiceRequest``).
 
 ``mode`` is ``"ok"`` (answer 200 with an empty ``ExportTraceServiceResponse``), ``"500"``,
-``"503"`` or ``"hang"`` (read the request, never answer until stopped). With ``sigv4`` set to
+``"503"``, ``"hang"`` (read the request, never answer until stopped) or ``"trickle"`` (answer
+200 one header byte every 0.2 s, for a minute). With ``sigv4`` set to
 ``(access_key, secret_key, region)`` the receiver checks each request's SigV4 signature for
 service ``xray`` with botocore and answers 403 when it does not match.
 """
@@ -133,6 +134,16 @@ class OtlpReceiver:
                 receiver.received.append(got)
                 if receiver.mode == "hang":
                     receiver._stop.wait(60)
+                    return
+                if receiver.mode == "trickle":
+                    for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 300:
+                        if receiver._stop.wait(0.2):
+                            return
+                        try:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                        except OSError:
+                            return
                     return
                 if receiver.sigv4 is not None:
                     url = f"http://{headers['host']}{self.path}"

@@ -326,7 +326,7 @@ def test_otel_variables_mean_what_they_mean(
     assert len(otel.received) == 2  # nothing sampled: nothing sent
 
 
-@pytest.mark.parametrize("mode", ["500", "503", "hang", "down"])
+@pytest.mark.parametrize("mode", ["500", "503", "hang", "trickle", "down"])
 def test_a_failing_endpoint_costs_a_bounded_delay_and_one_warning(
     mode: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
