@@ -115,6 +115,18 @@ def main() -> None:
             {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": endpoint},
         ),
         (
+            "OpenTelemetry, X-Ray endpoint mode (SigV4-signed) to 127.0.0.1",
+            "None",
+            {
+                "OTEL_TRACES_EXPORTER": "otlp",
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": endpoint,
+                "PYPWEXT_OTEL_SIGV4": "xray",
+                "AWS_REGION": "eu-west-1",
+                "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+                "AWS_SECRET_ACCESS_KEY": "bench-secret",
+            },
+        ),
+        (
             "X-Ray SDK (Powertools Tracer), UDP to 127.0.0.1",
             "True",
             {"AWS_XRAY_DAEMON_ADDRESS": f"127.0.0.1:{udp.getsockname()[1]}"},
