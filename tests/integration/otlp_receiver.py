@@ -10,7 +10,9 @@ service ``xray`` with botocore and answers 403 when it does not match.
 
 from __future__ import annotations
 
+import gzip
 import threading
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -154,6 +156,10 @@ class OtlpReceiver:
                 if receiver.mode in ("500", "503"):
                     self._answer(int(receiver.mode), b"no")
                     return
+                if headers.get("content-encoding") == "gzip":
+                    body = gzip.decompress(body)
+                elif headers.get("content-encoding") == "deflate":
+                    body = zlib.decompress(body)
                 got.spans = decode(body)
                 self._answer(200, ExportTraceServiceResponse().SerializeToString())
 

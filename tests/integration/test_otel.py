@@ -341,6 +341,7 @@ def test_a_failing_endpoint_costs_a_bounded_delay_and_one_warning(
         endpoint = receiver.endpoint
         monkeypatch.setenv("OTEL_TRACES_EXPORTER", "otlp")
         monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint)
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=k3y-never-logged")
         if mode == "down":
             receiver.__exit__(None, None, None)  # nothing listens on that port any more
         capsys.readouterr()
@@ -351,9 +352,11 @@ def test_a_failing_endpoint_costs_a_bounded_delay_and_one_warning(
     _otel.reset()
     assert answer["statusCode"] == 200 and answer["body"] == {"a": 1}
     assert took < deadline_s  # the Lambda deadline bounds the export
-    warnings = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"WARNING"' in line]
+    out = capsys.readouterr().out
+    warnings = [json.loads(line) for line in out.splitlines() if '"WARNING"' in line]
     assert [w["message"] for w in warnings] == ["traces not exported"]
     assert warnings[0]["spans"] >= 4 and "127.0.0.1" in warnings[0]["endpoint"]
+    assert "k3y-never-logged" not in out
 
 
 @pytest.mark.parametrize("secret_matches", [True, False])
@@ -541,3 +544,19 @@ def test_spans_of_the_services_own_code_join_the_trace(otel: OtlpReceiver) -> No
     spans = by_name(otel.spans())
     assert spans["price-lookup"].parent_id == spans["quote.execute"].span_id
     assert spans["price-lookup"].trace_id == spans["quote"].trace_id
+
+
+def test_base_endpoint_and_compression(otel: OtlpReceiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    class Ping(BaseService):
+        operation = "ping"
+
+        def execute(self, data: Any) -> Any:
+            return data
+
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", otel.endpoint.removesuffix("/v1/traces") + "/")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")
+    Ping.handler({}, lambda_context())
+    [got] = otel.received
+    assert got.path == "/v1/traces" and got.headers["content-encoding"] == "gzip"
+    assert "ping" in [s.name for s in got.spans]
