@@ -6,6 +6,9 @@
 200 one header byte every 0.2 s, for a minute). With ``sigv4`` set to
 ``(access_key, secret_key, region)`` the receiver checks each request's SigV4 signature for
 service ``xray`` with botocore and answers 403 when it does not match.
+
+:class:`Downstream` is the other side of a traced call: an HTTP server on 127.0.0.1 that records
+the headers it receives (``traceparent``, ``X-Amzn-Trace-Id``), or runs a service on them.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+
+from pypwext.testing import api_gateway_event, lambda_context
 
 KINDS = {0: "UNSPECIFIED", 1: "INTERNAL", 2: "SERVER", 3: "CLIENT", 4: "PRODUCER", 5: "CONSUMER"}
 
@@ -193,3 +198,49 @@ class OtlpReceiver:
 
     def __iter__(self) -> Iterator[Span]:
         return iter(self.spans())
+
+
+class Downstream:
+    """An HTTP server on 127.0.0.1 that records the headers it receives; with ``service`` set,
+    it answers by invoking that service with an API Gateway HTTP API event of the request."""
+
+    def __init__(self, service: Any = None, status: int = 200) -> None:
+        self.headers: list[dict[str, str]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                outer.headers.append(headers)
+                status, payload = outer.status, b'{"ok": true}'
+                if outer.service is not None:
+                    path = self.path.partition("?")[0]
+                    event = api_gateway_event(
+                        self.command, path, headers=headers, body=body.decode() or None, version="2.0"
+                    )
+                    answer = outer.service.handler(event, lambda_context("b-fn"))
+                    status, payload = answer["statusCode"], answer.get("body", "").encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = _any
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.service = service
+        self.status = status
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

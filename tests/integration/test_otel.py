@@ -8,10 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +17,7 @@ import pytest
 from pypwext import BaseService, Http, InfoClassification, NotFound, _otel, step
 from pypwext.batch import SqsBatchService
 from pypwext.testing import api_gateway_event, lambda_context, sqs_event
-from tests.integration.otlp_receiver import OtlpReceiver, Span
+from tests.integration.otlp_receiver import Downstream, OtlpReceiver, Span
 
 ROOT = "1-5759e988-bd862e3fe1be46a994272793"
 SECRET = "ada@example.com"
@@ -37,52 +34,6 @@ def otel(monkeypatch: pytest.MonkeyPatch) -> Iterator[OtlpReceiver]:
         monkeypatch.setenv("AWS_REGION", "eu-west-1")
         yield receiver
     _otel.reset()
-
-
-class Downstream:
-    """An HTTP server on 127.0.0.1 that records the headers it receives; with ``service`` set,
-    it answers by invoking that service with an API Gateway HTTP API event of the request."""
-
-    def __init__(self, service: Any = None, status: int = 200) -> None:
-        self.headers: list[dict[str, str]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _any(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                outer.headers.append(headers)
-                status, payload = outer.status, b'{"ok": true}'
-                if outer.service is not None:
-                    path = self.path.partition("?")[0]
-                    event = api_gateway_event(
-                        self.command, path, headers=headers, body=body.decode() or None, version="2.0"
-                    )
-                    answer = outer.service.handler(event, lambda_context("b-fn"))
-                    status, payload = answer["statusCode"], answer.get("body", "").encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = _any
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.service = service
-        self.status = status
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 def by_name(spans: list[Span]) -> dict[str, Span]:
@@ -326,93 +277,6 @@ def test_otel_variables_mean_what_they_mean(
     assert len(otel.received) == 2  # nothing sampled: nothing sent
 
 
-@pytest.mark.parametrize("mode", ["500", "503", "hang", "trickle", "down"])
-def test_a_failing_endpoint_costs_a_bounded_delay_and_one_warning(
-    mode: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    class Ping(BaseService):
-        operation = "ping"
-
-        def execute(self, data: Any) -> Any:
-            return data
-
-    _otel.reset()
-    with OtlpReceiver(mode if mode != "down" else "ok") as receiver:
-        endpoint = receiver.endpoint
-        monkeypatch.setenv("OTEL_TRACES_EXPORTER", "otlp")
-        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint)
-        monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=k3y-never-logged")
-        if mode == "down":
-            receiver.__exit__(None, None, None)  # nothing listens on that port any more
-        capsys.readouterr()
-        deadline_s = 4.0
-        started = time.monotonic()
-        answer = Ping.handler({"a": 1}, lambda_context(timeout_s=deadline_s))
-        took = time.monotonic() - started
-    _otel.reset()
-    assert answer["statusCode"] == 200 and answer["body"] == {"a": 1}
-    assert took < deadline_s  # the Lambda deadline bounds the export
-    out = capsys.readouterr().out
-    warnings = [json.loads(line) for line in out.splitlines() if '"WARNING"' in line]
-    assert [w["message"] for w in warnings] == ["traces not exported"]
-    assert warnings[0]["spans"] >= 4 and "127.0.0.1" in warnings[0]["endpoint"]
-    assert "k3y-never-logged" not in out
-
-
-@pytest.mark.parametrize("secret_matches", [True, False])
-def test_xray_endpoint_mode_signs_with_sigv4(
-    secret_matches: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    class Ping(BaseService):
-        operation = "ping"
-
-        def execute(self, data: Any) -> Any:
-            return data
-
-    _otel.reset()
-    known = "s3cr3t/EXAMPLEKEY" if secret_matches else "another-secret"
-    with OtlpReceiver(sigv4=("AKIDEXAMPLE", known, "eu-west-1")) as receiver:
-        for name, value in {
-            "OTEL_TRACES_EXPORTER": "otlp",
-            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": receiver.endpoint,
-            "PYPWEXT_OTEL_SIGV4": "xray",  # the endpoint is 127.0.0.1, not xray.<region>.amazonaws.com
-            "AWS_REGION": "eu-west-1",
-            "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-            "AWS_SECRET_ACCESS_KEY": "s3cr3t/EXAMPLEKEY",
-            "AWS_SESSION_TOKEN": "session-token-1",
-        }.items():
-            monkeypatch.setenv(name, value)
-        capsys.readouterr()
-        answer = Ping.handler({"a": 1}, lambda_context())
-    _otel.reset()
-    assert answer["statusCode"] == 200
-    [got] = receiver.received
-    assert got.headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
-    assert "/eu-west-1/xray/aws4_request" in got.headers["authorization"]
-    assert got.headers["x-amz-security-token"] == "session-token-1"
-    assert got.signature_ok is secret_matches
-    warnings = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"WARNING"' in line]
-    if secret_matches:
-        assert [s.name for s in got.spans] == ["ping.validate", "ping.execute", "ping.render", "ping"]
-        assert warnings == []
-    else:
-        assert [(w["message"], w["reason"]) for w in warnings] == [
-            ("traces not exported", "the endpoint answered 403")
-        ]
-    assert "s3cr3t" not in capsys.readouterr().out
-
-
-def test_which_endpoints_are_signed(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pypwext._otel.export import _sigv4_region
-
-    monkeypatch.delenv("PYPWEXT_OTEL_SIGV4", raising=False)
-    assert _sigv4_region("https://xray.eu-central-1.amazonaws.com/v1/traces") == "eu-central-1"
-    assert _sigv4_region("https://collector.example.com/v1/traces") is None
-    assert _sigv4_region("https://xray.eu-central-1.amazonaws.com.evil.example/v1/traces") is None
-    monkeypatch.setenv("PYPWEXT_OTEL_SIGV4", "off")
-    assert _sigv4_region("https://xray.eu-central-1.amazonaws.com/v1/traces") is None
-
-
 def test_lambda_invokes_carry_the_trace_context(otel: OtlpReceiver, monkeypatch: pytest.MonkeyPatch) -> None:
     from pypwext import LambdaFunction
 
@@ -544,19 +408,3 @@ def test_spans_of_the_services_own_code_join_the_trace(otel: OtlpReceiver) -> No
     spans = by_name(otel.spans())
     assert spans["price-lookup"].parent_id == spans["quote.execute"].span_id
     assert spans["price-lookup"].trace_id == spans["quote"].trace_id
-
-
-def test_base_endpoint_and_compression(otel: OtlpReceiver, monkeypatch: pytest.MonkeyPatch) -> None:
-    class Ping(BaseService):
-        operation = "ping"
-
-        def execute(self, data: Any) -> Any:
-            return data
-
-    monkeypatch.delenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", otel.endpoint.removesuffix("/v1/traces") + "/")
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")
-    Ping.handler({}, lambda_context())
-    [got] = otel.received
-    assert got.path == "/v1/traces" and got.headers["content-encoding"] == "gzip"
-    assert "ping" in [s.name for s in got.spans]
