@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 from typing import Any
@@ -62,6 +63,8 @@ _SECRET_QUERY_KEYS = frozenset(
     }
 )
 _PROPAGATOR = TraceContextTextMapPropagator()
+_XRAY_ROOT = re.compile(r"1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24}")
+_HEX16 = re.compile(r"[0-9a-fA-F]{16}")
 _MESSAGING = {  # a record's eventSource: (messaging.system or None, faas.trigger)
     "aws:sqs": ("aws_sqs", "pubsub"),
     "aws:sns": ("aws.sns", "pubsub"),
@@ -80,20 +83,10 @@ def xray_span_context(header: str, sampled_only: bool = True) -> SpanContext | N
     sampled = fields.get("Sampled") == "1"
     if sampled_only and not sampled:
         return None
-    root, parent = fields.get("Root", ""), fields.get("Parent", "")
-    pieces = root.split("-")
-    if (
-        len(pieces) != 3
-        or pieces[0] != "1"
-        or len(pieces[1]) != 8
-        or len(pieces[2]) != 24
-        or len(parent) != 16
-    ):
+    root, parent = fields.get("Root", "").strip(), fields.get("Parent", "").strip()
+    if _XRAY_ROOT.fullmatch(root) is None or _HEX16.fullmatch(parent) is None:
         return None
-    try:
-        trace_id, span_id = int(pieces[1] + pieces[2], 16), int(parent, 16)
-    except ValueError:
-        return None
+    trace_id, span_id = int(root[2:10] + root[11:], 16), int(parent, 16)
     if not trace_id or not span_id:
         return None
     flags = TraceFlags(TraceFlags.SAMPLED if sampled else TraceFlags.DEFAULT)

@@ -109,3 +109,29 @@ def test_planted_secrets_reach_no_span(traced: OtlpReceiver, secret: str) -> Non
     text = json.dumps([[s.name, s.attributes, s.events, s.resource] for s in spans])
     assert secret not in text
     assert "exception.message" in text  # the error is there, masked
+
+
+_header_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=80)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(traceparent=_header_text, tracestate=_header_text, aws_header=_header_text)
+def test_hostile_trace_context_never_costs_the_invocation(
+    traced: OtlpReceiver, traceparent: str, tracestate: str, aws_header: str
+) -> None:
+    from pypwext.batch import SqsBatchService
+    from pypwext.testing import sqs_event
+
+    class Count(SqsBatchService):
+        operation = "count"
+
+        def process_record(self, record: Any) -> None:
+            pass
+
+    http = api_gateway_event(
+        "GET", "/", headers={"traceparent": traceparent, "tracestate": tracestate}, version="2.0"
+    )
+    assert Echo.handler(http, lambda_context())["statusCode"] == 200
+    event = sqs_event([1, 2], attributes={"traceparent": {"stringValue": traceparent, "dataType": "String"}})
+    event["Records"][1]["attributes"]["AWSTraceHeader"] = aws_header
+    assert Count.handler(event, lambda_context()) == {"batchItemFailures": []}
