@@ -6,7 +6,7 @@ A frozen Lambda container runs no background thread, so neither the SDK's
 an invocation and :func:`flush` sends them in one OTLP request before the invocation returns,
 within ``min(OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT, remaining time - EXPORT_MARGIN_S)``. An
 endpoint that is down, hangs or answers an error costs that bounded delay and one WARNING;
-the spans are dropped, never the invocation.
+the spans are dropped, never the invocation, and exports pause for ``EXPORT_PAUSE_S``.
 
 When the endpoint is X-Ray's OTLP endpoint (``https://xray.<region>.amazonaws.com/v1/traces``),
 or ``PYPWEXT_OTEL_SIGV4=xray`` is set, each request is signed with SigV4 (service ``xray``)
@@ -33,6 +33,7 @@ from pypwext._otel.transport import SigV4Signer, Transport
 
 __all__ = [
     "EXPORT_MARGIN_S",
+    "EXPORT_PAUSE_S",
     "MAX_SPANS",
     "InvocationSpanProcessor",
     "flush",
@@ -50,6 +51,11 @@ DEFAULT_TIMEOUT_S = 10.0
 
 MIN_EXPORT_S = 0.05
 """Below this many seconds left, the spans are not sent at all (one WARNING)."""
+
+EXPORT_PAUSE_S = 30.0
+"""After a failed export, the spans of the invocations of the next this many seconds are dropped
+without trying (and counted): a down or hanging endpoint costs one invocation its delay, not
+every one."""
 
 MAX_SPANS = 2048
 """Spans kept for one export at most; more in one invocation are dropped (and counted)."""
@@ -194,6 +200,10 @@ def flush(context: Any, logger: Any) -> None:
     fields: dict[str, Any] = {"spans": len(spans), "endpoint": _shown(_state["endpoint"])}
     if dropped:
         fields["dropped"] = dropped
+    now = time.monotonic()
+    if now < _state.get("paused_until", 0.0):
+        _state["dropped_paused"] = _state.get("dropped_paused", 0) + len(spans) + dropped
+        return
     if budget < MIN_EXPORT_S:
         _warn(logger, "traces not exported: no time left before the Lambda deadline", **fields)
         return
@@ -210,10 +220,22 @@ def flush(context: Any, logger: Any) -> None:
         transport.failure = transport.failure or type(exc).__name__
     finally:
         transport.deadline = None
-    if result is not SpanExportResult.SUCCESS:
-        fields["reason"] = transport.failure or "the export failed"
-        fields["duration_ms"] = round((time.monotonic() - started) * 1000, 3)
-        _warn(logger, "traces not exported", **fields)
+    paused = _state.pop("dropped_paused", None)
+    if result is SpanExportResult.SUCCESS:
+        if paused is not None:
+            from pypwext.base import InfoClassification
+
+            logger.info(
+                "traces exported again", classification=InfoClassification.NA, dropped_while_paused=paused
+            )
+        return
+    fields["reason"] = transport.failure or "the export failed"
+    fields["duration_ms"] = round((time.monotonic() - started) * 1000, 3)
+    fields["paused_s"] = EXPORT_PAUSE_S
+    if paused:
+        fields["dropped_while_paused"] = paused
+    _state["paused_until"] = time.monotonic() + EXPORT_PAUSE_S
+    _warn(logger, "traces not exported", **fields)
 
 
 def export_timeout_s() -> float:

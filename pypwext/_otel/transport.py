@@ -25,6 +25,9 @@ from opentelemetry.exporter.http.transport._base import BaseHTTPResult, BaseHTTP
 __all__ = ["OutOfTime", "SigV4Signer", "Transport"]
 
 
+_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError, http.client.BadStatusLine)
+
+
 class OutOfTime(Exception):
     """Raised in place of a request when the export's time is up (never retried)."""
 
@@ -146,23 +149,30 @@ class Transport(BaseHTTPTransport):
         if left <= 0:
             self.failure = self.failure or "no time left before the Lambda deadline"
             return _Result(error=OutOfTime(self.failure))
-        fired = threading.Event()
-        try:
-            connection, target = self._connect(url, left)
-            if self.signer is not None:
-                self.signer(method, url, data, headers)
-            _watchdog().arm(time.monotonic() + left, connection, fired)
-            connection.request(method, target, body=data, headers=headers)
-            response = connection.getresponse()
-            body = response.read()
-            if fired.is_set():  # what was read up to the deadline is not an answer
-                raise OutOfTime("no answer before the deadline")
-        except Exception as exc:
-            self.close()
-            self.failure = "no answer before the deadline" if fired.is_set() else type(exc).__name__
-            return _Result(error=exc)
-        finally:
-            _watchdog().disarm()
+        for attempt in (1, 2):
+            fired = threading.Event()
+            reused = self._connection is not None
+            try:
+                connection, target = self._connect(url, left)
+                reused = reused and self._connection is connection
+                if self.signer is not None:
+                    self.signer(method, url, data, headers)
+                _watchdog().arm(time.monotonic() + left, connection, fired)
+                connection.request(method, target, body=data, headers=headers)
+                response = connection.getresponse()
+                body = response.read()
+                if fired.is_set():  # what was read up to the deadline is not an answer
+                    raise OutOfTime("no answer before the deadline")
+                break
+            except Exception as exc:
+                self.close()
+                stale = reused and isinstance(exc, _STALE) and not fired.is_set()
+                if attempt == 1 and stale and self.deadline_left(left) > 0:
+                    continue  # a kept-alive connection the endpoint had closed: once more, anew
+                self.failure = "no answer before the deadline" if fired.is_set() else type(exc).__name__
+                return _Result(error=exc)
+            finally:
+                _watchdog().disarm()
         if response.will_close:
             self.close()
         if response.status >= 300:
@@ -174,10 +184,14 @@ class Transport(BaseHTTPTransport):
             response_headers=_Headers(response.getheaders()),
         )
 
+    def deadline_left(self, default: float) -> float:
+        """Seconds left before :attr:`deadline` (``default`` without one)."""
+        return default if self.deadline is None else self.deadline - time.monotonic()
+
     def is_connection_error(self, exception: Exception | None) -> bool:
-        return isinstance(exception, (OSError, http.client.HTTPException)) and not isinstance(
-            exception, OutOfTime
-        )
+        """Never: a failed connection is not retried after a backoff within an invocation (it
+        would hold the answer back); a stale kept-alive one is reopened at once, above."""
+        return False
 
     def close(self) -> None:
         if self._connection is not None:

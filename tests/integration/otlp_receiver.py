@@ -3,7 +3,8 @@
 
 ``mode`` is ``"ok"`` (answer 200 with an empty ``ExportTraceServiceResponse``), ``"500"``,
 ``"503"``, ``"hang"`` (read the request, never answer until stopped) or ``"trickle"`` (answer
-200 one header byte every 0.2 s, for a minute). With ``sigv4`` set to
+200 one header byte every 0.2 s, for a minute) or ``"drop"`` (answer 200, then close the
+kept-alive connection without a ``Connection: close``). With ``sigv4`` set to
 ``(access_key, secret_key, region)`` the receiver checks each request's SigV4 signature for
 service ``xray`` with botocore and answers 403 when it does not match.
 
@@ -167,6 +168,8 @@ class OtlpReceiver:
                     body = zlib.decompress(body)
                 got.spans = decode(body)
                 self._answer(200, ExportTraceServiceResponse().SerializeToString())
+                if receiver.mode == "drop":  # close the kept-alive connection without saying so
+                    self.close_connection = True
 
             def _answer(self, status: int, body: bytes) -> None:
                 self.send_response(status)

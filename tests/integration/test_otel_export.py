@@ -128,3 +128,56 @@ def test_base_endpoint_and_compression(otel: OtlpReceiver, monkeypatch: pytest.M
     [got] = otel.received
     assert got.path == "/v1/traces" and got.headers["content-encoding"] == "gzip"
     assert "ping" in [s.name for s in got.spans]
+
+
+def test_after_a_failure_exports_pause_instead_of_costing_every_invocation(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pypwext._otel import export
+
+    class Ping(BaseService):
+        operation = "ping"
+
+        def execute(self, data: Any) -> Any:
+            return data
+
+    _otel.reset()
+    monkeypatch.setattr(export, "EXPORT_PAUSE_S", 1.0)
+    with OtlpReceiver("hang") as receiver:
+        monkeypatch.setenv("OTEL_TRACES_EXPORTER", "otlp")
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.endpoint)
+        capsys.readouterr()
+        for _ in range(3):  # the first waits for the hanging endpoint; the next two do not try
+            assert Ping.handler({}, lambda_context(timeout_s=3.0))["statusCode"] == 200
+        assert len(receiver.received) == 1
+        time.sleep(1.2)  # the pause is over: the next invocation tries again
+        receiver.mode = "ok"
+        Ping.handler({}, lambda_context(timeout_s=3.0))
+        assert len(receiver.received) == 2 and [s.name for s in receiver.received[1].spans][-1] == "ping"
+    _otel.reset()
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    said = [(line["level"], line["message"]) for line in lines if "traces" in str(line["message"])]
+    assert said == [("WARNING", "traces not exported"), ("INFO", "traces exported again")]
+    assert lines[-1]["dropped_while_paused"] == 8  # two invocations of four spans
+
+
+def test_a_kept_alive_connection_the_endpoint_closed_is_reopened(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Ping(BaseService):
+        operation = "ping"
+
+        def execute(self, data: Any) -> Any:
+            return data
+
+    _otel.reset()
+    with OtlpReceiver("drop") as receiver:
+        monkeypatch.setenv("OTEL_TRACES_EXPORTER", "otlp")
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.endpoint)
+        capsys.readouterr()
+        for _ in range(3):
+            Ping.handler({}, lambda_context())
+            time.sleep(0.05)  # the endpoint's close arrives before the next export
+    _otel.reset()
+    assert len(receiver.received) == 3 and all(r.spans for r in receiver.received)
+    assert '"WARNING"' not in capsys.readouterr().out
