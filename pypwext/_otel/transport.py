@@ -81,7 +81,15 @@ def _tls_context() -> ssl.SSLContext:
             f"OTEL_EXPORTER_OTLP_{name}"
         )
 
-    context = ssl.create_default_context(cafile=env("CERTIFICATE"))
+    cafile = env("CERTIFICATE")
+    if not cafile and not os.path.exists(ssl.get_default_verify_paths().cafile or ""):
+        try:  # no system CA bundle where OpenSSL looks: certifi's, when installed (botocore's way)
+            import certifi
+
+            cafile = certifi.where()
+        except ImportError:
+            pass
+    context = ssl.create_default_context(cafile=cafile)
     certificate = env("CLIENT_CERTIFICATE")
     if certificate:
         context.load_cert_chain(certificate, env("CLIENT_KEY"))

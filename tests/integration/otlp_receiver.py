@@ -6,7 +6,8 @@
 200 one header byte every 0.2 s, for a minute) or ``"drop"`` (answer 200, then close the
 kept-alive connection without a ``Connection: close``). With ``sigv4`` set to
 ``(access_key, secret_key, region)`` the receiver checks each request's SigV4 signature for
-service ``xray`` with botocore and answers 403 when it does not match.
+service ``xray`` with botocore and answers 403 when it does not match. ``tls=(cert, key)`` serves
+HTTPS.
 
 :class:`Downstream` is the other side of a traced call: an HTTP server on 127.0.0.1 that records
 the headers it receives (``traceparent``, ``X-Amzn-Trace-Id``), or runs a service on them.
@@ -15,6 +16,7 @@ the headers it receives (``traceparent``, ``X-Amzn-Trace-Id``), or runs a servic
 from __future__ import annotations
 
 import gzip
+import ssl
 import threading
 import zlib
 from collections.abc import Iterator
@@ -124,7 +126,9 @@ def verify_sigv4(
 class OtlpReceiver:
     """The receiver; ``with OtlpReceiver() as r:`` serves on ``r.endpoint`` (``.../v1/traces``)."""
 
-    def __init__(self, mode: str = "ok", sigv4: tuple[str, str, str] | None = None) -> None:
+    def __init__(
+        self, mode: str = "ok", sigv4: tuple[str, str, str] | None = None, tls: tuple[str, str] | None = None
+    ) -> None:
         self.mode = mode
         self.sigv4 = sigv4
         self.received: list[Received] = []
@@ -183,7 +187,13 @@ class OtlpReceiver:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}/v1/traces"
+        scheme = "http"
+        if tls is not None:  # (certificate file, key file): HTTPS
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+            scheme = "https"
+        self.endpoint = f"{scheme}://127.0.0.1:{self._server.server_address[1]}/v1/traces"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def __enter__(self) -> OtlpReceiver:

@@ -181,3 +181,42 @@ def test_a_kept_alive_connection_the_endpoint_closed_is_reopened(
     _otel.reset()
     assert len(receiver.received) == 3 and all(r.spans for r in receiver.received)
     assert '"WARNING"' not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+def test_https_endpoint_with_the_configured_ca(
+    trusted: bool, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+
+    class Ping(BaseService):
+        operation = "ping"
+
+        def execute(self, data: Any) -> Any:
+            return data
+
+    _otel.reset()
+    with OtlpReceiver(tls=(str(cert), str(key))) as receiver:
+        assert receiver.endpoint.startswith("https://")
+        monkeypatch.setenv("OTEL_TRACES_EXPORTER", "otlp")
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.endpoint)
+        if trusted:
+            monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", str(cert))
+        capsys.readouterr()
+        assert Ping.handler({}, lambda_context())["statusCode"] == 200
+    _otel.reset()
+    warnings = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"WARNING"' in line]
+    if trusted:
+        assert warnings == [] and "ping" in [s.name for s in receiver.spans()]
+    else:  # a certificate nobody vouches for: not sent
+        assert receiver.spans() == []
+        assert [(w["message"], w["reason"]) for w in warnings] == [
+            ("traces not exported", "SSLCertVerificationError")
+        ]
