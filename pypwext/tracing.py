@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from pypwext.base import InfoClassification
 from pypwext.errors import ServiceError
-from pypwext.logging import is_masked
+from pypwext.logging import MASK, is_masked
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
@@ -171,7 +171,7 @@ def _record(subsegment: Any, exc: BaseException) -> None:
     classification = masked_for(exc)
     if classification is not None:
         for thrown in subsegment.cause.get("exceptions", []):
-            thrown.message = f"*** redacted ({classification.value}) ***"
+            thrown.message = MASK.format(classification=classification.value)
     if isinstance(exc, ServiceError) and exc.code < 500:
         subsegment.fault = False
         subsegment.add_error_flag()
