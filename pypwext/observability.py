@@ -31,7 +31,7 @@ from pypwext.logging import (
     take_cold_start,
 )
 from pypwext.metrics import ServiceMetrics
-from pypwext.tracing import InvocationTrace, read_trace_header, wanted
+from pypwext.tracing import read_trace_header, start_trace
 
 __all__ = ["Observability", "Observed"]
 
@@ -201,7 +201,7 @@ class Observed:
         self._event = event
         self._fields_token: Any = None
         self._secrets_token: Any = None
-        self._trace: InvocationTrace | None = None
+        self._trace: Any = None  # pypwext.tracing.start_trace's, with end(status, exc)
         self.correlation_id: str | None = None
         obs.metrics.clear()  # what was added outside an invocation (a test calling execute) is not this one's
 
@@ -213,8 +213,7 @@ class Observed:
         fields = invocation_fields(self.context, self.correlation_id, self.cold_start, trace_header)
         self._fields_token = set_invocation_fields(fields)
         self._secrets_token = set_secrets(new_secrets(request))
-        if wanted(obs.tracing, trace_header):
-            self._trace = InvocationTrace(obs.service, obs.operation, self.cold_start, obs.classification)
+        self._trace = start_trace(obs, trace_header, self.cold_start, request, self.context)
 
     def duration_ms(self) -> float:
         """Milliseconds since the handler's entry."""

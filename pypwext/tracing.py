@@ -21,6 +21,11 @@ classified PII or AUTHORIZATION_INFO. Arguments and results are never put in tra
 
 Powertools' Tracer is built with ``auto_patch=False`` (no library is patched: dependency calls
 are traced by pypwext itself) and sends each subsegment as soon as it closes.
+
+**OpenTelemetry.** ``OTEL_TRACES_EXPORTER=otlp`` switches every service whose ``tracing`` is not
+``False`` to the OpenTelemetry backend (:mod:`pypwext._otel`): the same hook points --
+:func:`start_trace` per invocation, :class:`trace_call` per step and dependency call -- open
+spans instead of subsegments, exported by the function itself at the end of each invocation.
 """
 
 from __future__ import annotations
@@ -34,14 +39,25 @@ from typing import TYPE_CHECKING, Any
 
 from pypwext.base import InfoClassification
 from pypwext.errors import ServiceError
-from pypwext.logging import is_masked
+from pypwext.logging import MASK, is_masked
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
 
-__all__ = ["active", "sdk_available", "trace_call", "tracer", "wanted"]
+__all__ = [
+    "active",
+    "carry_trace_context",
+    "sdk_available",
+    "start_trace",
+    "trace_call",
+    "tracer",
+    "wanted",
+    "xray_active",
+]
 
 _ACTIVE: ContextVar[Any] = ContextVar("pypwext_trace_recorder", default=None)
+"""The X-Ray recorder, or the OpenTelemetry backend (an object with ``open``/``close``), of the
+traced invocation running now."""
 _CLASSIFICATION: ContextVar[InfoClassification] = ContextVar(
     "pypwext_trace_classification", default=InfoClassification.NA
 )
@@ -111,28 +127,51 @@ def tracer() -> Tracer:
 
 
 def active() -> bool:
-    """Whether the code running now is part of a traced invocation."""
+    """Whether the code running now is part of a traced invocation (either backend)."""
     return _ACTIVE.get() is not None
+
+
+def xray_active() -> bool:
+    """Whether the code running now is traced by the X-Ray SDK (whose current segment is per
+    thread: threads must be handed it; OpenTelemetry's context follows ``contextvars``)."""
+    recorder = _ACTIVE.get()
+    return recorder is not None and not hasattr(recorder, "open_span")
+
+
+def first_record(exc: BaseException) -> bool:
+    """True the first time ``exc`` is to be recorded on a span or subsegment (it is recorded once,
+    on the innermost one it left), False after."""
+    if getattr(exc, "__pypwext_traced__", False):
+        return False
+    try:
+        exc.__pypwext_traced__ = True  # type: ignore[attr-defined]
+    except AttributeError:
+        pass
+    return True
+
+
+def masked_for(exc: BaseException | None) -> InfoClassification | None:
+    """The classification that masks what a trace may say about the running invocation (an
+    error message, a URL's query): the error's own when it is a masked ``ServiceError``, else
+    the service's; ``None`` when nothing is masked."""
+    classification = _CLASSIFICATION.get()
+    if isinstance(exc, ServiceError) and is_masked(exc.classification):
+        classification = exc.classification
+    return classification if is_masked(classification) else None
 
 
 def _record(subsegment: Any, exc: BaseException) -> None:
     """Record ``exc`` on ``subsegment`` unless a subsegment inside it already did."""
     import traceback  # only when an error is logged: not on every cold start
 
-    if getattr(exc, "__pypwext_traced__", False):
+    if not first_record(exc):
         return
-    try:
-        exc.__pypwext_traced__ = True  # type: ignore[attr-defined]
-    except AttributeError:
-        pass
     stack = traceback.extract_tb(exc.__traceback__)
     subsegment.add_exception(exc, stack)
-    classification = _CLASSIFICATION.get()
-    if isinstance(exc, ServiceError) and is_masked(exc.classification):
-        classification = exc.classification
-    if is_masked(classification):
+    classification = masked_for(exc)
+    if classification is not None:
         for thrown in subsegment.cause.get("exceptions", []):
-            thrown.message = f"*** redacted ({classification.value}) ***"
+            thrown.message = MASK.format(classification=classification.value)
     if isinstance(exc, ServiceError) and exc.code < 500:
         subsegment.fault = False
         subsegment.add_error_flag()
@@ -148,17 +187,30 @@ class trace_call:
         with trace_call("inventory GET /v1/items", dependency="inventory"):
             response = session.get(url)
 
-    Keyword arguments become annotations (strings, numbers, booleans). An exception leaving the
-    block is recorded on this subsegment (once, however many subsegments it then leaves).
-    ``as`` gives the X-Ray subsegment, or ``None`` when untraced.
+    Keyword arguments become annotations (strings, numbers, booleans); a ``dependency``
+    annotation makes it a call to another system (an OpenTelemetry CLIENT span). An HTTP call
+    passes ``url`` (the URL sent), ``url_template`` (the declared one) and ``headers`` (the dict
+    about to be sent: the OpenTelemetry backend adds ``traceparent`` and ``X-Amzn-Trace-Id``).
+    An exception leaving the block is recorded on this subsegment (once, however many
+    subsegments it then leaves). ``as`` gives a handle whose ``put_annotation(key, value)``
+    works on both backends (``status`` is the HTTP status), or ``None`` when untraced.
     """
 
-    __slots__ = ("_annotations", "_name", "_recorder", "_subsegment")
+    __slots__ = ("_annotations", "_http", "_name", "_recorder", "_subsegment")
 
-    def __init__(self, name: str, **annotations: Any) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        url: str | None = None,
+        url_template: str | None = None,
+        headers: dict[str, str] | None = None,
+        **annotations: Any,
+    ) -> None:
         self._name = name
         self._annotations = annotations
         self._recorder: Any = None
+        self._http = (url, url_template, headers)
         self._subsegment: Any = None
 
     def __enter__(self) -> Any:
@@ -166,6 +218,9 @@ class trace_call:
         if recorder is None:
             return None
         self._recorder = recorder
+        if hasattr(recorder, "open_span"):  # the OpenTelemetry backend
+            self._subsegment = recorder.open_span(self._name, self._annotations, *self._http)
+            return self._subsegment
         subsegment = recorder.begin_subsegment(self._name)
         self._subsegment = subsegment
         if subsegment is not None:
@@ -180,7 +235,9 @@ class trace_call:
         if recorder is None:
             return
         self._recorder = None
-        if self._subsegment is not None:
+        if hasattr(recorder, "open_span"):
+            recorder.close_span(self._subsegment, exc)
+        elif self._subsegment is not None:
             if exc is not None:
                 _record(self._subsegment, exc)
             recorder.end_subsegment()
@@ -229,3 +286,48 @@ class InvocationTrace:
             recorder.end_subsegment()
         if self._own_segment:
             recorder.end_segment()
+
+
+def start_trace(
+    obs: Any, trace_header: str, cold_start: bool, request: Any, context: Any
+) -> InvocationTrace | Any | None:
+    """The trace of the invocation starting now (``end(status, exc)`` closes it), or ``None``
+    when it is not traced: OpenTelemetry when ``OTEL_TRACES_EXPORTER`` asks for it and the
+    service's ``tracing`` is not ``False``, else X-Ray as :func:`wanted` decides.
+
+    ``obs`` is the service's :class:`~pypwext.observability.Observability`."""
+    if obs.tracing is not False and os.environ.get("OTEL_TRACES_EXPORTER"):
+        from pypwext import _otel  # reads the OTEL_* variables without importing OpenTelemetry
+
+        if _otel.enabled(obs.logger):
+            try:
+                from pypwext._otel.spans import OtelInvocation
+
+                return OtelInvocation(obs, trace_header, cold_start, request, context)
+            except Exception as exc:  # tracing never costs the invocation
+                _otel.warn_once(
+                    obs.logger,
+                    "start",
+                    "OpenTelemetry tracing could not start: not traced",
+                    reason=type(exc).__name__,
+                )
+                return None
+    if wanted(obs.tracing, trace_header):
+        return InvocationTrace(obs.service, obs.operation, cold_start, obs.classification)
+    return None
+
+
+def _add_trace_headers(request: Any, **_: Any) -> None:
+    """botocore ``before-sign`` handler: the current span's context on the outgoing request."""
+    recorder = _ACTIVE.get()
+    if recorder is not None and hasattr(recorder, "outgoing_headers"):
+        recorder.outgoing_headers(request.headers)
+
+
+def carry_trace_context(boto_client: Any) -> None:
+    """Make ``boto_client``'s Lambda calls carry the trace context (``X-Amzn-Trace-Id``, which
+    Lambda gives the invoked function as its ``_X_AMZN_TRACE_ID``, and ``traceparent``) when
+    the invocation is traced with OpenTelemetry. Costs nothing untraced."""
+    boto_client.meta.events.register(
+        "before-sign.lambda", _add_trace_headers, unique_id="pypwext-trace-context"
+    )

@@ -94,7 +94,7 @@ def fan_out(
 def _traced(fn: Callable[[T], R]) -> Callable[[T], R]:
     """``fn``, made to open its subsegments under the caller's when the invocation is traced
     (the X-Ray SDK keeps the current segment per thread, not per context)."""
-    if not tracing.active():
+    if not tracing.xray_active():  # OpenTelemetry's context follows the copied contextvars
         return fn
     recorder: Any = tracing.tracer().provider
     entity = recorder.get_trace_entity()

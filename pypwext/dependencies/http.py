@@ -605,7 +605,14 @@ class HttpClient(Generic[T]):
         send_headers.update(_check_headers(call_headers, BadRequest, dep.name))
         try:
             # a subsegment per call when the invocation is traced (names cannot hold the template's braces)
-            with trace_call(f"{dep.name} {verb}", dependency=dep.name, method=verb) as subsegment:
+            with trace_call(
+                f"{dep.name} {verb}",
+                dependency=dep.name,
+                method=verb,
+                url=url,
+                url_template=dep.template.template,
+                headers=send_headers,
+            ) as subsegment:
                 response = self._send(verb, url, data, send_headers, raw)
                 if subsegment is not None:
                     subsegment.put_annotation("status", response.status_code)

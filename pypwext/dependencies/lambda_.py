@@ -37,7 +37,7 @@ from pypwext.dependencies import _template
 from pypwext.dependencies.base import Dependency, log, log_enabled, remaining_budget_s
 from pypwext.errors import DependencyError, ServiceError, current_collector
 from pypwext.responses import from_direct, is_direct_document
-from pypwext.tracing import trace_call
+from pypwext.tracing import carry_trace_context, trace_call
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda.client import LambdaClient as BotoLambdaClient
@@ -389,6 +389,7 @@ class LambdaClient(Generic[T]):
         from pypwext.dependencies import _aws
 
         client: BotoLambdaClient = _aws.new_client("lambda", config)
+        carry_trace_context(client)  # the callee joins the caller's trace
         return client
 
     def _error(self, msg: str, **kwargs: Any) -> DependencyError:
