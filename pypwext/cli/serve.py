@@ -26,7 +26,11 @@ def register(sub: Any) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=3000, help="port (default: 3000; 0 picks a free one)")
     parser.add_argument(
-        "--source", choices=SOURCES, default="rest", help="the event format to emulate (default: rest)"
+        "--source",
+        choices=SOURCES,
+        default=None,
+        help="the event format to emulate (default: the one the services' input type reads, "
+        "e.g. http-api for APIGatewayProxyEventV2; else rest)",
     )
     parser.add_argument("--no-reload", action="store_true", help="do not reload when a file changes")
     parser.add_argument(
