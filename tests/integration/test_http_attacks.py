@@ -427,7 +427,9 @@ def test_a_header_value_with_a_line_break_is_refused_and_nothing_is_sent(
     assert server.received() == []
 
 
-def test_a_correlation_id_with_a_line_break_is_a_400_and_nothing_is_sent(server: FaultServer) -> None:
+def test_a_correlation_id_with_a_line_break_is_not_taken_and_never_injects(server: FaultServer) -> None:
+    # (issue 13 follow-up: the id is cleaned where it is taken, pypwext/context.py; this call used
+    # to answer 400; tests/integration/test_correlation_id.py has the other unfit ids)
     class Relay(BaseService):
         correlation_id_path = 'headers."x-correlation-id"'
         api = Http("{FAULT_URL}/x")
@@ -436,8 +438,11 @@ def test_a_correlation_id_with_a_line_break_is_a_400_and_nothing_is_sent(server:
             return self.api.get()
 
     event = api_gateway_event("GET", "/relay", headers={"x-correlation-id": "c-1\r\nX-Injected: 1"})
-    assert invoke(Relay, event).status == 400
-    assert server.received() == []
+    assert invoke(Relay, event).status == 200
+    (received,) = server.received()
+    headers = {k.lower(): v for k, v in received.headers.items()}
+    assert "x-injected" not in headers
+    assert headers["x-correlation-id"] == event["requestContext"]["requestId"]
 
 
 def test_a_url_from_the_environment_with_a_line_break_is_refused(
