@@ -58,7 +58,7 @@ from pypwext.local.log import ServeLog
 from pypwext.local.pool import LoadError, WorkerCrashed, WorkerPool
 from pypwext.local.proxy import Rejected, build_event, to_http
 
-__all__ = ["LoadError", "LocalServer", "WorkerPool", "serve"]
+__all__ = ["LoadError", "LocalServer", "WorkerPool"]
 
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
 _CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
@@ -508,48 +508,3 @@ def _function_name(raw: str) -> str:
         parts = raw.split(":")
         return parts[6] if len(parts) > 6 else raw
     return raw.split(":", 1)[0]
-
-
-def serve(
-    target: str,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 3000,
-    source: str | None = None,
-    reload: bool = True,
-    timeout_s: float = 30.0,
-    log_format: str = "auto",
-) -> None:
-    """Run the server in the foreground until Ctrl-C (``source=None``: the source the services'
-    input types read, else ``rest``)."""
-    log = ServeLog(log_format)
-    server = LocalServer((host, port), target, source=source, reload=reload, timeout_s=timeout_s, log=log)
-    try:
-        describe = server.pool.describe()
-    except LoadError as exc:
-        log.error(f"pypwext serve: the code does not load yet (fix it and save; the server reloads):\n{exc}")
-        describe = {"functions": [], "routes": []}
-    base = server.url
-    why = (
-        " (from the services' input type; --source to change)"
-        if source is None and describe.get("source")
-        else ""
-    )
-    log.plain(
-        f"pypwext serve: {target} as {server.source_for(describe)} events{why} on {base} (Ctrl-C to stop)"
-    )
-    if source is None and describe.get("source_conflict"):
-        log.warning(f"pypwext serve: warning: {describe['source_conflict']}; serving rest events")
-    for route in describe.get("routes", []):
-        log.plain(f"  {route}")
-    if describe.get("routes"):
-        log.plain(f"  docs: {base}/docs   OpenAPI: {base}/openapi.json")
-    names = [n for f in describe.get("functions", []) for n in f["names"]]
-    if names:
-        log.plain(f"  Invoke API: {base}/2015-03-31/functions/{{name}}/invocations for {', '.join(names)}")
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        log.info("pypwext serve: stopped")
-    finally:
-        server.server_close()
