@@ -19,6 +19,7 @@ from typing import Any
 from pypwext._masking import reset_secrets, set_secrets
 from pypwext.base import InfoClassification, LogEntryType
 from pypwext.codec import dumps, dumps_str
+from pypwext.context import fit_correlation_id
 from pypwext.events import EventSource, Request
 from pypwext.logging import (
     MASK,
@@ -67,7 +68,8 @@ class Observability:
     def correlation_id(self, request: Request | None, event: Any, context: Any) -> str | None:
         """The invocation's correlation id: the value at ``correlation_id_path`` in the event when
         the class names one and it is there, else the request id of the HTTP source, else the
-        Lambda request id."""
+        Lambda request id; one that is unfit for a header or a log line is replaced (see
+        :func:`pypwext.context.fit_correlation_id`)."""
         if self.correlation_id_path is not None:
             if self._expression is None:
                 import jmespath  # type: ignore[import-untyped]
@@ -78,11 +80,11 @@ class Observability:
             except Exception:  # an event the expression cannot walk: fall back to the request id
                 found = None
             if isinstance(found, (str, int)) and not isinstance(found, bool):
-                return str(found)
+                return fit_correlation_id(str(found), request, context)
         if request is not None and request.request_id:
-            return request.request_id
+            return fit_correlation_id(request.request_id, request, context)
         value = getattr(context, "aws_request_id", None)
-        return value if isinstance(value, str) else None
+        return fit_correlation_id(value, request, context) if isinstance(value, str) else None
 
     def shown_path(self, request: Request, route: str | None = None, from_source: bool = True) -> str:
         """The path for log lines: a PII/AUTHORIZATION_INFO service shows a route template

@@ -18,7 +18,14 @@ from pypwext.logging import ServiceLogger, current_logger
 
 ClientT = TypeVar("ClientT")
 
-__all__ = ["DEFAULT_SAFETY_MARGIN_S", "Dependency", "log", "log_enabled", "remaining_budget_s"]
+__all__ = [
+    "DEFAULT_SAFETY_MARGIN_S",
+    "Dependency",
+    "library_words",
+    "log",
+    "log_enabled",
+    "remaining_budget_s",
+]
 
 
 class Dependency(Generic[ClientT]):
@@ -126,3 +133,9 @@ def log(level: int, message: str, fields: Mapping[str, Any]) -> None:
         service_logger.call(level, message, facts, text)
     else:
         _FALLBACK.log(level, message, extra=dict(fields))
+
+
+def library_words(exc: BaseException) -> str:
+    """What a library said (its exception's class and message, at most 500 characters), for the
+    ``reason`` of a dependency's log line only: never for an answer."""
+    return f"{type(exc).__name__}: {exc}"[:500]

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from pypwext import codec
 from pypwext.base import ErrorAction
 from pypwext.dependencies import _template
-from pypwext.dependencies.base import Dependency, log, log_enabled, remaining_budget_s
+from pypwext.dependencies.base import Dependency, library_words, log, log_enabled, remaining_budget_s
 from pypwext.errors import DependencyError, ServiceError, current_collector
 from pypwext.responses import from_direct, is_direct_document
 from pypwext.tracing import carry_trace_context, trace_call
@@ -240,7 +240,7 @@ class LambdaClient(Generic[T]):
                 # The request never reached Lambda: the one failure that is safe to retry.
                 if outcome["attempts"] > decl.connect_retries:
                     timed_out = isinstance(exc, ConnectTimeoutError)
-                    outcome["reason"] = _library_words(exc)
+                    outcome["reason"] = library_words(exc)
                     raise self._error(
                         f"{name} failed: could not connect to Lambda ({outcome['attempts']} attempts)",
                         code=HTTPStatus.GATEWAY_TIMEOUT if timed_out else HTTPStatus.BAD_GATEWAY,
@@ -252,7 +252,7 @@ class LambdaClient(Generic[T]):
                     pause = min(pause, max(0.0, budget - decl.min_time))
                 time.sleep(pause)
             except ReadTimeoutError as exc:
-                outcome["reason"] = _library_words(exc)
+                outcome["reason"] = library_words(exc)
                 raise self._error(
                     f"{name} did not answer within {read_s:g} s; not retried, since the "
                     "function may still be running",
@@ -276,7 +276,7 @@ class LambdaClient(Generic[T]):
                     code=HTTPStatus.INTERNAL_SERVER_ERROR,
                 ) from exc
             except BotoCoreError as exc:  # a reset connection after sending, a bad response...
-                outcome["reason"] = _library_words(exc)
+                outcome["reason"] = library_words(exc)
                 raise self._error(
                     f"{name} failed after the invoke was sent; not retried, since the function may have run",
                 ) from exc
@@ -565,7 +565,7 @@ class LambdaFunction(Dependency[LambdaClient[T]], Generic[T]):
         try:
             return LambdaClient(self)
         except Exception as exc:  # NoRegionError and friends: say what to set, in the log
-            _warn(self.name, "cannot build the Lambda client (set AWS_REGION)", reason=_library_words(exc))
+            _warn(self.name, "cannot build the Lambda client (set AWS_REGION)", reason=library_words(exc))
             raise DependencyError(
                 f"{self.name}: the Lambda client cannot be built (see the log)",
                 dependency=self.name,
@@ -594,11 +594,6 @@ class LambdaFunction(Dependency[LambdaClient[T]], Generic[T]):
 
     def __repr__(self) -> str:
         return f"LambdaFunction({self.name_template!r})"
-
-
-def _library_words(exc: BaseException) -> str:
-    """What a library said, for the log only."""
-    return f"{type(exc).__name__}: {exc}"[:500]
 
 
 def _warn(name: str, message: str, **fields: Any) -> None:

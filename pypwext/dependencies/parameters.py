@@ -14,7 +14,9 @@ cached for the life of the container for ``max_age`` seconds:
 'sqlite://'
 
 Nothing heavy is imported here: Powertools' providers (and boto3) are imported on first access.
-A value never appears in a log line or an error message.
+A value never appears in a log line or an error message. A failure's answer names only the
+declaration (``db_url: not found (see the log)``); the parameter's path, the store, the AWS
+error code and the library's words go to one WARNING line.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, over
 
 from pypwext import codec
 from pypwext.dependencies import _template
-from pypwext.dependencies.base import Dependency, log, log_enabled, remaining_budget_s
+from pypwext.dependencies.base import Dependency, library_words, log, log_enabled, remaining_budget_s
 from pypwext.errors import DependencyError
 from pypwext.tracing import trace_call
 
@@ -46,6 +48,7 @@ Transform = Literal["json", "binary"] | type[Any] | None
 
 _MIN_TIME_S = 0.25
 _NOT_FOUND = frozenset({"ParameterNotFound", "ResourceNotFoundException"})
+_UNFIT = "the value does not fit its declaration"
 
 
 class _Stored(Dependency[T], Generic[T]):
@@ -95,7 +98,8 @@ class _Stored(Dependency[T], Generic[T]):
         if not (force is False and _cached(provider, name)):
             budget = remaining_budget_s()
             if budget is not None and budget < _MIN_TIME_S:
-                raise self._error(
+                raise self._fail(
+                    "not fetched: too little time left before the deadline",
                     f"not fetching {self.noun} {name}: {max(budget, 0.0):.2f} s left before the deadline",
                     name,
                     code=HTTPStatus.GATEWAY_TIMEOUT,
@@ -111,12 +115,20 @@ class _Stored(Dependency[T], Generic[T]):
         return value  # type: ignore[no-any-return]
 
     def resolved_name(self) -> str:
-        """The name with its ``{PLACEHOLDERS}`` filled from the environment."""
+        """The name with its ``{PLACEHOLDERS}`` filled from the environment (a 500 naming the
+        declaration when one is not set; the template and what to set go to the log)."""
         try:
             return _template.fill(self.name_template, {}, what=f"{self.noun} name")
         except KeyError as exc:
+            log(
+                logging.WARNING,
+                f"{self.name}: {exc.args[0]}",
+                {"dependency": self.name, "name_template": self.name_template, "store": self.store},
+            )
             raise DependencyError(
-                str(exc.args[0]), dependency=self.name, code=HTTPStatus.INTERNAL_SERVER_ERROR
+                f"{self.name}: the {self.noun} name cannot be filled (see the log)",
+                dependency=self.name,
+                code=HTTPStatus.INTERNAL_SERVER_ERROR,
             ) from None
 
     def build(self) -> T:
@@ -129,7 +141,19 @@ class _Stored(Dependency[T], Generic[T]):
         if self._provider_obj is None:
             with self._lock:
                 if self._provider_obj is None:
-                    self._provider_obj = self._new_provider()
+                    try:
+                        self._provider_obj = self._new_provider()
+                    except Exception as exc:  # NoRegionError and friends: say what to set, in the log
+                        log(
+                            logging.WARNING,
+                            f"{self.name}: cannot build the {self.store} client (set AWS_REGION)",
+                            {"dependency": self.name, "store": self.store, "reason": library_words(exc)},
+                        )
+                        raise DependencyError(
+                            f"{self.name}: the client cannot be built (see the log)",
+                            dependency=self.name,
+                            code=HTTPStatus.INTERNAL_SERVER_ERROR,
+                        ) from None
         return self._provider_obj
 
     def _new_provider(self) -> BaseProvider:
@@ -162,12 +186,22 @@ class _Stored(Dependency[T], Generic[T]):
                 return self._get_raw(provider, name, force)
         except GetParameterError as exc:
             code = _error_code(exc)
+            words = library_words(exc)
             if code in _NOT_FOUND:
-                raise self._error(
-                    f"{self.noun} {name} not found in {self.store}", name, status=HTTPStatus.NOT_FOUND
+                raise self._fail(
+                    "not found",
+                    f"{self.noun} {name} not found in {self.store}",
+                    name,
+                    error_code=code,
+                    reason=words,
+                    status=HTTPStatus.NOT_FOUND,
                 ) from None
-            raise self._error(
-                f"could not read {self.noun} {name} from {self.store} ({code or 'no answer'})", name
+            raise self._fail(
+                "could not be read",
+                f"could not read {self.noun} {name} from {self.store} ({code or 'no answer'})",
+                name,
+                error_code=code,
+                reason=words,
             ) from None
 
     # --- transforms -------------------------------------------------------------------------
@@ -180,34 +214,59 @@ class _Stored(Dependency[T], Generic[T]):
             try:
                 return base64.b64decode(str(raw), validate=True)
             except (binascii.Error, ValueError):
-                raise self._error(f"{self.noun} {name} is not base64 (transform='binary')", name) from None
+                raise self._fail(
+                    _UNFIT, f"{self.noun} {name} is not base64 (transform='binary')", name
+                ) from None
         if isinstance(raw, (bytes, bytearray)):
-            raise self._error(
-                f"{self.noun} {name} is binary: declare it with transform='binary' to read bytes", name
+            raise self._fail(
+                _UNFIT,
+                f"{self.noun} {name} is binary: declare it with transform='binary' to read bytes",
+                name,
             )
         if transform is None or transform is str:
             return raw
         try:
             data = codec.loads(raw)
         except ValueError:
-            raise self._error(f"{self.noun} {name} is not valid JSON", name) from None
+            raise self._fail(_UNFIT, f"{self.noun} {name} is not valid JSON", name) from None
         if transform == "json":
             return data
         try:
             return codec.structure(data, transform)
         except codec.InputError as exc:
             # Only the paths: a reason may quote the value, and values never leave this process.
-            raise self._error(
+            raise self._fail(
+                _UNFIT,
                 f"{self.noun} {name} does not fit {getattr(transform, '__name__', transform)}",
                 name,
-                details={"problems": [p.path or "(root)" for p in exc.problems]},
+                problems=[p.path or "(root)" for p in exc.problems],
             ) from None
 
     # --- helpers ----------------------------------------------------------------------------
 
-    def _error(self, msg: str, name: str, **kwargs: Any) -> DependencyError:
-        details = {self.noun: name, **kwargs.pop("details", {})}
-        return DependencyError(msg, dependency=self.name, details=details, **kwargs)
+    def _fail(
+        self,
+        answer: str,
+        message: str,
+        name: str,
+        *,
+        error_code: str | None = None,
+        reason: str | None = None,
+        problems: list[str] | None = None,
+        **kwargs: Any,
+    ) -> DependencyError:
+        """A failure: the client's answer names only the declaration (``answer``); one WARNING
+        line has the rest (``message``, the name, the store, the AWS error code, the library's
+        words as ``reason``, redacted by the service's classification)."""
+        fields: dict[str, Any] = {"dependency": self.name, self.noun: name, "store": self.store}
+        if error_code:
+            fields["error_code"] = error_code
+        if problems is not None:
+            fields["problems"] = problems
+        if reason:
+            fields["reason"] = reason
+        log(logging.WARNING, f"{self.name}: {message}", fields)
+        return DependencyError(f"{self.name}: {answer} (see the log)", dependency=self.name, **kwargs)
 
     def _log(self, name: str, started: float) -> None:
         if not log_enabled(logging.DEBUG):

@@ -129,6 +129,9 @@ class WorkerPool:
         self._busy = 0
         self._files: dict[str, list[int]] = {}
         self._describe: dict[str, Any] | None = None
+        self.last_describe: dict[str, Any] | None = None
+        """The last description a worker gave, kept across reloads (what the server's own log
+        lines go by while the new code loads)."""
         self._failure: str | None = None
 
     # --- loading and reloading ----------------------------------------------------------------
@@ -152,7 +155,7 @@ class WorkerPool:
         with self._lock:
             if worker.generation == self.generation:
                 self._files = hello.get("files") or {}
-                self._describe = hello["describe"]
+                self._describe = self.last_describe = hello["describe"]
                 self._failure = None
         return worker
 

@@ -21,7 +21,11 @@ all are busy (a service that calls another through the Invoke API gets one), up 
   import answers 502 with the error until the next change.
 * ``GET /openapi.json`` and ``GET /docs`` serve the OpenAPI document and a page made from it.
 * One access-log line per request on standard error: method, path, status, duration; the
-  services' own log lines pass through from the workers.
+  services' own log lines pass through from the workers. When a service is classified PII or
+  AUTHORIZATION_INFO the line shows the route template (``/customers/{id}``) or a mask, never
+  the concrete path or the query (:meth:`pypwext.local.targets.Project.shown_path`).
+* **The source**: ``source=None`` (no ``--source``) emulates the source the services' input
+  types read (a Powertools ``APIGatewayProxyEventV2``: ``http-api``), else ``rest``.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ from pypwext.local.log import ServeLog
 from pypwext.local.pool import LoadError, WorkerCrashed, WorkerPool
 from pypwext.local.proxy import Rejected, build_event, to_http
 
-__all__ = ["LoadError", "LocalServer", "WorkerPool", "serve"]
+__all__ = ["LoadError", "LocalServer", "WorkerPool"]
 
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
 _CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
@@ -72,7 +76,7 @@ class LocalServer(ThreadingHTTPServer):
         address: tuple[str, int],
         target: str,
         *,
-        source: str = "rest",
+        source: str | None = None,
         reload: bool = True,
         timeout_s: float = 30.0,
         max_workers: int = 8,
@@ -89,6 +93,19 @@ class LocalServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         if reload:
             threading.Thread(target=self._watch, name="pypwext-reload", daemon=True).start()
+
+    def source_for(self, describe: dict[str, Any]) -> str:
+        """The source to emulate: the one given, else the one the services' input types read
+        (see :attr:`pypwext.local.targets.Project.source`), else ``rest``."""
+        return self.source or describe.get("source") or "rest"
+
+    def shown_path(self, target: str) -> str:
+        """The access line's path for a request the target did not route (a refusal, a load
+        failure): the mask when a service is classified PII or AUTHORIZATION_INFO, by the last
+        code that loaded; else ``target`` as received."""
+        known = self.pool.last_describe
+        mask = known.get("mask") if known is not None else None
+        return str(mask) if mask and target else target
 
     @property
     def port(self) -> int:
@@ -132,6 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: LocalServer
     _status = 0
     _function: str | None = None
+    _log_path: str | None = None
     protocol_version = "HTTP/1.1"
     server_version = "pypwext-serve"
     rfile: RequestFile
@@ -151,6 +169,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._reader.restart()
         self._status = 0
         self._function = None
+        self._log_path = None  # what the access line shows, once known to be safe
         self.command, self.path = "", ""
         self.requestline, self.request_version = "", self.protocol_version  # until parse_request
         started: float | None = None
@@ -183,8 +202,9 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             if started is not None:
                 elapsed = (time.perf_counter() - started) * 1000
+                shown = self._log_path or self.server.shown_path(self.path)
                 self.server.log.access(
-                    self.command or "-", self.path or "-", self._status, elapsed, self._function
+                    self.command or "-", shown or "-", self._status, elapsed, self._function
                 )
 
     def _try(self, send: Any) -> None:
@@ -209,6 +229,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         path = urlsplit(self.path).path
         invoke = _INVOKE_PATH.match(path)
+        if invoke or path in ("/openapi.json", "/docs") or path.startswith("/docs/"):
+            self._log_path = path  # the server's own paths carry no data (the query is left out)
         if invoke and self._cross_origin():
             self.close_connection = True
             self._json(
@@ -291,7 +313,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "pypwext serve: no route answers HTTP requests here: these functions have no route "
                 f"and are reachable through the Invoke API only: {names}\n",
             )
-        event = build_event(server.source, self.command, self.path, list(self.headers.items()), body)
+        source = server.source_for(describe)
+        event = build_event(source, self.command, self.path, list(self.headers.items()), body)
         request_id = str(uuid.uuid4())
         stem = os.path.splitext(os.path.basename(server.pool.target.partition(":")[0]))[0]
         route = [self.command, urlsplit(self.path).path]
@@ -299,6 +322,8 @@ class _Handler(BaseHTTPRequestHandler):
         if reply is None:
             return 502
         self._function = reply.get("operation")
+        if "path" in reply:  # a PII target's: the route template, a mask, or None (the concrete one)
+            self._log_path = reply["path"] or self.path
         if "error" in reply:
             error = reply["error"]
             self.server.log.error(
@@ -306,11 +331,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return self._json(502, {"message": "Internal server error"})
         try:
-            answer = to_http(server.source, reply["result"])
+            answer = to_http(source, reply["result"])
         except Rejected as exc:
-            self.server.log.error(
-                f"pypwext serve: 502: {server.source} would refuse the handler's response: {exc}"
-            )
+            self.server.log.error(f"pypwext serve: 502: {source} would refuse the handler's response: {exc}")
             return self._json(502, {"message": "Internal server error"})
         for warning in answer.warnings:
             server.log.warning(f"pypwext serve: warning: {warning}")
@@ -485,38 +508,3 @@ def _function_name(raw: str) -> str:
         parts = raw.split(":")
         return parts[6] if len(parts) > 6 else raw
     return raw.split(":", 1)[0]
-
-
-def serve(
-    target: str,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 3000,
-    source: str = "rest",
-    reload: bool = True,
-    timeout_s: float = 30.0,
-    log_format: str = "auto",
-) -> None:
-    """Run the server in the foreground until Ctrl-C."""
-    log = ServeLog(log_format)
-    server = LocalServer((host, port), target, source=source, reload=reload, timeout_s=timeout_s, log=log)
-    try:
-        describe = server.pool.describe()
-    except LoadError as exc:
-        log.error(f"pypwext serve: the code does not load yet (fix it and save; the server reloads):\n{exc}")
-        describe = {"functions": [], "routes": []}
-    base = server.url
-    log.plain(f"pypwext serve: {target} as {source} events on {base} (Ctrl-C to stop)")
-    for route in describe.get("routes", []):
-        log.plain(f"  {route}")
-    if describe.get("routes"):
-        log.plain(f"  docs: {base}/docs   OpenAPI: {base}/openapi.json")
-    names = [n for f in describe.get("functions", []) for n in f["names"]]
-    if names:
-        log.plain(f"  Invoke API: {base}/2015-03-31/functions/{{name}}/invocations for {', '.join(names)}")
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        log.info("pypwext serve: stopped")
-    finally:
-        server.server_close()

@@ -15,16 +15,26 @@ unrouted functions are reachable only through the Invoke API.
 Invoke API names (``POST /2015-03-31/functions/{name}/invocations``): a service by its
 ``operation`` (``create-order``) and by its class name; an ``Api`` by its attribute name in the
 module (``api``, taking the Api's direct-invoke envelope); a plain function by its name.
+
+What the server's own log may show follows the services: when one of them is classified PII or
+AUTHORIZATION_INFO, an access line to a route of such a service shows the route template
+(``/customers/{id}``), one to a path no route matches (or one the server refuses) a mask --
+never the concrete path or the query (:meth:`Project.shown_path`); the other routes show theirs. The HTTP source to emulate,
+when ``--source`` is not given, follows the input type of the services that answer HTTP
+(:attr:`Project.source`: a Powertools ``APIGatewayProxyEventV2`` reads ``http-api`` events).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 
+from pypwext.event_classes import event_class_sources
 from pypwext.loader import TargetError, load_module, resolve_attribute
+from pypwext.logging import MASK, is_masked
 from pypwext.routes import Api, ApiHandler
 from pypwext.service import BaseService, Handler
 
@@ -50,6 +60,28 @@ class Project:
     """The combined Api of every routed service (``None`` when nothing has a route)."""
     http: Callable[[Any, Any], Any] | None
     """What answers HTTP requests: the combined Api's handler or the only function."""
+    mask: str | None = None
+    """What an access line shows for a path no route template names, when a service is
+    classified PII or AUTHORIZATION_INFO (``None``: the concrete path may be shown)."""
+    source: str | None = None
+    """The HTTP source the services that answer HTTP read (from their Powertools event data
+    class); ``None`` when their input types do not say."""
+    source_conflict: str | None = None
+    """Why no source could be picked although input types name some (they disagree)."""
+
+    def shown_path(self, method: str, target: str) -> str | None:
+        """What the server's access line shows for a request to ``target`` in place of the
+        concrete path and query: ``None`` when they may be shown (no service is classified PII
+        or AUTHORIZATION_INFO, or the route matched belongs to a service that is not); the
+        template of the route matched when its service is (``/customers/{id}``); else -- a path
+        no route matches, in a target that holds such a service -- the mask."""
+        if self.mask is None:
+            return None
+        if self.api is not None:
+            route = self.api.match(method, urlsplit(target).path).route
+            if route is not None:
+                return route.template if is_masked(route.service.classification) else None
+        return self.mask
 
     def function(self, name: str) -> Function | None:
         """The function the Invoke API calls ``name``."""
@@ -170,4 +202,27 @@ def project_of(objects: dict[str, Any]) -> Project:
         http = functions[0].handler
     else:
         http = None
-    return Project(tuple(functions), api, http)
+    services = [f.service for f in functions if f.service is not None]
+    masked = [s.classification for s in services if is_masked(s.classification)]
+    mask = MASK.format(classification=masked[0].value) if masked else None
+    answering = list(routed.values()) if api is not None else services if http is not None else []
+    source, conflict = _http_source(answering)
+    return Project(tuple(functions), api, http, mask, source, conflict)
+
+
+def _http_source(services: list[type[BaseService]]) -> tuple[str | None, str | None]:
+    """The source the services answering HTTP read, from their Powertools event data classes
+    (:func:`pypwext.event_classes.event_class_sources`), and why none when they disagree."""
+    reads: dict[str, tuple[str, ...]] = {}
+    for service in services:
+        sources = event_class_sources(getattr(service, "_pypwext_input_type", None))
+        if sources is not None and sources[0].is_http:
+            reads[service.__qualname__] = tuple(s.value for s in sources)
+    if not reads:
+        return None, None
+    first = next(iter(reads.values()))
+    common = [s for s in first if all(s in other for other in reads.values())]
+    if common:
+        return common[0], None
+    said = "; ".join(f"{name} reads {' or '.join(values)}" for name, values in reads.items())
+    return None, f"the services' input types read different sources ({said}); pass --source"

@@ -83,6 +83,9 @@ def _describe(project: Any) -> dict[str, Any]:
         "routes": [f"{r.method} {r.template}" for r in project.api.routes] if project.api else [],
         "openapi": doc,
         "openapi_error": doc_error,
+        "mask": project.mask,
+        "source": project.source,
+        "source_conflict": project.source_conflict,
     }
 
 
@@ -136,6 +139,9 @@ def _run(project: Any, message: dict[str, Any]) -> dict[str, Any]:
     if name is None and project.api is not None and isinstance(route, list) and len(route) == 2:
         matched = project.api.match(str(route[0]), str(route[1])).route
         reply["operation"] = matched.operation if matched is not None else None
+    if name is None and project.mask is not None and isinstance(route, list) and len(route) == 2:
+        reply["path"] = project.shown_path(str(route[0]), str(route[1]))  # for the access line: None
+        # when the concrete path may be shown
     return reply
 
 

@@ -108,7 +108,7 @@ class ServeProcess:
     """
 
     def __init__(
-        self, target: str, cwd: Path, log: Path, *, source: str = "rest", reload: bool = True
+        self, target: str, cwd: Path, log: Path, *, source: str | None = "rest", reload: bool = True
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -124,7 +124,7 @@ class ServeProcess:
             POWERTOOLS_LOG_LEVEL="INFO",
         )
         command = [sys.executable, "-m", "pypwext.cli", "serve", target, "--port", str(self.port)]
-        command += ["--source", source] + ([] if reload else ["--no-reload"])
+        command += (["--source", source] if source else []) + ([] if reload else ["--no-reload"])
         self.process = subprocess.Popen(
             command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log.open("wb"), env=env
         )

@@ -340,7 +340,7 @@ def test_no_answer_names_the_dependency_s_internals(server: FaultServer, action:
 def test_unreachable_tls_and_malformed_answers_leak_nothing(
     server: FaultServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from conftest import free_port
+    from tests.integration.conftest import free_port
 
     port = str(free_port())
     monkeypatch.setenv("DEAD_URL", f"http://127.0.0.1:{port}")
@@ -362,7 +362,7 @@ def test_unreachable_tls_and_malformed_answers_leak_nothing(
 def test_the_log_has_the_details_with_query_values_masked(
     server: FaultServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from conftest import free_port
+    from tests.integration.conftest import free_port
 
     monkeypatch.setenv("DEAD_URL", f"http://127.0.0.1:{free_port()}")
     capsys.readouterr()
@@ -383,7 +383,7 @@ def test_a_pii_service_s_dependency_lines_redact_the_library_s_words(
     """A dependency's WARNING line obeys the service's classification: its facts (name,
     method, template, attempts) stay readable, its ``reason`` (a library's words, which may quote
     the URL and its values) is redacted in a PII service, and nothing of the value leaks."""
-    from conftest import free_port
+    from tests.integration.conftest import free_port
 
     from pypwext import InfoClassification
 
@@ -427,7 +427,9 @@ def test_a_header_value_with_a_line_break_is_refused_and_nothing_is_sent(
     assert server.received() == []
 
 
-def test_a_correlation_id_with_a_line_break_is_a_400_and_nothing_is_sent(server: FaultServer) -> None:
+def test_a_correlation_id_with_a_line_break_is_not_taken_and_never_injects(server: FaultServer) -> None:
+    # (issue 13 follow-up: the id is cleaned where it is taken, pypwext/context.py; this call used
+    # to answer 400; tests/integration/test_correlation_id.py has the other unfit ids)
     class Relay(BaseService):
         correlation_id_path = 'headers."x-correlation-id"'
         api = Http("{FAULT_URL}/x")
@@ -436,8 +438,11 @@ def test_a_correlation_id_with_a_line_break_is_a_400_and_nothing_is_sent(server:
             return self.api.get()
 
     event = api_gateway_event("GET", "/relay", headers={"x-correlation-id": "c-1\r\nX-Injected: 1"})
-    assert invoke(Relay, event).status == 400
-    assert server.received() == []
+    assert invoke(Relay, event).status == 200
+    (received,) = server.received()
+    headers = {k.lower(): v for k, v in received.headers.items()}
+    assert "x-injected" not in headers
+    assert headers["x-correlation-id"] == event["requestContext"]["requestId"]
 
 
 def test_a_url_from_the_environment_with_a_line_break_is_refused(

@@ -318,7 +318,7 @@ def test_an_unknown_function_and_a_refused_connection(server: InvokeServer, monk
         Checkout().missing.invoke({})
     assert (excinfo.value.code, excinfo.value.status) == (502, 404)
 
-    from conftest import free_port
+    from tests.integration.conftest import free_port
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", f"http://127.0.0.1:{free_port()}")
 
@@ -451,7 +451,7 @@ def _leaky(function: str) -> type[BaseService]:
 def test_no_answer_names_the_function_aws_codes_or_the_callee_s_error(
     server: InvokeServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from conftest import free_port
+    from tests.integration.conftest import free_port
 
     answers = [
         invoke(_leaky("plain"), {}),

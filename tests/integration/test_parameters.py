@@ -6,6 +6,7 @@ the life of the container, which here is one test.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -62,9 +63,9 @@ def test_json_and_type_transforms(aws_env: Any) -> None:
     assert svc.db == DbConfig("db.local", 5432)
     assert svc.flags == {"beta": True}
     assert svc.blob == b"hello"
-    with pytest.raises(DependencyError, match="parameter /app/bad does not fit DbConfig") as excinfo:
+    with pytest.raises(DependencyError, match="bad: the value does not fit its declaration") as excinfo:
         _ = svc.bad
-    assert excinfo.value.details == {"parameter": "/app/bad", "problems": ["port"]}
+    assert excinfo.value.details == {}  # the field paths go to the log line (see below)
     assert "many" not in repr(excinfo.value.__dict__)  # the value never shows
 
 
@@ -86,7 +87,7 @@ def test_secrets_string_json_and_binary(aws_env: Any) -> None:
     assert svc.creds == DbConfig("h", 1)
     assert svc.creds_json == {"host": "h", "port": 1}
     assert svc.signing_key == b"\x00\x01binary"
-    with pytest.raises(DependencyError, match="is binary: declare it with transform='binary'"):
+    with pytest.raises(DependencyError, match="signing_key_as_text: the value does not fit its declaration"):
         _ = svc.signing_key_as_text
 
 
@@ -112,6 +113,8 @@ def test_values_are_cached_for_max_age(aws_env: Any) -> None:
 
 
 def test_a_missing_parameter_or_secret_is_a_clear_error(aws_env: Any) -> None:
+    # (issue 13: the message names the declaration only; it used to name the path and the store,
+    # which now go to the WARNING line, see test_no_answer_names_a_path_a_store_or_an_aws_code)
     class Svc(BaseService):
         just_status_code = False
         db_url = Parameter("/app/missing")
@@ -123,19 +126,12 @@ def test_a_missing_parameter_or_secret_is_a_clear_error(aws_env: Any) -> None:
     with pytest.raises(DependencyError) as excinfo:
         _ = Svc().db_url
     err = excinfo.value
-    assert (err.msg, err.code, err.status) == (
-        "parameter /app/missing not found in SSM Parameter Store",
-        502,
-        404,
-    )
-    assert (err.dependency, err.details) == ("db_url", {"parameter": "/app/missing"})
-    with pytest.raises(DependencyError, match="secret missing-secret not found in Secrets Manager"):
+    assert (err.msg, err.code, err.status) == ("db_url: not found (see the log)", 502, 404)
+    assert (err.dependency, err.details) == ("db_url", {})
+    with pytest.raises(DependencyError, match=r"api_key: not found \(see the log\)"):
         _ = Svc().api_key
     result = invoke(Svc, {})
-    assert (result.status, result.errors[-1]["msg"]) == (
-        502,
-        "parameter /app/missing not found in SSM Parameter Store",
-    )
+    assert (result.status, result.errors[-1]["msg"]) == (502, "db_url: not found (see the log)")
 
 
 def test_a_secret_value_never_reaches_an_error(aws_env: Any) -> None:
@@ -144,7 +140,7 @@ def test_a_secret_value_never_reaches_an_error(aws_env: Any) -> None:
     class Svc(BaseService):
         config = Secret("not-json", transform="json")
 
-    with pytest.raises(DependencyError, match="secret not-json is not valid JSON") as excinfo:
+    with pytest.raises(DependencyError, match="config: the value does not fit its declaration") as excinfo:
         _ = Svc().config
     assert "hunter2" not in f"{excinfo.value} {excinfo.value.details} {excinfo.value.body}"
     assert excinfo.value.__cause__ is None and excinfo.value.__suppress_context__
@@ -186,8 +182,8 @@ def test_declarations_fail_early_and_name_their_iam_needs(monkeypatch: pytest.Mo
     with pytest.raises(ValueError, match="transform must be None, 'json', 'binary' or a type"):
         Parameter("/app/x", transform="yaml")  # type: ignore[call-overload]
     monkeypatch.delenv("STAGE", raising=False)
-    with pytest.raises(DependencyError, match=r"needs \{STAGE\}: pass STAGE=\.\.\. or set the environment"):
-        Parameter("/app/{STAGE}/db-url").resolved_name()
+    with pytest.raises(DependencyError, match=r"the parameter name cannot be filled \(see the log\)"):
+        Parameter("/app/{STAGE}/db-url").resolved_name()  # what to set: in the WARNING line
     assert Parameter("/app/{STAGE}/db-url", kms_key="arn:aws:kms:eu-west-1:1:key/k").iam_actions() == [
         (
             "ssm:GetParameter",
@@ -201,3 +197,126 @@ def test_declarations_fail_early_and_name_their_iam_needs(monkeypatch: pytest.Mo
             "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:db/{STAGE}-??????",
         )
     ]
+
+
+# --- issue 13: clients never see internals -------------------------------------------------------
+
+# What no answer may contain: the planted path and secret name, the stores, AWS error codes, the
+# names of the libraries behind the call, the placeholder and the environment variable.
+_INTERNALS = [
+    "planted-tenant",
+    "planted-secret",
+    "/app/",
+    "SSM",
+    "Parameter Store",
+    "Secrets Manager",
+    "ParameterNotFound",
+    "ResourceNotFound",
+    "GetParameterError",
+    "EndpointConnection",
+    "botocore",
+    "boto3",
+    "powertools",
+    "TENANT_STAGE",
+    "NoRegion",
+    "DbConfig",
+    "base64",
+    "valid JSON",
+]
+
+
+def _warnings(out: str, dependency: str) -> list[dict[str, Any]]:
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    return [e for e in lines if e.get("level") == "WARNING" and e.get("dependency") == dependency]
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "answer", "logged"),
+    [
+        ("missing-parameter", 502, "not found", ["/app/planted-tenant/db-url", "ParameterNotFound"]),
+        ("missing-secret", 502, "not found", ["planted-secret", "ResourceNotFoundException"]),
+        (
+            "unreachable-store",
+            502,
+            "could not be read",
+            ["/app/planted-tenant/db-url", "EndpointConnectionError"],
+        ),
+        (
+            "does-not-fit",
+            502,
+            "the value does not fit its declaration",
+            ["/app/planted-tenant/db-url", "port"],
+        ),
+        ("not-json", 502, "the value does not fit its declaration", ["planted-secret", "not valid JSON"]),
+        ("unfilled", 500, "the parameter name cannot be filled", ["{TENANT_STAGE}", "TENANT_STAGE=..."]),
+        ("no-region", 500, "the client cannot be built", ["NoRegionError", "AWS_REGION"]),
+        (
+            "no-time-left",
+            504,
+            "not fetched: too little time left before the deadline",
+            ["/app/planted-tenant/db-url"],
+        ),
+    ],
+)
+def test_no_answer_names_a_path_a_store_or_an_aws_code(
+    aws_env: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    status: int,
+    answer: str,
+    logged: list[str],
+) -> None:
+    from tests.integration.conftest import free_port
+
+    ssm = boto3.client("ssm")
+    sm = boto3.client("secretsmanager")
+    declaration: Parameter[Any] | Secret[Any] = Parameter("/app/planted-tenant/db-url")
+    context = lambda_context(timeout_s=10)
+    if case == "missing-secret":
+        declaration = Secret("planted-secret")
+    elif case == "unreachable-store":
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SSM", f"http://127.0.0.1:{free_port()}")
+    elif case == "does-not-fit":
+        ssm.put_parameter(
+            Name="/app/planted-tenant/db-url", Value='{"host": "h", "port": "hunter2"}', Type="String"
+        )
+        declaration = Parameter("/app/planted-tenant/db-url", transform=DbConfig)
+    elif case == "not-json":
+        sm.create_secret(Name="planted-secret", SecretString="hunter2-value")
+        declaration = Secret("planted-secret", transform="json")
+    elif case == "unfilled":
+        monkeypatch.delenv("TENANT_STAGE", raising=False)
+        declaration = Parameter("/app/{TENANT_STAGE}/db-url")
+    elif case == "no-region":
+        for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    elif case == "no-time-left":
+        context = lambda_context(timeout_s=0.6)
+
+    class Checkout(BaseService):
+        just_status_code = False
+        db_url = declaration
+
+        def execute(self, request: Request) -> Any:
+            return self.db_url
+
+    capsys.readouterr()
+    result = invoke(Checkout, {}, context)
+    out = capsys.readouterr().out
+    body = result.body + json.dumps(result.errors) + json.dumps(dict(result.headers))
+    assert result.status == status, body
+    assert [e["msg"] for e in result.errors] == [f"db_url: {answer} (see the log)"]
+    for needle in _INTERNALS:
+        assert needle.lower() not in body.lower(), (needle, body)
+    (warning,) = _warnings(out, "db_url")  # one WARNING line has what the answer leaves out
+    text = json.dumps(warning)
+    for needle in logged:
+        assert needle in text, (needle, text)
+    assert "hunter2" not in out  # a value never reaches the log either
+    if case not in ("unfilled", "no-region"):
+        store = "Secrets Manager" if isinstance(declaration, Secret) else "SSM Parameter Store"
+        assert warning["store"] == store
+    if case in ("missing-parameter", "missing-secret"):
+        assert warning["error_code"] in logged and warning["reason"]
