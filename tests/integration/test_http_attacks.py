@@ -383,9 +383,8 @@ def test_a_pii_service_s_dependency_lines_redact_the_library_s_words(
     """A dependency's WARNING line obeys the service's classification: its facts (name,
     method, template, attempts) stay readable, its ``reason`` (a library's words, which may quote
     the URL and its values) is redacted in a PII service, and nothing of the value leaks."""
-    from tests.integration.conftest import free_port
-
     from pypwext import InfoClassification
+    from tests.integration.conftest import free_port
 
     monkeypatch.setenv("DEAD_URL", f"http://127.0.0.1:{free_port()}")
 
