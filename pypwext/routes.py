@@ -167,6 +167,10 @@ class Route:
     def match(self, path: str) -> dict[str, str] | None:
         """The path parameters when ``path`` matches the template, else ``None``."""
         parts = _split(path)
+        return self._match(parts, [unquote(p) for p in parts])
+
+    def _match(self, parts: list[str], decoded: list[str]) -> dict[str, str] | None:
+        """:meth:`match` on a path already split (``parts``) and percent-decoded (``decoded``)."""
         params: dict[str, str] = {}
         for index, segment in enumerate(self.segments):
             if segment.kind == _GREEDY:
@@ -177,12 +181,11 @@ class Route:
                 return params
             if index >= len(parts):
                 return None
-            part = parts[index]
             if segment.kind == _LITERAL:
-                if unquote(part) != segment.value:
+                if decoded[index] != segment.value:
                     return None
             else:
-                params[segment.value] = unquote(part)
+                params[segment.value] = decoded[index]
         return params if len(parts) == len(self.segments) else None
 
 
@@ -190,6 +193,36 @@ def _split(path: str) -> list[str]:
     path = path.split("?", 1)[0]
     stripped = path.strip("/")
     return stripped.split("/") if stripped else []
+
+
+class _Index:
+    """The routes a path can match, found without trying every route: those whose first segment
+    is the path's first (decoded) segment, plus those that start with a parameter (or have no
+    segment). Each candidate is then matched by :meth:`Route._match`, the one matching rule;
+    the index only leaves out routes whose first literal differs, so it never changes a result."""
+
+    def __init__(self, routes: tuple[Route, ...]) -> None:
+        self.by_first: dict[str, list[Route]] = {}
+        self.other: list[Route] = []
+        for route in routes:
+            first = route.segments[0] if route.segments else None
+            if first is not None and first.kind == _LITERAL:
+                self.by_first.setdefault(first.value, []).append(route)
+            else:
+                self.other.append(route)
+
+    def found(self, path: str) -> list[tuple[Route, dict[str, str]]]:
+        """Every route that matches ``path``, with its parameters."""
+        parts = _split(path)
+        decoded = [unquote(p) for p in parts]
+        candidates = self.by_first.get(decoded[0], ()) if decoded else ()
+        found = []
+        for group in (candidates, self.other):
+            for route in group:
+                params = route._match(parts, decoded)
+                if params is not None:
+                    found.append((route, params))
+        return found
 
 
 @attrs.frozen
@@ -286,6 +319,7 @@ class Api:
             by_shape[key] = route
             routes.append(route)
         self.routes: tuple[Route, ...] = tuple(routes)
+        self._index = _Index(self.routes)
         self.just_status_code = just_status_code
         self.title = title
         self.version = version
@@ -319,11 +353,7 @@ class Api:
         ('GET', 'HEAD', 'OPTIONS')
         """
         method = method.upper()
-        found: list[tuple[Route, dict[str, str]]] = []
-        for route in self.routes:
-            params = route.match(path)
-            if params is not None:
-                found.append((route, params))
+        found = self._index.found(path)
         if not found:
             return Match(None, {}, ())
         found.sort(key=lambda pair: pair[0].specificity)
@@ -348,7 +378,7 @@ class Api:
 
     def allowed_methods(self, path: str) -> tuple[str, ...]:
         """The methods some service answers at ``path`` (``()`` for an unknown path)."""
-        found = [(r, p) for r in self.routes if (p := r.match(path)) is not None]
+        found = self._index.found(path)
         return self._allowed(found) if found else ()
 
     # --- dispatch -----------------------------------------------------------------------------
