@@ -379,19 +379,31 @@ def _remember_all(value: Any, mask: str, secrets: Secrets, depth: int) -> None:
     _remember_all(shown, mask, secrets, depth)
 
 
+TRACEBACK_FRAMES = 16
+"""The innermost frames a logged traceback shows of each exception in the chain (the frames left
+out are counted in a line of their own): what fails is at the innermost end, and a deep stack
+would otherwise make each failure's line, and the cost of writing it, as long as the stack."""
+
+TRACEBACK_CHAIN = 8
+"""The exceptions of a chain (``raise ... from``, an error while handling another) a logged
+traceback shows, newest first."""
+
+
 def format_exception(exc: BaseException, masked: InfoClassification | None = None) -> str:
-    """The traceback of ``exc`` (with its causes) as text; with ``masked`` set, every exception
-    message in the chain is replaced by the mask (a message may quote the data that failed)."""
+    """The traceback of ``exc`` (with its causes) as text, in the format of Python's
+    ``traceback`` module without the column markers (``^^^``: finding them parses each frame's
+    source line, most of the cost of a failure's log line), bounded by :data:`TRACEBACK_FRAMES`
+    and :data:`TRACEBACK_CHAIN`; with ``masked`` set, every exception message in the chain is
+    replaced by the mask (a message may quote the data that failed)."""
+    import collections
     import traceback  # only when an error is logged: not on every cold start
 
-    if masked is None or not is_masked(masked):
-        return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
-    mask = _mask(masked)
+    mask = _mask(masked) if masked is not None and is_masked(masked) else None
     chain: list[tuple[str, BaseException]] = []  # (how it joins the next one, exception), newest first
     seen: set[int] = set()
     current: BaseException | None = exc
     join = ""
-    while current is not None and id(current) not in seen:
+    while current is not None and id(current) not in seen and len(chain) < TRACEBACK_CHAIN:
         seen.add(id(current))
         chain.append((join, current))
         if current.__cause__ is not None:
@@ -400,18 +412,36 @@ def format_exception(exc: BaseException, masked: InfoClassification | None = Non
             join, current = _CONTEXT, current.__context__
         else:
             current = None
-    text = ""
+    parts: list[str] = []
     for index in range(len(chain) - 1, -1, -1):  # oldest first, as traceback prints them
         join, current = chain[index]
-        name = type(current).__qualname__
-        module = type(current).__module__
-        if module not in ("builtins", "__main__"):
-            name = f"{module}.{name}"
-        text += "Traceback (most recent call last):\n" + "".join(traceback.format_tb(current.__traceback__))
-        text += f"{name}: {mask}\n"
+        tb = current.__traceback__
+        if tb is not None:
+            # the innermost frames, without column positions (so without markers); each source
+            # line is read (from linecache) only when shown, with no stat() of its file
+            frames: collections.deque[traceback.FrameSummary] = collections.deque(maxlen=TRACEBACK_FRAMES)
+            depth = 0
+            for frame, lineno in traceback.walk_tb(tb):
+                depth += 1
+                code = frame.f_code
+                frames.append(
+                    traceback.FrameSummary(code.co_filename, lineno, code.co_name, lookup_line=False)
+                )
+            parts.append("Traceback (most recent call last):\n")
+            if depth > len(frames):
+                parts.append(f"  ... {depth - len(frames)} outer frames not shown\n")
+            parts.extend(traceback.StackSummary.from_list(list(frames)).format())
+        if mask is None:
+            parts.extend(traceback.format_exception_only(type(current), current))
+        else:
+            name = type(current).__qualname__
+            module = type(current).__module__
+            if module not in ("builtins", "__main__"):
+                name = f"{module}.{name}"
+            parts.append(f"{name}: {mask}\n")
         if join:
-            text += join
-    return text.rstrip()
+            parts.append(join)
+    return "".join(parts).rstrip()
 
 
 _CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"

@@ -760,3 +760,31 @@ def test_invocation_fields_are_encoded_as_the_encoder_would():
         assert (
             _encode_invocation(fields) == json.dumps(fields, separators=(",", ":"), ensure_ascii=False)[1:-1]
         )
+
+
+def test_a_deep_traceback_is_bounded_to_its_innermost_frames(capsys: pytest.CaptureFixture[str]) -> None:
+    """A failure deep in a recursion logs the innermost TRACEBACK_FRAMES frames, says how many
+    outer ones it left out, and keeps the message, the cause and the raising location."""
+
+    class Deep(BaseService):
+        service = unique()
+
+        def execute(self, request: Request) -> None:
+            try:
+                dig(200)
+            except ValueError as exc:
+                raise KeyError("lookup failed") from exc
+
+    def dig(n: int) -> None:
+        if n == 0:
+            raise ValueError("bottom reached")
+        dig(n - 1)
+
+    assert Deep.handler({}, None)["statusCode"] == 500
+    (error,) = [e for e in entries(capsys.readouterr().out) if e["level"] == "ERROR"]
+    text = error["exception"]
+    assert "outer frames not shown" in text
+    assert text.count('File "') <= 2 * pwlog.TRACEBACK_FRAMES
+    assert "ValueError: bottom reached" in text and text.endswith("KeyError: 'lookup failed'")
+    assert "^^^" not in text
+    assert error["location"] == f"execute:{Deep.execute.__wrapped__.__code__.co_firstlineno + 4}"  # type: ignore[attr-defined]
