@@ -22,11 +22,12 @@ The Powertools logger (and Powertools itself) is imported the first time a servi
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging as _stdlib_logging
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from typing import IO, TYPE_CHECKING, Any, cast
 
@@ -130,6 +131,12 @@ def render(value: Any) -> Any:
 
 _SCALARS = (str, int, float, bool, type(None))
 
+RENDER_ITEMS = 100
+"""How many items of a list (or keys of a mapping) a log line shows, at any depth; the rest are
+counted in one last item (``"... 20900 more items"``, a ``"..."`` key). A DEBUG line logs each
+lifecycle method's input and result: without a bound, a 1 MB body of items made every such line
+a megabyte, and as costly to build, mask and write."""
+
 
 def _render(value: Any, depth: int) -> Any:
     if isinstance(value, _SCALARS):
@@ -140,7 +147,11 @@ def _render(value: Any, depth: int) -> Any:
     if isinstance(value, Mapping):
         return _render_mapping(value, depth)
     if isinstance(value, (list, tuple)):
-        return [_render(v, depth) for v in value]
+        if len(value) <= RENDER_ITEMS:
+            return [_render(v, depth) for v in value]
+        shown = [_render(v, depth) for v in value[:RENDER_ITEMS]]
+        shown.append(f"... {len(value) - RENDER_ITEMS} more items")
+        return shown
     if isinstance(value, Request):
         return _render_request(value, depth)
     if isinstance(value, Response):
@@ -195,7 +206,11 @@ def _render_mapping(value: Mapping[Any, Any], depth: int) -> dict[str, Any]:
         # PyPwExt's error object ({"code", "msg", "classification", "details"}) of a classified error
         mask = _mask(classification)
         return {str(k): (mask if k in ("msg", "details") else _render(v, depth)) for k, v in value.items()}
-    for key, item in value.items():
+    items: Iterable[tuple[Any, Any]] = value.items()
+    more = len(value) - RENDER_ITEMS
+    if more > 0:
+        items = itertools.islice(items, RENDER_ITEMS)
+    for key, item in items:
         name = (
             key if isinstance(key, str) else str(to_jsonable(key) if not isinstance(key, _SCALARS) else key)
         )
@@ -203,6 +218,8 @@ def _render_mapping(value: Mapping[Any, Any], depth: int) -> dict[str, Any]:
             out[name] = _AUTH_MASK
         else:
             out[name] = _render(item, depth)
+    if more > 0:
+        out["..."] = f"{more} more keys"
     return out
 
 

@@ -788,3 +788,48 @@ def test_a_deep_traceback_is_bounded_to_its_innermost_frames(capsys: pytest.Capt
     assert "ValueError: bottom reached" in text and text.endswith("KeyError: 'lookup failed'")
     assert "^^^" not in text
     assert error["location"] == f"execute:{Deep.execute.__wrapped__.__code__.co_firstlineno + 4}"  # type: ignore[attr-defined]
+
+
+@attrs.frozen
+class _Line:
+    sku: str
+    token: str = attrs.field(metadata=PII)
+
+
+@attrs.frozen
+class _BigOrder:
+    lines: list[_Line]
+    tags: dict[str, int]
+
+
+def test_a_debug_line_shows_at_most_render_items_of_a_huge_body(
+    debug_level: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With 20,000 lines in the body, each DEBUG entry/exit line shows RENDER_ITEMS of them and
+    counts the rest; classified fields of the items shown stay masked; the answer is complete."""
+    n = pwlog.RENDER_ITEMS
+
+    class Big(BaseService):
+        service = unique()
+
+        def execute(self, order: _BigOrder) -> dict[str, int]:
+            return {"lines": len(order.lines), "tags": len(order.tags)}
+
+    body = {
+        "lines": [{"sku": f"s{i}", "token": f"secret-{i}"} for i in range(20_000)],
+        "tags": {f"t{i}": i for i in range(n + 5)},
+    }
+    event = api_gateway_event("POST", "/big", body=body)
+    answer = Big.handler(event, lambda_context())
+    assert json.loads(answer["body"]) == {"lines": 20_000, "tags": n + 5}
+    out = capsys.readouterr().out
+    assert "secret-" not in out
+    (enter,) = [
+        e for e in entries(out) if isinstance(e["message"], dict) and e["message"]["msg"] == "enter execute"
+    ]
+    lines = enter["message"]["args"]["lines"]
+    assert len(lines) == n + 1 and lines[-1] == f"... {20_000 - n} more items"
+    assert lines[0] == {"sku": "s0", "token": "*** redacted (PII) ***"}
+    tags = enter["message"]["args"]["tags"]
+    assert len(tags) == n + 1 and tags["..."] == "5 more keys"
+    assert max(len(line) for line in out.splitlines()) < 50_000
