@@ -62,6 +62,7 @@ from pypwext.events import EventSource, Request, detect_source, parse_request
 from pypwext.observability import Observability, reset_routed_template, set_routed_template
 from pypwext.responses import Response, to_source
 from pypwext.service import BaseService
+from pypwext.service import given as _already_read
 
 __all__ = ["Api", "ApiHandler", "Match", "Route", "parse_template"]
 
@@ -410,7 +411,7 @@ class Api:
             else:
                 err = NotFound(f"no route for {request.method} {request.path}")
             return self._answer(event, context, request, self._error(err))
-        answer = _run(match.route, _with_params(event, match.params), context)
+        answer = _run(match.route, request, match.params, context)
         if request.method == "HEAD" and isinstance(answer, dict):
             answer = {**answer, "body": "", "isBase64Encoded": False}
         return answer
@@ -420,7 +421,7 @@ class Api:
         if request.origin is not None and wanted:
             match = self.match(wanted, request.path)
             if match.route is not None and match.route.service.cors is not None:
-                return _run(match.route, _with_params(event, match.params), context)
+                return _run(match.route, request, match.params, context)
         return self._answer(event, context, request, Response(204, headers={"Allow": ", ".join(allowed)}))
 
     def _error(self, err: ServiceError) -> Response:
@@ -473,14 +474,24 @@ class Api:
             return self._answer(event, context, request, self._error(err))
         if match.params and (body is None or isinstance(body, Mapping)):
             body = {**(body or {}), **match.params}
-        return _run(match.route, body, context)
+        token = set_routed_template(match.route.template)
+        try:
+            return match.route.service.handler(body, context)
+        finally:
+            reset_routed_template(token)
 
 
-def _run(route: Route, event: Any, context: Any) -> Any:
-    """The routed service's answer to ``event``; its log lines show the matched template."""
+def _run(route: Route, request: Request, params: dict[str, str], context: Any) -> Any:
+    """The routed service's answer to the HTTP ``request`` the Api read, with the path
+    ``params`` of its template (in the event's ``pathParameters`` too, where the service, and
+    anything that reads the raw event, finds them); its log lines show the matched template.
+    The request is handed to the service, which does not read the event again."""
+    if params:
+        event = _with_params(request.raw_event, params)
+        request = attrs.evolve(request, path_params={**request.path_params, **params}, raw_event=event)
     token = set_routed_template(route.template)
     try:
-        return route.service.handler(event, context)
+        return route.service()._invoke(request.raw_event, context, _already_read(request))
     finally:
         reset_routed_template(token)
 
