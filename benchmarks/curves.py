@@ -12,7 +12,9 @@ Curves (``CURVE`` names; all by default):
   ``Api`` or resolver built).
 * ``batch``: an SQS batch of 10, 100, 1,000, 10,000 records (record ``i`` fails when
   ``i % 100 == 0``: 1 %, at least one), pypwext's ``SqsBatchService`` against Powertools'
-  ``BatchProcessor`` with ``process_partial_response``: instructions per record.
+  ``BatchProcessor`` with ``process_partial_response``: instructions per record; and batches of
+  10 to 1,000 records that all fail (the cost of a failed record: pypwext writes its ERROR line
+  with the traceback, Powertools' processor logs nothing).
 * ``logs``: 1, 10, 100, 1,000 log lines per invocation, at INFO (``logger.info``) and at DEBUG
   (``logger.debug``, the level set to DEBUG), a pypwext service against a bare handler with
   Powertools' ``Logger``: instructions per line.
@@ -204,12 +206,17 @@ def child_batch(counter: _Counter, scales: list[int]) -> None:
     def powertools(event: Any) -> Any:
         return process_partial_response(event, record_handler, processor, _Context())
 
+    stacks = (("pypwext", lambda e: Orders.handler(e, _Context())), ("powertools", powertools))
     for n in scales:
         blob = marshal.dumps(sqs_event([{"id": i, "fail": i % 100 == 0} for i in range(n)]))
-        for stack, call in (("pypwext", lambda e: Orders.handler(e, _Context())), ("powertools", powertools)):
+        for stack, call in stacks:
             answer = call(marshal.loads(blob))
             assert len(answer["batchItemFailures"]) == (n + 99) // 100, answer
             _measure(counter, stack, n, lambda b=blob: marshal.loads(b), call, 1 if n >= 1000 else 5)
+    for n in scales[:3]:  # every record failing: the cost of one failure (its ERROR line)
+        blob = marshal.dumps(sqs_event([{"id": i, "fail": True} for i in range(n)]))
+        for stack, call in stacks:
+            _measure(counter, f"{stack}, all failing", n, lambda b=blob: marshal.loads(b), call, 1)
 
 
 def child_logs(counter: _Counter, scales: list[int]) -> None:
