@@ -448,17 +448,38 @@ def format_exception(exc: BaseException, masked: InfoClassification | None = Non
             if depth > len(frames):
                 parts.append(f"  ... {depth - len(frames)} outer frames not shown\n")
             parts.extend(traceback.StackSummary.from_list(list(frames)).format())
-        if mask is None:
-            parts.extend(traceback.format_exception_only(type(current), current))
-        else:
-            name = type(current).__qualname__
-            module = type(current).__module__
-            if module not in ("builtins", "__main__"):
-                name = f"{module}.{name}"
-            parts.append(f"{name}: {mask}\n")
+        parts.append(_exception_line(current, mask))
         if join:
             parts.append(join)
     return "".join(parts).rstrip()
+
+
+def _exception_line(exc: BaseException, mask: str | None) -> str:
+    """The last line of a traceback, as Python's ``traceback`` writes it (``module.Name:
+    message``, then the exception's notes), with ``mask`` in place of the message and the
+    notes when set. Built here rather than by ``traceback.format_exception_only``, which builds a
+    whole ``TracebackException`` for it; a ``SyntaxError`` (whose line shows the code) still goes
+    there."""
+    cls = type(exc)
+    name = cls.__qualname__
+    if cls.__module__ not in ("builtins", "__main__"):
+        name = f"{cls.__module__}.{name}"
+    if mask is not None:
+        return f"{name}: {mask}\n"
+    if isinstance(exc, SyntaxError):
+        import traceback
+
+        return "".join(traceback.format_exception_only(cls, exc))
+    try:
+        message = str(exc)
+    except Exception:
+        message = "<exception str() failed>"
+    line = f"{name}: {message}\n" if message else f"{name}\n"
+    notes = getattr(exc, "__notes__", None)
+    if isinstance(notes, (list, tuple)):
+        for note in notes:
+            line += f"{note}\n" if isinstance(note, str) else "<note str() failed>\n"
+    return line
 
 
 _CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"

@@ -833,3 +833,29 @@ def test_a_debug_line_shows_at_most_render_items_of_a_huge_body(
     tags = enter["message"]["args"]["tags"]
     assert len(tags) == n + 1 and tags["..."] == "5 more keys"
     assert max(len(line) for line in out.splitlines()) < 50_000
+
+
+def test_the_last_line_of_a_logged_traceback_is_pythons(capsys: pytest.CaptureFixture[str]) -> None:
+    """The exception line reads as Python prints it: module-qualified name, message, notes; an
+    exception whose str() fails still gets its line."""
+
+    class Unprintable(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError("no")
+
+    class Noted(BaseService):
+        service = unique()
+
+        def execute(self, request: Request) -> None:
+            if request.json().get("unprintable"):
+                raise Unprintable()
+            err = ValueError("bad value")
+            vars(err)["__notes__"] = ["while pricing item 3"]  # err.add_note(...), Python 3.11+
+            raise err
+
+    assert Noted.handler({}, None)["statusCode"] == 500
+    assert Noted.handler({"unprintable": True}, None)["statusCode"] == 500
+    noted, unprintable = [e for e in entries(capsys.readouterr().out) if e["level"] == "ERROR"]
+    assert noted["exception"].endswith("\nValueError: bad value\nwhile pricing item 3")
+    name = f"{Unprintable.__module__}.{Unprintable.__qualname__}"
+    assert unprintable["exception"].endswith(f"\n{name}: <exception str() failed>")
