@@ -1,6 +1,6 @@
 """CPU instructions per warm call, counted by valgrind: a measure that does not drift.
 
-    .venv/bin/python benchmarks/instructions.py [--event rest|http] [--pypwext-root DIR] [STACK ...]
+    .venv/bin/python benchmarks/instructions.py [--event rest|http] [--invalid] [--pypwext-root DIR] [STACK ...]
 
 Wall time on a shared virtual machine moves by 10-20 % from run to run, which hides a change of a
 few per cent. The number of instructions a call executes does not move: this script runs each
@@ -14,6 +14,9 @@ Needs ``valgrind`` on PATH. Stacks default to ``bare_logger`` and ``pypwext_orde
 its own virtual environment as in ``run.py``. Each count is the median of three measurements: about
 one measurement in five comes out tens of thousands of instructions per call high, for a reason not
 found yet. About 45 s per stack.
+
+``--invalid`` counts the 400 path instead: each bad body of ``events.BAD_BODIES`` in turn (about
+45 s per stack and body), one line per stack and body.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import tempfile
 from pathlib import Path
 
 import run
-from events import GOOD_ORDER, http_event, rest_event
+from events import BAD_BODIES, GOOD_ORDER, http_event, rest_event
 
 # The child: decode ``count`` events, then (unless ``decode-only``) answer each of them.
 _CHILD = """
@@ -86,13 +89,16 @@ def _instructions(python: Path, script: Path, count: int, stack: str, env: dict[
     return int(found.group(1))
 
 
-def per_call(stack: str, venv: str, event_kind: str, work: Path, children: run.Children) -> float:
-    """Instructions one warm call of ``stack`` executes, the events' decoding taken out."""
+def per_call(
+    stack: str, venv: str, event_kind: str, work: Path, children: run.Children, body: str | None = None
+) -> float:
+    """Instructions one warm call of ``stack`` executes on ``body`` (default: the good order),
+    the events' decoding taken out."""
     import marshal
 
     make = rest_event if event_kind == "rest" else http_event
     blob = work / f"{event_kind}.marshal"
-    blob.write_bytes(marshal.dumps(make(json.dumps(GOOD_ORDER))))
+    blob.write_bytes(marshal.dumps(make(json.dumps(GOOD_ORDER) if body is None else body)))
     script = work / f"child_{venv}.py"
     script.write_text(_CHILD.format(path=children.paths[venv], blob=str(blob)))
     python = children.pythons[venv]
@@ -110,6 +116,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("stacks", nargs="*", default=["bare_logger", "pypwext_orders"])
     parser.add_argument("--event", choices=("rest", "http"), default="rest")
+    parser.add_argument("--invalid", action="store_true", help="the 400 path: each bad body in turn")
     parser.add_argument(
         "--pypwext-root", type=Path, help="measure the pypwext and examples/ of this checkout"
     )
@@ -123,17 +130,24 @@ def main() -> None:
     if unknown:
         raise SystemExit(f"unknown stacks {unknown}; known: {sorted(venvs)}")
     children = run.Children()
+    bodies: dict[str, str | None] = (
+        {name: text for name, (text, _) in BAD_BODIES.items()} if args.invalid else {"valid order": None}
+    )
     with tempfile.TemporaryDirectory(prefix="pypwext-instructions-") as tmp:
-        counts = {
-            s: statistics.median(per_call(s, venvs[s], args.event, Path(tmp), children) for _ in range(3))
-            for s in args.stacks
-        }
-    first = counts[args.stacks[0]]
-    for stack, count in counts.items():
-        print(
-            f"{stack:16s} {count / 1000:8.1f} k instructions per call ({count / first:.2f}x {args.stacks[0]})"
-        )
-    sys.stdout.flush()
+        for name, body in bodies.items():
+            counts = {
+                s: statistics.median(
+                    per_call(s, venvs[s], args.event, Path(tmp), children, body) for _ in range(3)
+                )
+                for s in args.stacks
+            }
+            first = counts[args.stacks[0]]
+            for stack, count in counts.items():
+                print(
+                    f"{name:17s} {stack:16s} {count / 1000:8.1f} k instructions per call "
+                    f"({count / first:.2f}x {args.stacks[0]})"
+                )
+            sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -22,11 +22,12 @@ The Powertools logger (and Powertools itself) is imported the first time a servi
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging as _stdlib_logging
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from typing import IO, TYPE_CHECKING, Any, cast
 
@@ -131,6 +132,12 @@ def render(value: Any) -> Any:
 
 _SCALARS = (str, int, float, bool, type(None))
 
+RENDER_ITEMS = 100
+"""How many items of a list (or keys of a mapping) a log line shows, at any depth; the rest are
+counted in one last item (``"... 20900 more items"``, a ``"..."`` key). A DEBUG line logs each
+lifecycle method's input and result: without a bound, a 1 MB body of items made every such line
+a megabyte, and as costly to build, mask and write."""
+
 
 def _render(value: Any, depth: int) -> Any:
     if isinstance(value, _SCALARS):
@@ -141,7 +148,11 @@ def _render(value: Any, depth: int) -> Any:
     if isinstance(value, Mapping):
         return _render_mapping(value, depth)
     if isinstance(value, (list, tuple)):
-        return [_render(v, depth) for v in value]
+        if len(value) <= RENDER_ITEMS:
+            return [_render(v, depth) for v in value]
+        shown = [_render(v, depth) for v in value[:RENDER_ITEMS]]
+        shown.append(f"... {len(value) - RENDER_ITEMS} more items")
+        return shown
     if isinstance(value, Request):
         return _render_request(value, depth)
     if isinstance(value, Response):
@@ -202,7 +213,11 @@ def _render_mapping(value: Mapping[Any, Any], depth: int) -> dict[str, Any]:
         # PyPwExt's error object ({"code", "msg", "classification", "details"}) of a classified error
         mask = _mask(classification)
         return {str(k): (mask if k in ("msg", "details") else _render(v, depth)) for k, v in value.items()}
-    for key, item in value.items():
+    items: Iterable[tuple[Any, Any]] = value.items()
+    more = len(value) - RENDER_ITEMS
+    if more > 0:
+        items = itertools.islice(items, RENDER_ITEMS)
+    for key, item in items:
         name = (
             key if isinstance(key, str) else str(to_jsonable(key) if not isinstance(key, _SCALARS) else key)
         )
@@ -210,6 +225,8 @@ def _render_mapping(value: Mapping[Any, Any], depth: int) -> dict[str, Any]:
             out[name] = _AUTH_MASK
         else:
             out[name] = _render(item, depth)
+    if more > 0:
+        out["..."] = f"{more} more keys"
     return out
 
 
@@ -386,19 +403,31 @@ def _remember_all(value: Any, mask: str, secrets: Secrets, depth: int) -> None:
     _remember_all(shown, mask, secrets, depth)
 
 
+TRACEBACK_FRAMES = 16
+"""The innermost frames a logged traceback shows of each exception in the chain (the frames left
+out are counted in a line of their own): what fails is at the innermost end, and a deep stack
+would otherwise make each failure's line, and the cost of writing it, as long as the stack."""
+
+TRACEBACK_CHAIN = 8
+"""The exceptions of a chain (``raise ... from``, an error while handling another) a logged
+traceback shows, newest first."""
+
+
 def format_exception(exc: BaseException, masked: InfoClassification | None = None) -> str:
-    """The traceback of ``exc`` (with its causes) as text; with ``masked`` set, every exception
-    message in the chain is replaced by the mask (a message may quote the data that failed)."""
+    """The traceback of ``exc`` (with its causes) as text, in the format of Python's
+    ``traceback`` module without the column markers (``^^^``: finding them parses each frame's
+    source line, most of the cost of a failure's log line), bounded by :data:`TRACEBACK_FRAMES`
+    and :data:`TRACEBACK_CHAIN`; with ``masked`` set, every exception message in the chain is
+    replaced by the mask (a message may quote the data that failed)."""
+    import collections
     import traceback  # only when an error is logged: not on every cold start
 
-    if masked is None or not is_masked(masked):
-        return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
-    mask = _mask(masked)
+    mask = _mask(masked) if masked is not None and is_masked(masked) else None
     chain: list[tuple[str, BaseException]] = []  # (how it joins the next one, exception), newest first
     seen: set[int] = set()
     current: BaseException | None = exc
     join = ""
-    while current is not None and id(current) not in seen:
+    while current is not None and id(current) not in seen and len(chain) < TRACEBACK_CHAIN:
         seen.add(id(current))
         chain.append((join, current))
         if current.__cause__ is not None:
@@ -407,18 +436,57 @@ def format_exception(exc: BaseException, masked: InfoClassification | None = Non
             join, current = _CONTEXT, current.__context__
         else:
             current = None
-    text = ""
+    parts: list[str] = []
     for index in range(len(chain) - 1, -1, -1):  # oldest first, as traceback prints them
         join, current = chain[index]
-        name = type(current).__qualname__
-        module = type(current).__module__
-        if module not in ("builtins", "__main__"):
-            name = f"{module}.{name}"
-        text += "Traceback (most recent call last):\n" + "".join(traceback.format_tb(current.__traceback__))
-        text += f"{name}: {mask}\n"
+        tb = current.__traceback__
+        if tb is not None:
+            # the innermost frames, without column positions (so without markers); each source
+            # line is read (from linecache) only when shown, with no stat() of its file
+            frames: collections.deque[traceback.FrameSummary] = collections.deque(maxlen=TRACEBACK_FRAMES)
+            depth = 0
+            for frame, lineno in traceback.walk_tb(tb):
+                depth += 1
+                code = frame.f_code
+                frames.append(
+                    traceback.FrameSummary(code.co_filename, lineno, code.co_name, lookup_line=False)
+                )
+            parts.append("Traceback (most recent call last):\n")
+            if depth > len(frames):
+                parts.append(f"  ... {depth - len(frames)} outer frames not shown\n")
+            parts.extend(traceback.StackSummary.from_list(list(frames)).format())
+        parts.append(_exception_line(current, mask))
         if join:
-            text += join
-    return text.rstrip()
+            parts.append(join)
+    return "".join(parts).rstrip()
+
+
+def _exception_line(exc: BaseException, mask: str | None) -> str:
+    """The last line of a traceback, as Python's ``traceback`` writes it (``module.Name:
+    message``, then the exception's notes), with ``mask`` in place of the message and the
+    notes when set. Built here rather than by ``traceback.format_exception_only``, which builds a
+    whole ``TracebackException`` for it; a ``SyntaxError`` (whose line shows the code) still goes
+    there."""
+    cls = type(exc)
+    name = cls.__qualname__
+    if cls.__module__ not in ("builtins", "__main__"):
+        name = f"{cls.__module__}.{name}"
+    if mask is not None:
+        return f"{name}: {mask}\n"
+    if isinstance(exc, SyntaxError):
+        import traceback
+
+        return "".join(traceback.format_exception_only(cls, exc))
+    try:
+        message = str(exc)
+    except Exception:
+        message = "<exception str() failed>"
+    line = f"{name}: {message}\n" if message else f"{name}\n"
+    notes = getattr(exc, "__notes__", None)
+    if isinstance(notes, (list, tuple)):
+        for note in notes:
+            line += f"{note}\n" if isinstance(note, str) else "<note str() failed>\n"
+    return line
 
 
 _CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"

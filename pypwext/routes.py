@@ -62,6 +62,7 @@ from pypwext.events import EventSource, Request, detect_source, parse_request
 from pypwext.observability import Observability, reset_routed_template, set_routed_template
 from pypwext.responses import Response, to_source
 from pypwext.service import BaseService
+from pypwext.service import given as _already_read
 
 __all__ = ["Api", "ApiHandler", "Match", "Route", "parse_template"]
 
@@ -167,6 +168,10 @@ class Route:
     def match(self, path: str) -> dict[str, str] | None:
         """The path parameters when ``path`` matches the template, else ``None``."""
         parts = _split(path)
+        return self._match(parts, [unquote(p) for p in parts])
+
+    def _match(self, parts: list[str], decoded: list[str]) -> dict[str, str] | None:
+        """:meth:`match` on a path already split (``parts``) and percent-decoded (``decoded``)."""
         params: dict[str, str] = {}
         for index, segment in enumerate(self.segments):
             if segment.kind == _GREEDY:
@@ -177,12 +182,11 @@ class Route:
                 return params
             if index >= len(parts):
                 return None
-            part = parts[index]
             if segment.kind == _LITERAL:
-                if unquote(part) != segment.value:
+                if decoded[index] != segment.value:
                     return None
             else:
-                params[segment.value] = unquote(part)
+                params[segment.value] = decoded[index]
         return params if len(parts) == len(self.segments) else None
 
 
@@ -190,6 +194,36 @@ def _split(path: str) -> list[str]:
     path = path.split("?", 1)[0]
     stripped = path.strip("/")
     return stripped.split("/") if stripped else []
+
+
+class _Index:
+    """The routes a path can match, found without trying every route: those whose first segment
+    is the path's first (decoded) segment, plus those that start with a parameter (or have no
+    segment). Each candidate is then matched by :meth:`Route._match`, the one matching rule;
+    the index only leaves out routes whose first literal differs, so it never changes a result."""
+
+    def __init__(self, routes: tuple[Route, ...]) -> None:
+        self.by_first: dict[str, list[Route]] = {}
+        self.other: list[Route] = []
+        for route in routes:
+            first = route.segments[0] if route.segments else None
+            if first is not None and first.kind == _LITERAL:
+                self.by_first.setdefault(first.value, []).append(route)
+            else:
+                self.other.append(route)
+
+    def found(self, path: str) -> list[tuple[Route, dict[str, str]]]:
+        """Every route that matches ``path``, with its parameters."""
+        parts = _split(path)
+        decoded = [unquote(p) for p in parts]
+        candidates = self.by_first.get(decoded[0], ()) if decoded else ()
+        found = []
+        for group in (candidates, self.other):
+            for route in group:
+                params = route._match(parts, decoded)
+                if params is not None:
+                    found.append((route, params))
+        return found
 
 
 @attrs.frozen
@@ -286,6 +320,7 @@ class Api:
             by_shape[key] = route
             routes.append(route)
         self.routes: tuple[Route, ...] = tuple(routes)
+        self._index = _Index(self.routes)
         self.just_status_code = just_status_code
         self.title = title
         self.version = version
@@ -319,11 +354,7 @@ class Api:
         ('GET', 'HEAD', 'OPTIONS')
         """
         method = method.upper()
-        found: list[tuple[Route, dict[str, str]]] = []
-        for route in self.routes:
-            params = route.match(path)
-            if params is not None:
-                found.append((route, params))
+        found = self._index.found(path)
         if not found:
             return Match(None, {}, ())
         found.sort(key=lambda pair: pair[0].specificity)
@@ -348,7 +379,7 @@ class Api:
 
     def allowed_methods(self, path: str) -> tuple[str, ...]:
         """The methods some service answers at ``path`` (``()`` for an unknown path)."""
-        found = [(r, p) for r in self.routes if (p := r.match(path)) is not None]
+        found = self._index.found(path)
         return self._allowed(found) if found else ()
 
     # --- dispatch -----------------------------------------------------------------------------
@@ -380,7 +411,7 @@ class Api:
             else:
                 err = NotFound(f"no route for {request.method} {request.path}")
             return self._answer(event, context, request, self._error(err))
-        answer = _run(match.route, _with_params(event, match.params), context)
+        answer = _run(match.route, request, match.params, context)
         if request.method == "HEAD" and isinstance(answer, dict):
             answer = {**answer, "body": "", "isBase64Encoded": False}
         return answer
@@ -390,7 +421,7 @@ class Api:
         if request.origin is not None and wanted:
             match = self.match(wanted, request.path)
             if match.route is not None and match.route.service.cors is not None:
-                return _run(match.route, _with_params(event, match.params), context)
+                return _run(match.route, request, match.params, context)
         return self._answer(event, context, request, Response(204, headers={"Allow": ", ".join(allowed)}))
 
     def _error(self, err: ServiceError) -> Response:
@@ -443,14 +474,24 @@ class Api:
             return self._answer(event, context, request, self._error(err))
         if match.params and (body is None or isinstance(body, Mapping)):
             body = {**(body or {}), **match.params}
-        return _run(match.route, body, context)
+        token = set_routed_template(match.route.template)
+        try:
+            return match.route.service.handler(body, context)
+        finally:
+            reset_routed_template(token)
 
 
-def _run(route: Route, event: Any, context: Any) -> Any:
-    """The routed service's answer to ``event``; its log lines show the matched template."""
+def _run(route: Route, request: Request, params: dict[str, str], context: Any) -> Any:
+    """The routed service's answer to the HTTP ``request`` the Api read, with the path
+    ``params`` of its template (in the event's ``pathParameters`` too, where the service, and
+    anything that reads the raw event, finds them); its log lines show the matched template.
+    The request is handed to the service, which does not read the event again."""
+    if params:
+        event = _with_params(request.raw_event, params)
+        request = attrs.evolve(request, path_params={**request.path_params, **params}, raw_event=event)
     token = set_routed_template(route.template)
     try:
-        return route.service.handler(event, context)
+        return route.service()._invoke(request.raw_event, context, _already_read(request))
     finally:
         reset_routed_template(token)
 

@@ -681,8 +681,16 @@ class BaseService(metaclass=ServiceMeta):
 
     def __call__(self, event: Any, context: Any = None) -> Any:
         """Run one invocation on this instance and return what the event source expects."""
+        return self._invoke(event, context, self._parse)
+
+    def _invoke(
+        self, event: Any, context: Any, parse: Callable[[Any, Any], tuple[Request, Response | None]]
+    ) -> Any:
+        """One invocation on ``event``, read by ``parse``: the service's own :meth:`_parse`, or
+        (from an :class:`~pypwext.routes.Api`, which read the event to route it) :func:`given`
+        of that request, so that the event is not read a second time."""
         cls = type(self)
-        with Running(self, event, context, self._parse) as run:
+        with Running(self, event, context, parse) as run:
             try:
                 request, early = run.request, run.early
                 if early is None:
@@ -929,6 +937,12 @@ class Running:
 
 
 _BUILDING = threading.Lock()  # one Invocation per run, whichever thread asks first
+
+
+def given(request: Request) -> Callable[[Any, Any], tuple[Request, Response | None]]:
+    """A ``parse`` for :class:`Running` (and ``BaseService._invoke``) that answers with a
+    request read before."""
+    return lambda _event, _context: (request, None)
 
 
 def _fallback_request(event: Any, context: Any) -> Request:

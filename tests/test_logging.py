@@ -760,3 +760,102 @@ def test_invocation_fields_are_encoded_as_the_encoder_would():
         assert (
             _encode_invocation(fields) == json.dumps(fields, separators=(",", ":"), ensure_ascii=False)[1:-1]
         )
+
+
+def test_a_deep_traceback_is_bounded_to_its_innermost_frames(capsys: pytest.CaptureFixture[str]) -> None:
+    """A failure deep in a recursion logs the innermost TRACEBACK_FRAMES frames, says how many
+    outer ones it left out, and keeps the message, the cause and the raising location."""
+
+    class Deep(BaseService):
+        service = unique()
+
+        def execute(self, request: Request) -> None:
+            try:
+                dig(200)
+            except ValueError as exc:
+                raise KeyError("lookup failed") from exc
+
+    def dig(n: int) -> None:
+        if n == 0:
+            raise ValueError("bottom reached")
+        dig(n - 1)
+
+    assert Deep.handler({}, None)["statusCode"] == 500
+    (error,) = [e for e in entries(capsys.readouterr().out) if e["level"] == "ERROR"]
+    text = error["exception"]
+    assert "outer frames not shown" in text
+    assert text.count('File "') <= 2 * pwlog.TRACEBACK_FRAMES
+    assert "ValueError: bottom reached" in text and text.endswith("KeyError: 'lookup failed'")
+    assert "^^^" not in text
+    assert error["location"] == f"execute:{Deep.execute.__wrapped__.__code__.co_firstlineno + 4}"  # type: ignore[attr-defined]
+
+
+@attrs.frozen
+class _Line:
+    sku: str
+    token: str = attrs.field(metadata=PII)
+
+
+@attrs.frozen
+class _BigOrder:
+    lines: list[_Line]
+    tags: dict[str, int]
+
+
+def test_a_debug_line_shows_at_most_render_items_of_a_huge_body(
+    debug_level: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With 20,000 lines in the body, each DEBUG entry/exit line shows RENDER_ITEMS of them and
+    counts the rest; classified fields of the items shown stay masked; the answer is complete."""
+    n = pwlog.RENDER_ITEMS
+
+    class Big(BaseService):
+        service = unique()
+
+        def execute(self, order: _BigOrder) -> dict[str, int]:
+            return {"lines": len(order.lines), "tags": len(order.tags)}
+
+    body = {
+        "lines": [{"sku": f"s{i}", "token": f"secret-{i}"} for i in range(20_000)],
+        "tags": {f"t{i}": i for i in range(n + 5)},
+    }
+    event = api_gateway_event("POST", "/big", body=body)
+    answer = Big.handler(event, lambda_context())
+    assert json.loads(answer["body"]) == {"lines": 20_000, "tags": n + 5}
+    out = capsys.readouterr().out
+    assert "secret-" not in out
+    (enter,) = [
+        e for e in entries(out) if isinstance(e["message"], dict) and e["message"]["msg"] == "enter execute"
+    ]
+    lines = enter["message"]["args"]["lines"]
+    assert len(lines) == n + 1 and lines[-1] == f"... {20_000 - n} more items"
+    assert lines[0] == {"sku": "s0", "token": "*** redacted (PII) ***"}
+    tags = enter["message"]["args"]["tags"]
+    assert len(tags) == n + 1 and tags["..."] == "5 more keys"
+    assert max(len(line) for line in out.splitlines()) < 50_000
+
+
+def test_the_last_line_of_a_logged_traceback_is_pythons(capsys: pytest.CaptureFixture[str]) -> None:
+    """The exception line reads as Python prints it: module-qualified name, message, notes; an
+    exception whose str() fails still gets its line."""
+
+    class Unprintable(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError("no")
+
+    class Noted(BaseService):
+        service = unique()
+
+        def execute(self, request: Request) -> None:
+            if request.json().get("unprintable"):
+                raise Unprintable()
+            err = ValueError("bad value")
+            vars(err)["__notes__"] = ["while pricing item 3"]  # err.add_note(...), Python 3.11+
+            raise err
+
+    assert Noted.handler({}, None)["statusCode"] == 500
+    assert Noted.handler({"unprintable": True}, None)["statusCode"] == 500
+    noted, unprintable = [e for e in entries(capsys.readouterr().out) if e["level"] == "ERROR"]
+    assert noted["exception"].endswith("\nValueError: bad value\nwhile pricing item 3")
+    name = f"{Unprintable.__module__}.{Unprintable.__qualname__}"
+    assert unprintable["exception"].endswith(f"\n{name}: <exception str() failed>")

@@ -420,3 +420,55 @@ def test_every_answer_to_a_real_sample_writes_exactly_one_summary_line(
     lines = summaries(capsys.readouterr().out)
     assert len(lines) == 1, lines
     assert lines[0]["status"] == answer["statusCode"]
+
+
+def _many_services() -> list[type[BaseService]]:
+    templates = [
+        "GET /orders/{order_id}",
+        "POST /orders",
+        "ANY /orders/{order_id}/items/{rest+}",
+        "GET /{tenant}/orders",
+        "PUT /{tenant}/{thing}",
+        "GET /",
+        "DELETE /{everything+}",
+        "GET /caf%C3%A9/menu",
+        *(f"GET /res{i}/{{item_id}}" for i in range(150)),
+    ]
+    services = []
+    for index, template in enumerate(templates):
+
+        def execute(self: BaseService, request: Request) -> dict[str, Any]:
+            return dict(request.path_params)
+
+        services.append(type(f"Many{index}", (BaseService,), {"route": template, "execute": execute}))
+    return services
+
+
+_MANY = Api(_many_services())
+_SEGMENTS = st.sampled_from(
+    ["orders", "res0", "res149", "res150", "7", "items", "a", "café", "caf%C3%A9", ""]
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_SEGMENTS, max_size=4), st.sampled_from(["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"]))
+def test_many_routes_match_as_trying_every_route_does(segments: list[str], method: str) -> None:
+    """The index of an Api with many routes finds what matching the path against each route
+    finds: the same service, parameters and allowed methods (and a 404 where none matches)."""
+    path = "/" + "/".join(segments)
+    found = [(r, p) for r in _MANY.routes if (p := r.match(path)) is not None]
+    got = _MANY.match(method, path)
+    if not found:
+        assert got.route is None and got.allowed == ()
+        return
+    found.sort(key=lambda pair: pair[0].specificity)
+    wanted = [method, "ANY"] if method != "HEAD" else ["HEAD", "GET", "ANY"]
+    expected = next(((r, p) for want in wanted for r, p in found if r.method == want), None)
+    if expected is None:
+        assert got.route is None and got.allowed == _MANY.allowed_methods(path) != ()
+    else:
+        assert (got.route, got.params) == expected
+        answer = invoke(_MANY.handler, api_gateway_event(method, path))
+        assert answer.status == 200
+        if method != "HEAD":
+            assert answer.json == expected[1]
