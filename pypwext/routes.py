@@ -296,6 +296,12 @@ class Api:
         for service, given in flat:
             if not (isinstance(service, type) and issubclass(service, BaseService)):
                 raise TypeError(f"Api() takes service classes (BaseService subclasses), got {service!r}")
+            kind = getattr(service, "_pypwext_source_name", None)
+            if kind is not None:  # a batch, EventBridge or S3 service answers events, not requests
+                raise TypeError(
+                    f"{service.__qualname__} handles {kind} events, not HTTP requests: an Api routes "
+                    "HTTP services only (give it a Lambda function of its own)"
+                )
             route_text = given or service.route
             if route_text is None:
                 raise TypeError(

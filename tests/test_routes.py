@@ -472,3 +472,16 @@ def test_many_routes_match_as_trying_every_route_does(segments: list[str], metho
         assert answer.status == 200
         if method != "HEAD":
             assert answer.json == expected[1]
+
+
+@pytest.mark.parametrize("kind", ["sqs", "eventbridge", "s3"])
+def test_an_api_refuses_a_service_of_an_event_kind(kind: str) -> None:
+    """A batch, EventBridge or S3 service answers events, not HTTP requests: routing one would
+    skip its own event handling, so Api() refuses it when it is built."""
+    from pypwext import EventService, S3ObjectService, SqsBatchService
+
+    base = {"sqs": SqsBatchService, "eventbridge": EventService, "s3": S3ObjectService}[kind]
+    method = {"sqs": "process_record", "eventbridge": "execute", "s3": "process_record"}[kind]
+    Events = type("Events", (base,), {"route": "POST /events", method: lambda self, data: None})
+    with pytest.raises(TypeError, match="not HTTP requests"):
+        Api(Events)
