@@ -564,6 +564,7 @@ class BaseService(metaclass=ServiceMeta):
     ...     def execute(self, request: Request) -> dict[str, str]:
     ...         return {"hello": request.query.get("name", "world")}
     >>> Hello()({"direct": True})["statusCode"]
+    {"level":"INFO",...,"message":"INVOKE -> 200",...}
     200
     """
 

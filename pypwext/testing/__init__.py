@@ -9,8 +9,11 @@ id and the current time, so a test says *what* request it sends, not how a sourc
 ...     def execute(self, request: Request) -> dict[str, str]:
 ...         return {"hello": request.query.get("name", "world")}
 >>> result = invoke(Hello, api_gateway_event("GET", "/hello", query={"name": "Ada"}))
+{"level":"INFO",...,"message":"GET /hello -> 200",...}
 >>> result.status, result.json
 (200, {'hello': 'Ada'})
+
+(The line ``invoke`` prints is the service's log entry on stdout, as on Lambda.)
 
 The toolkit is a package with one module per idea; import everything from ``pypwext.testing``:
 

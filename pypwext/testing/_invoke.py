@@ -28,11 +28,13 @@ class InvokeResult:
     body's ``"error"`` or a direct-invoke document's ``errors``; ``raw`` what the handler returned.
 
     >>> from pypwext import BaseService, NotFound, Request
+    >>> from pypwext.testing import alb_event
     >>> class Missing(BaseService):
     ...     just_status_code = False
     ...     def execute(self, request: Request) -> None:
     ...         raise NotFound("no such order")
     >>> result = invoke(Missing, alb_event("GET", "/orders/7"))
+    {"level":"INFO",...,"message":"GET /orders/7 -> 404",...}
     >>> result.status, result.errors[0]["msg"]
     (404, 'no such order')
     """
@@ -62,12 +64,15 @@ def invoke(target: Target, event: Any, context: Any = None) -> InvokeResult:
     -- on ``event`` and read its answer back; ``context`` defaults to :func:`lambda_context`.
 
     >>> from pypwext import BaseService, Request
+    >>> from pypwext.testing import function_url_event
     >>> class Echo(BaseService):
     ...     def execute(self, request: Request) -> object:
     ...         return request.json()
     >>> invoke(Echo, {"order": 7}).json
+    {"level":"INFO",...,"message":"INVOKE -> 200",...}
     {'order': 7}
     >>> invoke(Echo, function_url_event("POST", "/", body=[1, 2])).json
+    {"level":"INFO",...,"message":"POST / -> 200",...}
     [1, 2]
     """
     if context is None:
