@@ -89,6 +89,23 @@ def _constant_docs(module: ModuleType) -> dict[str, str]:
     return docs
 
 
+def _imported_from(module: ModuleType, name: str) -> str | None:
+    """The module ``module`` imports ``name`` from (``from X import name``), if it does."""
+    try:
+        tree = ast.parse(inspect.getsource(module))
+    except (OSError, TypeError):
+        return None
+    for stmt in tree.body:
+        if (
+            isinstance(stmt, ast.ImportFrom)
+            and stmt.module
+            and stmt.level == 0
+            and any(alias.name == name and alias.asname in (None, name) for alias in stmt.names)
+        ):
+            return stmt.module
+    return None
+
+
 def _describe(module: ModuleType, name: str, constants: dict[str, str]) -> str:
     value = getattr(module, name)
     if name in constants:
@@ -98,9 +115,9 @@ def _describe(module: ModuleType, name: str, constants: dict[str, str]) -> str:
     wrapped = getattr(value, "__wrapped__", None)  # a pytest fixture: the function's docstring
     if inspect.isfunction(wrapped):
         return _first_sentence(inspect.getdoc(wrapped))
-    owner = sys.modules.get(getattr(value, "__module__", "") or "")
-    if owner is not None and owner is not module:  # a constant re-exported from its home
-        found = _first_sentence(_constant_docs(owner).get(name))
+    home = _imported_from(module, name)
+    if home is not None:  # a constant re-exported from its home module
+        found = _first_sentence(_constant_docs(importlib.import_module(home)).get(name))
         if found:
             return found
     if isinstance(value, (int, float, str)) and not isinstance(value, bool):

@@ -93,7 +93,7 @@ def function(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     runtime = root / "runtime"
     pip = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-compile"]
     done = subprocess.run(
-        [*pip, "--target", str(runtime), *packaging._platform_args(python, ARCH), "awslambdaric"],
+        [*pip, "--target", str(runtime), *packaging._install._platform_args(python, ARCH), "awslambdaric"],
         capture_output=True,
         text=True,
     )
