@@ -186,7 +186,6 @@ def test_the_dotted_handler_mistake_fails_as_it_does_on_lambda(function: Functio
         try:
             assert api.init_failed.wait(timeout=30), process.communicate(timeout=5)[0]
         finally:
-            process.kill()
-            process.wait(timeout=10)
+            stop_process(process)
     assert api.init_error["errorType"] == "Runtime.ImportModuleError"
     assert "app.CreateOrder" in api.init_error["errorMessage"]
