@@ -14,6 +14,7 @@ from pypwext.codec import strict
 from pypwext.cors import Cors
 from pypwext.errors import (
     BadRequest,
+    ConfigurationError,
     Conflict,
     DependencyError,
     ErrorCollector,
@@ -85,6 +86,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BadRequest",
     "BaseService",
+    "ConfigurationError",
     "Conflict",
     "Cors",
     "DependencyError",

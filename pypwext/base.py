@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+__all__ = ["CONFIDENTIAL", "ErrorAction", "InfoClassification", "LogEntryType"]
+
 
 class InfoClassification(str, Enum):
     """How sensitive a piece of information is; logged with every entry and error.

@@ -57,6 +57,8 @@ Rules:
 ...         return 2 * n
 >>> event = sqs_event([1, -1, 2])
 >>> answer = Double.handler(event, lambda_context())
+{"level":"ERROR",...,"message":"record failed",...}
+{"level":"INFO",...,"message":"INVOKE -> 500",...}
 >>> answer["batchItemFailures"] == [{"itemIdentifier": event["Records"][1]["messageId"]}]
 True
 """

@@ -8,6 +8,24 @@ invocation (``RAISE``) or is collected while the work goes on (``CONTINUE``).
 One :class:`ErrorCollector` is installed per invocation and reachable through
 :func:`current_collector` (a ``ContextVar``), so helpers and threads started with
 ``contextvars.copy_context()`` collect into the same place.
+
+The tree (``except PypwextError`` catches every error pypwext raises on purpose)::
+
+    PypwextError
+    ├── ConfigurationError (also a TypeError): a service class defined wrongly, at import
+    └── ServiceError: an answer with a status, rendered to the client
+        ├── BadRequest (400)
+        │   └── PayloadTooLarge (413)
+        ├── Unauthorized (401)
+        ├── Forbidden (403)
+        ├── NotFound (404)
+        ├── Conflict (409)
+        ├── UnprocessableEntity (422)
+        ├── TooManyRequests (429)
+        ├── InternalError (500)
+        ├── ServiceUnavailable (503)
+        ├── DependencyError (502, or 504 when the dependency did not answer in time)
+        └── ErrorWithReturn (400 by default, collected: the invocation goes on)
 """
 
 from __future__ import annotations
@@ -23,6 +41,7 @@ from pypwext.base import ErrorAction, InfoClassification
 
 __all__ = [
     "BadRequest",
+    "ConfigurationError",
     "Conflict",
     "DependencyError",
     "ErrorCollector",
@@ -43,8 +62,22 @@ __all__ = [
 
 
 class PypwextError(Exception):
-    """The root of the errors pypwext raises on purpose (``except PypwextError`` catches them);
-    today its one branch is :class:`ServiceError`."""
+    """The root of the errors pypwext raises on purpose (``except PypwextError`` catches them):
+    :class:`ConfigurationError` for a mistake in a definition, :class:`ServiceError` for an answer."""
+
+
+class ConfigurationError(PypwextError, TypeError):
+    """A service class, an error class or a step defined wrongly: raised when the class (or the
+    decorated function) is created, so the mistake surfaces at import, before any invocation.
+    A ``TypeError`` too, as it always was.
+
+    >>> from pypwext import BaseService
+    >>> class Bad(BaseService):
+    ...     status = 500
+    Traceback (most recent call last):
+    ...
+    pypwext.errors.ConfigurationError: Bad: status must be a success status (200-399), got 500
+    """
 
 
 _MISSPELT = {"status": "code", "status_code": "code", "http_status": "code", "message": "msg"}
@@ -83,14 +116,14 @@ class ServiceError(PypwextError):
         own = vars(cls)
         for wrong, right in _MISSPELT.items():
             if wrong in own:  # (a DependencyError's ``status``, what the dependency answered, is per error)
-                raise TypeError(
+                raise ConfigurationError(
                     f"{cls.__qualname__}: an error's HTTP status is its class attribute '{right}' "
                     f"(write {right} = {own[wrong]!r}), not '{wrong}'"
                 )
         if "code" in own:
             code = own["code"]
             if isinstance(code, bool) or not isinstance(code, int) or not 400 <= code <= 599:
-                raise TypeError(
+                raise ConfigurationError(
                     f"{cls.__qualname__}: code must be an HTTP error status, an int from 400 to 599, got {code!r}"
                 )
             cls.default_code = int(code)
@@ -98,7 +131,9 @@ class ServiceError(PypwextError):
         if "msg" in own:
             msg = own["msg"]
             if not isinstance(msg, str):
-                raise TypeError(f"{cls.__qualname__}: msg must be a str (the default message), got {msg!r}")
+                raise ConfigurationError(
+                    f"{cls.__qualname__}: msg must be a str (the default message), got {msg!r}"
+                )
             cls.default_msg = msg
             delattr(cls, "msg")
 

@@ -29,9 +29,14 @@ Rules:
 ...     def execute(self, detail: dict[str, int]) -> int:
 ...         return detail["order_id"]
 >>> Shipped.handler(eventbridge_event({"order_id": 7}, source="shop.orders"), lambda_context())
+{"level":"INFO",...,"message":"INVOKE -> 200",...}
 7
 >>> Shipped.handler(eventbridge_event({"order_id": 7}, source="other"), lambda_context()) is None
+{"level":"WARNING",...,"message":"event ignored: it does not match the service's sources/detail_types",...}
 True
+
+(The lines before each answer are the service's log entries on stdout: an invocation summary,
+and a warning for the event it ignored.)
 """
 
 from __future__ import annotations

@@ -269,6 +269,9 @@ class Request:
     request_id: str | None = None
     multi_value: bool = False
     origin: str | None = None
+    # True only on the request parse_request built: its body is the event's own, so json() may
+    # read the event's text. A copy (attrs.evolve(request, body=...)) starts False and reads body.
+    _from_event: bool = attrs.field(default=False, init=False, repr=False, eq=False)
 
     def header_values(self, name: str) -> list[str]:
         """Every value of header ``name`` (any case); ``[]`` when absent."""
@@ -286,15 +289,22 @@ class Request:
 
     def json(self) -> Any:
         """The body parsed as JSON (``None`` when empty); a malformed body is a
-        :class:`~pypwext.errors.BadRequest` whose ``details["problems"]`` say why."""
-        if self.source is EventSource.DIRECT:
-            return self.raw_event
+        :class:`~pypwext.errors.BadRequest` whose ``details["problems"]`` say why. It is this
+        request's ``body``: a copy with another body (``attrs.evolve``) parses that one.
+
+        >>> r = parse_request({"order": 7})
+        >>> r.json(), attrs.evolve(r, body=b'{"order": 8}').json()
+        ({'order': 7}, {'order': 8})
+        """
+        if self.source is EventSource.DIRECT and (self._from_event or not self.body):
+            return self.raw_event  # the event itself (also when wrapped without a body)
         if not self.body:
             return None
         event = self.raw_event
         text: str | bytes = self.body
         if (
-            type(event) is dict
+            self._from_event
+            and type(event) is dict
             and event.get("isBase64Encoded") is not True
             and type(event.get("body")) is str
         ):
@@ -343,7 +353,7 @@ def _parse_direct(event: Any, context: Any) -> Request:
         raise _malformed("event", str(exc)) from None
     except Exception:  # not JSON-encodable: only possible when called by hand
         raise _malformed("event", "the event cannot be encoded as JSON") from None
-    return Request(
+    request = Request(
         source=EventSource.DIRECT,
         method="INVOKE",
         path="",
@@ -353,6 +363,8 @@ def _parse_direct(event: Any, context: Any) -> Request:
         context=context,
         request_id=_context_request_id(context),
     )
+    object.__setattr__(request, "_from_event", True)
+    return request
 
 
 def _malformed(field: str, reason: str) -> BadRequest:
@@ -604,7 +616,7 @@ def _parse_http(source: EventSource, event: Mapping[str, Any], context: Any) -> 
     if request_id is None:
         request_id = _context_request_id(context)
 
-    return Request(  # every field, in order: positional arguments cost less, on every invocation
+    request = Request(  # every field, in order: positional arguments cost less, on every invocation
         source,
         method.upper(),
         path,
@@ -620,3 +632,5 @@ def _parse_http(source: EventSource, event: Mapping[str, Any], context: Any) -> 
         multi_headers is not None,
         headers.get("origin"),
     )
+    object.__setattr__(request, "_from_event", True)
+    return request

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pypwext._handler_probe import MARKER
+
 __all__ = [
     "HandlerError",
     "Reader",
@@ -252,53 +254,8 @@ def check_static(read: Reader, handler: str, where: str = "the package") -> None
         explain(handler, {"error": "class", "name": attr})
 
 
-_CHECK_SCRIPT = r"""
-import importlib, json, sys
-tree, handler = sys.argv[1], sys.argv[2]
-sys.path.insert(0, tree)
-
-def answer(**kw):
-    sys.stdout.write("\n@@pypwext@@" + json.dumps(kw) + "\n")
-    sys.exit(0)
-
-module_name, _, attr = handler.rpartition(".")
-module_name = module_name.replace("/", ".")
-try:
-    module = importlib.import_module(module_name)
-except ModuleNotFoundError as exc:
-    parts = module_name.split(".")
-    if exc.name and module_name.startswith(exc.name) and exc.name != module_name.split(".")[0]:
-        for cut in range(len(parts) - 1, 0, -1):
-            try:
-                obj = importlib.import_module(".".join(parts[:cut]))
-            except Exception:
-                continue
-            if hasattr(obj, parts[cut]):
-                answer(error="dotted", module=".".join(parts[:cut]), path=".".join(parts[cut:] + [attr]))
-            answer(error="module", missing=exc.name, message=str(exc), prefix=".".join(parts[:cut]))
-    answer(error="module", missing=exc.name or module_name, message=str(exc))
-except BaseException as exc:
-    answer(error="import", message=f"{type(exc).__name__}: {exc}")
-
-def handler_like(name, obj):
-    if name.startswith("_") or not callable(obj) or isinstance(obj, type):
-        return False
-    if hasattr(obj, "service_class") or hasattr(obj, "api"):
-        return True
-    return getattr(obj, "__module__", None) == module.__name__
-
-if not hasattr(module, attr):
-    answer(error="attribute", names=sorted(n for n, o in vars(module).items() if handler_like(n, o)))
-obj = getattr(module, attr)
-cls = getattr(obj, "__mro__", None)
-if cls and any(c.__name__ == "BaseService" and c.__module__ == "pypwext.service" for c in cls):
-    answer(error="class", name=obj.__name__)
-if not callable(obj):
-    answer(error="callable", type=type(obj).__name__)
-answer(ok=True)
-"""
-
-_MARKER = "@@pypwext@@"
+_PROBE = str(Path(__file__).with_name("_handler_probe.py"))
+"""The probe program, run by path in the target interpreter (a real module: linted and typed)."""
 
 
 def check_imported(tree: Path, handler: str, interpreter: str, timeout: float = 120) -> dict[str, Any]:
@@ -310,18 +267,18 @@ def check_imported(tree: Path, handler: str, interpreter: str, timeout: float = 
     env = {"PATH": os.environ.get("PATH", ""), "LAMBDA_TASK_ROOT": str(tree), "AWS_REGION": "us-east-1"}
     env["AWS_DEFAULT_REGION"] = "us-east-1"
     done = subprocess.run(
-        [interpreter, "-I", "-S", "-B", "-c", _CHECK_SCRIPT, str(tree), handler],
+        [interpreter, "-I", "-S", "-B", _PROBE, str(tree), handler],
         capture_output=True,
         text=True,
         cwd=str(tree),
         env=env,
         timeout=timeout,
     )
-    marker = done.stdout.rfind(_MARKER)
+    marker = done.stdout.rfind(MARKER)
     if marker < 0:
         raise HandlerError(
             f"handler '{handler}': importing it with {interpreter} crashed (exit {done.returncode}):\n"
             + "\n".join(done.stderr.splitlines()[-10:])
         )
-    result: dict[str, Any] = json.loads(done.stdout[marker + len(_MARKER) :])
+    result: dict[str, Any] = json.loads(done.stdout[marker + len(MARKER) :])
     return result

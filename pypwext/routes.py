@@ -41,8 +41,10 @@ same method and template shape.
 >>> handler = api.handler
 >>> from pypwext.testing import invoke, api_gateway_event
 >>> invoke(handler, api_gateway_event("GET", "/orders/7")).json
+{"level":"INFO",...,"message":"GET /orders/7 -> 200",...}
 {'id': '7'}
 >>> invoke(handler, api_gateway_event("DELETE", "/orders/7")).headers["Allow"]
+{"level":"INFO",...,"message":"DELETE /orders/7 -> 405",...}
 'GET, HEAD, OPTIONS'
 """
 

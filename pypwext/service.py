@@ -40,6 +40,7 @@ from pypwext.cors import Cors
 from pypwext.dependencies.base import Dependency
 from pypwext.errors import (
     BadRequest,
+    ConfigurationError,
     ErrorCollector,
     InternalError,
     ServiceError,
@@ -285,7 +286,7 @@ def step(
 
     def decorate(f: F) -> F:
         if inspect.iscoroutinefunction(f):
-            raise TypeError(f"@step does not support async functions ({f.__qualname__})")
+            raise ConfigurationError(f"@step does not support async functions ({f.__qualname__})")
         info = _StepInfo(f.__name__, operation, classification, log_type, _stdlib_logging.INFO, _location(f))
         return _wrap(f, info)
 
@@ -304,8 +305,8 @@ def _kebab(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", name).lower()
 
 
-def _definition_error(cls_name: str, message: str) -> TypeError:
-    return TypeError(f"{cls_name}: {message}")
+def _definition_error(cls_name: str, message: str) -> ConfigurationError:
+    return ConfigurationError(f"{cls_name}: {message}")
 
 
 def _check_options(
@@ -564,6 +565,7 @@ class BaseService(metaclass=ServiceMeta):
     ...     def execute(self, request: Request) -> dict[str, str]:
     ...         return {"hello": request.query.get("name", "world")}
     >>> Hello()({"direct": True})["statusCode"]
+    {"level":"INFO",...,"message":"INVOKE -> 200",...}
     200
     """
 

@@ -216,3 +216,43 @@ def test_every_error_pypwext_raises_on_purpose_has_one_root() -> None:
         assert issubclass(cls, PypwextError)
     with pytest.raises(PypwextError):
         raise Mine()
+
+
+def _define_a_bad_service_option() -> None:
+    class Bad(BaseService):
+        just_status_codes = True  # misspelt option
+
+
+def _define_an_async_lifecycle_method() -> None:
+    class Bad(BaseService):
+        async def execute(self) -> None: ...
+
+
+def _define_an_error_with_a_status() -> None:
+    class Bad(ServiceError):
+        status = 409
+
+
+def _define_an_async_step() -> None:
+    from pypwext import step
+
+    @step
+    async def bad() -> None: ...
+
+
+@pytest.mark.parametrize(
+    "define",
+    [
+        _define_a_bad_service_option,
+        _define_an_async_lifecycle_method,
+        _define_an_error_with_a_status,
+        _define_an_async_step,
+    ],
+)
+def test_a_definition_mistake_is_a_configuration_error_and_still_a_type_error(define: Any) -> None:
+    from pypwext import ConfigurationError, PypwextError
+
+    with pytest.raises(ConfigurationError) as caught:
+        define()
+    assert isinstance(caught.value, PypwextError) and isinstance(caught.value, TypeError)
+    assert not isinstance(caught.value, ServiceError)  # never rendered as an answer

@@ -8,6 +8,7 @@ import json
 from types import SimpleNamespace
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from pypwext import codec
 from pypwext.errors import BadRequest
 from pypwext.events import EventSource, Headers, Request, detect_source, parse_request
+from pypwext.testing import alb_event, api_gateway_event
 
 
 def rest(**fields: Any) -> dict[str, Any]:
@@ -642,3 +644,33 @@ def test_body_reasons_name_the_place_not_pythons_exception():
     assert info.value.details["problems"][0]["reason"] == (
         "not valid JSON: expected ',' or the end of the array or object at line 1, column 6"
     )
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        api_gateway_event("POST", "/orders", body={"order": 7}),
+        api_gateway_event("POST", "/orders", body={"order": 7}, version="2.0"),
+        alb_event("POST", "/orders", body={"order": 7}),
+        api_gateway_event("POST", "/orders", body=b'{"order": 7}'),  # base64 in the event
+        {"order": 7},  # a direct invoke
+    ],
+    ids=["rest", "http-api", "alb", "base64", "direct"],
+)
+def test_json_reads_the_requests_own_body_not_the_events(event: dict[str, Any]) -> None:
+    request = parse_request(event)
+    assert request.json() == {"order": 7}
+    changed = attrs.evolve(request, body=b'{"order": 8}')
+    assert changed.json() == {"order": 8}
+    emptied = attrs.evolve(request, body=b"").json()
+    # no body: None over HTTP; a direct invoke without a body is the event itself, as it always was
+    assert emptied == ({"order": 7} if request.source is EventSource.DIRECT else None)
+    assert attrs.evolve(request, path="/other").json() == {"order": 7}  # same body, same answer
+    assert request.json() == {"order": 7}  # the original is untouched
+    with pytest.raises(BadRequest):
+        attrs.evolve(request, body=b"{not json").json()
+
+
+def test_a_direct_request_wrapped_without_a_body_still_reads_as_the_event() -> None:
+    wrapped = Request(source=EventSource.DIRECT, method="INVOKE", path="", raw_event=[1, 2])
+    assert wrapped.json() == [1, 2]

@@ -324,7 +324,8 @@ def test_cli_exit_codes(tmp_path, index, capsys, monkeypatch) -> None:
 
 def test_the_pypwext_requirement_comes_from_this_checkout(tmp_path, monkeypatch) -> None:
     built = tmp_path / "pypwext-0.1.0-py3-none-any.whl"
-    monkeypatch.setattr(packaging, "_build_pypwext_wheel", lambda source, workdir: built)
+    # the step that reads requirements (pypwext.packaging._requirements) builds the wheel
+    monkeypatch.setattr(packaging._requirements, "_build_pypwext_wheel", lambda source, workdir: built)
     proj = tmp_path / "proj"
     proj.mkdir()
     (proj / "other.txt").write_text("attrs\n")

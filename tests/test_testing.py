@@ -478,6 +478,31 @@ def test_a_service_sees_the_context() -> None:
     assert 0 < result.json["left"] <= 5000
 
 
+def test_a_driven_clock_lets_a_test_reach_the_deadline_without_waiting() -> None:
+    from pypwext.batch import SqsBatchService
+    from pypwext.testing import sqs_event
+
+    now = [1_000.0]
+    done: list[str] = []
+
+    class Slow(SqsBatchService):
+        def process_record(self, record: str) -> None:
+            done.append(record)
+            now[0] += 1.0  # each record takes a second of the invocation's 3.5 s
+
+    event = sqs_event(["a", "b", "c", "d", "e"])
+    ctx = lambda_context(timeout_s=3.5, clock=lambda: now[0])
+    assert ctx.get_remaining_time_in_millis() == 3500
+    answer = Slow.handler(event, ctx)
+    # with the 1 s margin, records start at 3.5, 2.5 and 1.5 s left; the rest are reported back
+    assert done == ["a", "b", "c"]
+    failed = [f["itemIdentifier"] for f in answer["batchItemFailures"]]
+    assert failed == [r["messageId"] for r in event["Records"][3:]]
+    assert ctx.get_remaining_time_in_millis() == 500
+    now[0] += 10
+    assert ctx.get_remaining_time_in_millis() == 0  # never negative on a driven clock either
+
+
 # --- invoke -----------------------------------------------------------------------------------
 
 

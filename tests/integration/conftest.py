@@ -29,12 +29,17 @@ def free_port() -> int:
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:
-    """Stop a server process the tests started: politely, then for good after 10 s."""
+    """Stop a server process the tests started: politely, then for good after 10 s; its pipes
+    are closed (an open one is a ResourceWarning, which fails the test)."""
     process.terminate()
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+        process.wait(timeout=10)
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
 
 
 class MotoServer:
@@ -125,9 +130,10 @@ class ServeProcess:
         )
         command = [sys.executable, "-m", "pypwext.cli", "serve", target, "--port", str(self.port)]
         command += (["--source", source] if source else []) + ([] if reload else ["--no-reload"])
-        self.process = subprocess.Popen(
-            command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log.open("wb"), env=env
-        )
+        with log.open("wb") as stderr:  # the server has its own copy of the file
+            self.process = subprocess.Popen(
+                command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr, env=env
+            )
 
     def wait(self) -> None:
         """Return once the server answers HTTP (fail with its log if it does not start)."""

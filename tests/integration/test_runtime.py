@@ -93,7 +93,7 @@ def function(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     runtime = root / "runtime"
     pip = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "--no-compile"]
     done = subprocess.run(
-        [*pip, "--target", str(runtime), *packaging._platform_args(python, ARCH), "awslambdaric"],
+        [*pip, "--target", str(runtime), *packaging._install._platform_args(python, ARCH), "awslambdaric"],
         capture_output=True,
         text=True,
     )
@@ -186,7 +186,6 @@ def test_the_dotted_handler_mistake_fails_as_it_does_on_lambda(function: Functio
         try:
             assert api.init_failed.wait(timeout=30), process.communicate(timeout=5)[0]
         finally:
-            process.kill()
-            process.wait(timeout=10)
+            stop_process(process)
     assert api.init_error["errorType"] == "Runtime.ImportModuleError"
     assert "app.CreateOrder" in api.init_error["errorMessage"]

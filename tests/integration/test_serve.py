@@ -89,7 +89,8 @@ class WithoutSwaggerUI(ServeProcess):
         self.log = log
         code = "import sys; sys.modules['swagger_ui'] = None; from pypwext.cli import main; sys.exit(main())"
         command = [sys.executable, "-c", code, "serve", target, "--port", str(self.port), "--no-reload"]
-        self.process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+        with log.open("wb") as stderr:  # the server has its own copy of the file
+            self.process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr)
 
 
 @pytest.fixture(scope="module")
