@@ -262,4 +262,7 @@ def reset() -> None:
         built = _state.get("provider")
         if built is not None:
             built[0].shutdown()
+        transport = _state.get("transport")
+        if transport is not None:
+            transport.close()  # its kept-alive connection, not left for the garbage collector
         _state.clear()
