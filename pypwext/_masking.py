@@ -9,9 +9,9 @@
   AUTHORIZATION_INFO (and in credential-bearing headers, query parameters and cookies) during
   one invocation are masked wherever they appear in that invocation's log lines -- copied into
   a plain dict, formatted into an exception message, quoted in a traceback.
-  :func:`mask_line` is applied to the variable part of every line (its message and fields) as
-  the last step of encoding it: one regular-expression pass over the JSON text, nothing at all
-  when the invocation has no such value.
+  :meth:`Secrets.mask` is applied to the variable part of every line (its message and fields)
+  as the last step of encoding it: one pass over the JSON text, nothing at all when the
+  invocation has no such value.
 
 This module imports nothing of pypwext's but the JSON string encoder: :mod:`pypwext.logging`
 builds on it.
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
-from typing import Any
 from urllib.parse import unquote
 
 from pypwext.codec import dumps_str
@@ -32,7 +31,6 @@ __all__ = [
     "Secrets",
     "current_secrets",
     "is_credential_name",
-    "mask_line",
     "mask_pairs",
 ]
 
@@ -228,18 +226,3 @@ reset_secrets = _SECRETS.reset
 current_secrets = _SECRETS.get
 """The values masked by value in the running invocation's lines (``None`` outside one): the
 context variable's own method, because every line asks."""
-
-
-def mask_line(text: str) -> str:
-    """``text`` (JSON) with the running invocation's classified values masked."""
-    secrets = _SECRETS.get()
-    if secrets is None or not secrets:
-        return text
-    return secrets.mask(text)
-
-
-def remember(value: Any, mask: str) -> None:
-    """Mask ``value`` (a string) by value for the rest of this invocation."""
-    secrets = _SECRETS.get()
-    if secrets is not None:
-        secrets.add(value, mask)

@@ -34,7 +34,6 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import attrs
 
 from pypwext import _pydantic
-from pypwext._masking import _RULE_CACHE as _credential_names
 from pypwext._masking import Secrets, is_credential_name, mask_pairs
 from pypwext._masking import current_secrets as _current_secrets
 from pypwext.base import CONFIDENTIAL, InfoClassification, LogEntryType
@@ -160,12 +159,7 @@ def _render(value: Any, depth: int) -> Any:
     if isinstance(value, ServiceError):
         return _render_error(value, depth)
     cls = type(value)
-    if attrs.has(cls):
-        return {
-            name: (_mask(c) if c is not None else _render(getattr(value, name), depth))
-            for name, c in _spec(cls)
-        }
-    if (dataclasses.is_dataclass(value) and not isinstance(value, type)) or _pydantic.is_model_type(cls):
+    if _has_spec(value, cls):
         return {
             name: (_mask(c) if c is not None else _render(getattr(value, name), depth))
             for name, c in _spec(cls)
@@ -180,6 +174,16 @@ def _render(value: Any, depth: int) -> Any:
 
 
 _SPECS: dict[type, tuple[tuple[str, str | None], ...]] = {}
+
+
+def _has_spec(value: Any, cls: type) -> bool:
+    """Whether ``value`` (of type ``cls``) has declared fields :func:`_spec` reads: an attrs
+    instance, a dataclass instance or a pydantic model."""
+    return (
+        attrs.has(cls)
+        or (dataclasses.is_dataclass(value) and not isinstance(value, type))
+        or _pydantic.is_model_type(cls)
+    )
 
 
 def _spec(cls: type) -> tuple[tuple[str, str | None], ...]:
@@ -310,16 +314,15 @@ def new_secrets(request: Request | None) -> Secrets:
     secrets = Secrets()
     if request is None or request.source is EventSource.DIRECT or _masking_lifted():
         return secrets
-    known = _credential_names.get  # (the rule's own cache, looked up inline: this runs on every call)
     for name in request.headers:
-        if known(name) is False or not is_credential_name(name):
+        if not is_credential_name(name):
             continue
         cookies = name.lower() in _COOKIE_HEADERS  # (its parts are the cookies, below)
         for value in request.headers.get_all(name):
             _remember_credential(value, secrets, whole_only=cookies)
     if request.query:
         for name, values in request.multi_query.items() or request.query.items():
-            if known(name) is False or not is_credential_name(name):
+            if not is_credential_name(name):
                 continue
             for value in [values] if isinstance(values, str) else values:
                 _remember_credential(value, secrets)
@@ -351,7 +354,7 @@ def _remember_fields(value: Any, secrets: Secrets, depth: int) -> None:
         return
     depth += 1
     cls = type(value)
-    if attrs.has(cls) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+    if _has_spec(value, cls):
         for name, c in _spec(cls):
             item = getattr(value, name, None)
             if c is not None:
@@ -389,7 +392,7 @@ def _remember_all(value: Any, mask: str, secrets: Secrets, depth: int) -> None:
             _remember_all(item, mask, secrets, depth)
         return
     cls = type(value)
-    if attrs.has(cls) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+    if _has_spec(value, cls):
         for name, _ in _spec(cls):
             _remember_all(getattr(value, name, None), mask, secrets, depth)
         return

@@ -422,6 +422,29 @@ def test_classified_model_fields_are_masked_in_logs(
     assert "ada@example.com" not in out and "4111-SECRET" not in out  # in no log line at all
 
 
+def test_a_classified_model_value_is_masked_by_value_wherever_it_goes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """In a service that is not itself classified, the value of a PII field of a pydantic input
+    is masked by value in every later line: copied into a plain dict, formatted into an
+    exception message (as for attrs inputs)."""
+
+    class Copies(BaseService):
+        service = "pydantic-copies-test"
+
+        def execute(self, order: Order) -> dict[str, str]:
+            assert order.customer is not None
+            self.logger.info("copied", extra={"contact": {"to": order.customer.email}})
+            raise ValueError(f"cannot mail {order.customer.email}")
+
+    body = {**GOOD, "customer": {"name": "Ada", "email": "ada@example.com"}}
+    capsys.readouterr()
+    assert invoke(Copies, api_gateway_event("POST", "/", body=body)).status == 500
+    out = capsys.readouterr().out
+    assert '"copied"' in out and "cannot mail" in out
+    assert "ada@example.com" not in out
+
+
 # --- OpenAPI -------------------------------------------------------------------------------------
 
 
