@@ -59,6 +59,7 @@ from typing import Any
 import attrs
 
 from pypwext import codec
+from pypwext._headers import is_token
 from pypwext.errors import ServiceError
 from pypwext.events import EventSource, Request
 
@@ -163,14 +164,12 @@ def _encode_body(body: Any) -> tuple[str, bool, str | None]:
     return _utf8(codec.dumps(body)), False, _JSON
 
 
-# RFC 9110's token: what a header name may be made of
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _UNSAFE = re.compile(r"[\r\n\0]")
 
 
 def _name(name: Any) -> str:
     """A header name as written, refused (``ValueError``) unless it is an HTTP token."""
-    if not isinstance(name, str) or not _TOKEN.match(name):
+    if not isinstance(name, str) or not is_token(name):
         raise ValueError(f"a response header name must be an HTTP token, got {name!r}")
     return name
 

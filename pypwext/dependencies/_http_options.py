@@ -7,10 +7,10 @@ Re-exported by :mod:`pypwext.dependencies.http`, where users import them from.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from pypwext._headers import has_control, is_token
 from pypwext.errors import BadRequest
 
 __all__ = [
@@ -66,8 +66,6 @@ MAX_REDIRECTS = 10
 _METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "TRACE"})
 _AUTH_MODES = frozenset({"auto", "sigv4"})
 _JSON_TYPE = "application/json"
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")  # an HTTP header name (RFC 9110 token)
-_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # CR, LF and other controls; a tab may be
 _CHUNK = 65536
 
 
@@ -93,9 +91,9 @@ def _check_headers(headers: Mapping[str, Any], error: Any, where: str) -> dict[s
     checked: dict[str, str] = {}
     for name, value in headers.items():
         name, value = str(name), str(value)
-        if not _TOKEN.match(name):
+        if not is_token(name):
             raise _header_error(error, where, name, "is not a valid header name")
-        if _BAD_VALUE.search(value):
+        if has_control(value):
             raise _header_error(error, where, name, "holds a line break or a control character")
         checked[name] = value
     return checked
@@ -104,7 +102,7 @@ def _check_headers(headers: Mapping[str, Any], error: Any, where: str) -> dict[s
 def _header_error(error: Any, where: str, name: str, why: str) -> Exception:
     if error is BadRequest:
         return BadRequest.invalid(
-            "invalid request", (f"headers.{name}" if _TOKEN.match(name) else "headers", why)
+            "invalid request", (f"headers.{name}" if is_token(name) else "headers", why)
         )
     return ValueError(f"{where}: the header {name!r} {why}")
 

@@ -31,6 +31,8 @@ import socket
 import time
 from collections.abc import Sequence
 
+from pypwext._headers import has_control, is_token
+
 __all__ = [
     "MAX_BODY_BYTES",
     "READ_TIMEOUT_S",
@@ -53,8 +55,6 @@ MAX_BODY_BYTES = 6 * 1024 * 1024
 """The largest request body accepted: Lambda's 6 MB payload limit (no event with a larger body
 could reach a function)."""
 
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _DIGITS = re.compile(r"^[0-9]+$")
 _HEX = re.compile(rb"^[0-9A-Fa-f]+$")
 
@@ -70,9 +70,9 @@ class BadRequest(Exception):
 def header_problem(name: str, value: str) -> str | None:
     """Why ``name: value`` cannot be a header line (``None`` when it can): the one rule for
     request and response headers."""
-    if not _TOKEN.match(name):
+    if not is_token(name):
         return f"header name {name[:40]!r} is not an HTTP token"
-    if _BAD_VALUE.search(value):
+    if has_control(value):
         return f"header {name[:40]!r} holds a CR, LF or other control character"
     return None
 

@@ -44,6 +44,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from pypwext._headers import has_control
 from pypwext.local.guard import (
     READ_TIMEOUT_S,
     BadRequest,
@@ -61,7 +62,6 @@ from pypwext.local.proxy import Rejected, build_event, to_http
 __all__ = ["LoadError", "LocalServer", "WorkerPool"]
 
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
-_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class LocalServer(ThreadingHTTPServer):
@@ -182,7 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
             if len(self.raw_requestline) > 65536:
                 self.send_error(414, "the request line is too long")
                 return
-            if _CONTROL.search(self.raw_requestline.rstrip(b"\r\n")):
+            if has_control(self.raw_requestline.rstrip(b"\r\n").decode("latin-1")):
                 raise BadRequest(400, "the request line holds a control character")
             self.rfile.checking = True
             if not self.parse_request():
@@ -273,7 +273,7 @@ class _Handler(BaseHTTPRequestHandler):
         self, status: int, headers: list[tuple[str, str]], body: bytes, reason: str | None = None
     ) -> int:
         problems = [p for name, value in headers if (p := header_problem(name, value))]
-        if reason is not None and _CONTROL.search(reason.encode("utf-8", "replace")):
+        if reason is not None and has_control(reason):
             problems.append("the reason phrase holds a control character")
         if problems:
             self.server.log.error(f"pypwext serve: 502: the answer cannot be sent: {problems[0]}")

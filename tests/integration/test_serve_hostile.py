@@ -39,6 +39,7 @@ BAD = {
     "/cr": {"headers": {"X-Ok": "1\\rX-Injected: yes"}},
     "/nul": {"headers": {"X-Ok": "1\\u0000X-Injected: yes"}},
     "/name": {"headers": {"X-Injected: yes\\r\\nX-Ok": "1"}},
+    "/name-lf": {"headers": {"X-Ok\\n": "1"}},
     "/multi": {"multiValueHeaders": {"X-Ok": ["1", "2\\r\\nX-Injected: yes"]}},
     "/cookie": {"cookies": ["a=1\\r\\nX-Injected: yes"]},
     "/description": {"statusDescription": "200 OK\\r\\nX-Injected: yes"},
@@ -451,6 +452,16 @@ def test_a_handler_cannot_inject_a_header_into_the_answer(
     assert answer.json() == {"message": "Internal server error"}
     assert "control character" in server.wait_for_log("control character")
     assert request(server.port, "GET", "/fine").status == 200
+
+
+def test_a_header_name_ending_in_a_line_feed_is_refused(servers: dict[str, ServeProcess]) -> None:
+    """A name is an HTTP token to its very end: ``X-Ok\\n`` would write a bare LF into the
+    answer's head."""
+    server = servers["rest"]
+    answer = request(server.port, "GET", "/name-lf")
+    assert answer.status == 502, answer.raw[:300]
+    assert b"X-Ok\n" not in answer.raw
+    assert "is not an HTTP token" in server.wait_for_log("is not an HTTP token")
 
 
 REQUEST_CASES = {
