@@ -68,14 +68,13 @@ def run_invocation(
     """Run ``body(request)`` as one invocation of ``svc``: a fresh collector, the service's
     logger as the current one, the :class:`~pypwext.context.Invocation` installed (so threads
     started with ``contextvars.copy_context()`` share them), and the summary line at the end,
-    written by the same writer as an HTTP service's (``BaseService._summarise``: for an AUDIT
+    written by the same writer as an HTTP service's (``Observability.summary``: for an AUDIT
     service, the audit entry at any level, with its ``outcome``).
 
     ``body`` returns ``(answer, summary fields, status)``: the status is 200, or the highest
     code of the items that failed (so an AUDIT entry says ``failure``). An exception it raises
     is re-raised after the summary line (``failed: true``, its code as the status) was written.
     """
-    from pypwext.responses import Response
     from pypwext.service import Running
 
     fields: dict[str, Any] = {}
@@ -88,12 +87,14 @@ def run_invocation(
             status = failure_code(exc)
             raise
         finally:
-            summary = Response(status, None, {}, [], {}, list(svc._errors.errors))
-            svc._summarise(
+            cls = type(svc)
+            cls._pypwext_obs.summary(
                 run.request,
-                summary,
+                status,
+                [e.code for e in svc._errors.errors],
                 run.observed.started,
-                source=getattr(type(svc), "_pypwext_source_name", "event"),
+                cls.route,
+                source=getattr(cls, "_pypwext_source_name", "event"),
                 extra=fields,
             )
         run.status = 200

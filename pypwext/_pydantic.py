@@ -335,15 +335,12 @@ def field_names(model: Any) -> frozenset[str] | None:
     its name); ``None`` when ``model`` is not a pydantic model (nor a ``RootModel``)."""
     if not is_model_type(model) or _is_root(model):
         return None
-    names = set()
-    for name, info in model.model_fields.items():
-        alias = info.validation_alias if isinstance(info.validation_alias, str) else info.alias
-        names.add(alias if isinstance(alias, str) else name)
-    return frozenset(names)
+    return frozenset(input_fields(model))
 
 
 def input_fields(model: Any) -> dict[str, tuple[Any, bool]]:
-    """name (as in a request) -> (type, required) of an input model; empty for other types."""
+    """name (as in a request: the field's alias, else its name) -> (type, required) of an input
+    model; empty for other types."""
     if not is_model_type(model) or _is_root(model):
         return {}
     out: dict[str, tuple[Any, bool]] = {}

@@ -812,24 +812,13 @@ class BaseService(metaclass=ServiceMeta):
             body = {"error": _error_body(errors)}
         return Response(error.code, body=body, headers=dict(error.headers), errors=errors)
 
-    def _summarise(
-        self,
-        request: Request,
-        response: Response,
-        started: float,
-        *,
-        source: str | None = None,
-        extra: Mapping[str, Any] | None = None,
-    ) -> None:
-        """The one INFO line per invocation (for an AUDIT service: its audit entry, at any level).
-
-        The event-driven kinds (pypwext._kinds) write theirs here too: ``source`` names the kind
-        in place of the request's source, ``extra`` adds its own fields (``records``...)."""
+    def _summarise(self, request: Request, response: Response, started: float) -> None:
+        """The one INFO line per invocation (for an AUDIT service: its audit entry, at any level),
+        by the one writer that the event-driven kinds (pypwext._kinds) and an Api's own answers
+        use too (:meth:`pypwext.observability.Observability.summary`)."""
         cls = type(self)
         codes = [e.code for e in response.errors] if response.errors else []
-        cls._pypwext_obs.summary(
-            request, int(response.status), codes, started, cls.route, source=source, extra=extra
-        )
+        cls._pypwext_obs.summary(request, int(response.status), codes, started, cls.route)
 
 
 class Running:

@@ -32,7 +32,6 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from pypwext.event_classes import event_class_sources
 from pypwext.loader import TargetError, load_module, resolve_attribute
 from pypwext.logging import MASK, is_masked
 from pypwext.routes import Api, ApiHandler
@@ -212,10 +211,11 @@ def project_of(objects: dict[str, Any]) -> Project:
 
 def _http_source(services: list[type[BaseService]]) -> tuple[str | None, str | None]:
     """The source the services answering HTTP read, from their Powertools event data classes
-    (:func:`pypwext.event_classes.event_class_sources`), and why none when they disagree."""
+    (as :func:`pypwext.event_classes.event_class_sources` found them when each class was
+    defined), and why none when they disagree."""
     reads: dict[str, tuple[str, ...]] = {}
     for service in services:
-        sources = event_class_sources(getattr(service, "_pypwext_input_type", None))
+        sources = service._pypwext_event_sources  # what the class check found in its input type
         if sources is not None and sources[0].is_http:
             reads[service.__qualname__] = tuple(s.value for s in sources)
     if not reads:

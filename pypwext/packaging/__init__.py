@@ -228,8 +228,9 @@ def package(
         if check:
             log(f"checking the handler {handler} in the built package")
         how = check_handler(tree, handler, python, arch) if check else "not checked (--no-check-handler)"
-        unzipped = sum(p.stat().st_size for _, p in _files(tree))
-        log(f"zipping {len(_files(tree))} files ({unzipped / 2**20:.1f} MiB) into {out}")
+        files = _files(tree)
+        unzipped = sum(p.stat().st_size for _, p in files)
+        log(f"zipping {len(files)} files ({unzipped / 2**20:.1f} MiB) into {out}")
         if unzipped > UNZIPPED_LIMIT:
             raise LimitError(
                 f"the package is {unzipped / 2**20:.1f} MiB unzipped; Lambda accepts at most "
