@@ -124,7 +124,7 @@ def child_routes(counter: _Counter, scales: list[int]) -> None:
             [
                 "import attrs",
                 "from pypwext import BaseService",
-                "from pypwext.routes import Api",
+                "from pypwext.runtime._routes import Api",
                 "@attrs.frozen",
                 "class Item:",
                 "    item_id: int",

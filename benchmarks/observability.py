@@ -11,7 +11,7 @@ API Gateway REST event with its default logging at INFO (one summary line), with
 to False (the default outside a sampled Lambda invocation is off too), beside a bare handler
 that parses the body, sums the quantities and writes one Powertools ``Logger.info`` line.
 Then one log line through Powertools' default ``LambdaPowertoolsFormatter`` versus
-:class:`pypwext.formatter.ServiceFormatter` on the same record. Output goes to /dev/null.
+:class:`pypwext.observability.logging._formatter.ServiceFormatter` on the same record. Output goes to /dev/null.
 Best of several interleaved rounds, in microseconds per call.
 """
 
@@ -33,7 +33,7 @@ from aws_lambda_powertools import Logger  # noqa: E402
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter  # noqa: E402
 
 from examples.orders.app import CreateOrder  # noqa: E402
-from pypwext.formatter import ServiceFormatter  # noqa: E402
+from pypwext.observability.logging._formatter import ServiceFormatter  # noqa: E402
 from pypwext.testing import api_gateway_event, lambda_context  # noqa: E402
 
 ORDER = {"id": 1, "description": "books", "items": [{"id": 7, "quantity": 2, "description": "SICP"}]}

@@ -7,11 +7,12 @@
 >>> handler = Ping.handler
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from pypwext._lazy import exports
+from pypwext._version import __version__ as __version__
 from pypwext.base import ErrorAction, InfoClassification, LogEntryType
 from pypwext.codec import strict
-from pypwext.cors import Cors
 from pypwext.errors import (
     BadRequest,
     ConfigurationError,
@@ -31,23 +32,24 @@ from pypwext.errors import (
     UnprocessableEntity,
     current_collector,
 )
-from pypwext.events import EventSource, Request
-from pypwext.responses import Response
-from pypwext.service import BaseService, step
+from pypwext.runtime._cors import Cors
+from pypwext.runtime._service import BaseService, step
+from pypwext.wire._events import EventSource, Request
+from pypwext.wire._responses import Response
 
 # Names a service may not need are imported on first use (cold start is a feature): an HTTP
 # service does not pay for the batch machinery, nor a batch service for the HTTP client.
 _LAZY = {
-    "DynamoDBChange": "pypwext.batch",
-    "DynamoDBStreamBatchService": "pypwext.batch",
-    "KinesisBatchService": "pypwext.batch",
-    "SqsBatchService": "pypwext.batch",
-    "EventBridgeEvent": "pypwext.eventbridge",
-    "EventService": "pypwext.eventbridge",
-    "ScheduledService": "pypwext.eventbridge",
-    "S3Object": "pypwext.s3",
-    "S3ObjectService": "pypwext.s3",
-    "Idempotency": "pypwext.idempotency",
+    "DynamoDBChange": "pypwext.kinds._batch",
+    "DynamoDBStreamBatchService": "pypwext.kinds._batch",
+    "KinesisBatchService": "pypwext.kinds._batch",
+    "SqsBatchService": "pypwext.kinds._batch",
+    "EventBridgeEvent": "pypwext.kinds._eventbridge",
+    "EventService": "pypwext.kinds._eventbridge",
+    "ScheduledService": "pypwext.kinds._eventbridge",
+    "S3Object": "pypwext.kinds._s3",
+    "S3ObjectService": "pypwext.kinds._s3",
+    "Idempotency": "pypwext.runtime._idempotency",
     "fan_out": "pypwext.dependencies.fanout",
     "Http": "pypwext.dependencies.http",
     "LambdaFunction": "pypwext.dependencies.lambda_",
@@ -56,32 +58,20 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from pypwext.batch import DynamoDBChange, DynamoDBStreamBatchService, KinesisBatchService, SqsBatchService
     from pypwext.dependencies.fanout import fan_out
     from pypwext.dependencies.http import Http
     from pypwext.dependencies.lambda_ import LambdaFunction
     from pypwext.dependencies.parameters import Parameter, Secret
-    from pypwext.eventbridge import EventBridgeEvent, EventService, ScheduledService
-    from pypwext.idempotency import Idempotency
-    from pypwext.s3 import S3Object, S3ObjectService
+    from pypwext.kinds._batch import (
+        DynamoDBChange,
+        DynamoDBStreamBatchService,
+        KinesisBatchService,
+        SqsBatchService,
+    )
+    from pypwext.kinds._eventbridge import EventBridgeEvent, EventService, ScheduledService
+    from pypwext.kinds._s3 import S3Object, S3ObjectService
+    from pypwext.runtime._idempotency import Idempotency
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pypwext' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # the next access is a plain lookup
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BadRequest",
@@ -127,3 +117,5 @@ __all__ = [
     "step",
     "strict",
 ]
+
+__getattr__, __dir__ = exports(__name__, _LAZY, __all__)

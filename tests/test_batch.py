@@ -14,14 +14,14 @@ import attrs
 import pytest
 
 from pypwext import BadRequest, ServiceError
-from pypwext.batch import (
+from pypwext.errors import current_collector
+from pypwext.kinds._batch import (
     DynamoDBChange,
     DynamoDBStreamBatchService,
     KinesisBatchService,
     SqsBatchService,
 )
-from pypwext.context import current_invocation
-from pypwext.errors import current_collector
+from pypwext.observability._context import current_invocation
 from pypwext.testing import dynamodb_stream_event, kinesis_event, lambda_context, sqs_event
 
 
@@ -431,7 +431,7 @@ def test_a_subclass_of_a_batch_service_inherits_process_record():
 
 def test_a_failed_record_of_a_pii_service_is_logged_masked(capsys):
     from pypwext import InfoClassification
-    from pypwext.batch import SqsBatchService
+    from pypwext.kinds._batch import SqsBatchService
     from pypwext.testing import sqs_event
 
     class Subscribe(SqsBatchService):

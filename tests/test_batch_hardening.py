@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from pypwext import BadRequest, ServiceError
 from pypwext.base import LogEntryType
-from pypwext.batch import DynamoDBStreamBatchService, KinesisBatchService, SqsBatchService
-from pypwext.eventbridge import EventService
+from pypwext.kinds._batch import DynamoDBStreamBatchService, KinesisBatchService, SqsBatchService
+from pypwext.kinds._eventbridge import EventService
 from pypwext.testing import eventbridge_event, lambda_context
 
 

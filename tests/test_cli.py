@@ -18,7 +18,7 @@ ORDER = '{"id": 1, "description": "books", "items": [{"id": 7, "quantity": 2, "d
 def run(*args: str, stdin: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "pypwext.cli", *args],
+        [sys.executable, "-m", "pypwext.tools._cli", *args],
         input=stdin,
         capture_output=True,
         text=True,

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from pypwext import BaseService, Cors, Request, Response
-from pypwext.events import parse_request
 from pypwext.testing import api_gateway_event
+from pypwext.wire._events import parse_request
 
 calls: list[str] = []
 

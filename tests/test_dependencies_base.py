@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pypwext import BaseService, Request
-from pypwext.dependencies.base import remaining_budget_s
+from pypwext.runtime._dependency import remaining_budget_s
 from pypwext.testing import lambda_context
 
 
@@ -26,7 +26,7 @@ def test_budget_is_the_remaining_time_less_the_margin_inside_an_invocation() -> 
 def test_dependencies_see_the_same_correlation_id_as_the_logs(capsys) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    from pypwext.context import current_invocation
+    from pypwext.observability._context import current_invocation
     from pypwext.testing import api_gateway_event
 
     seen: dict[str, Any] = {}
@@ -48,7 +48,7 @@ def test_dependencies_see_the_same_correlation_id_as_the_logs(capsys) -> None:  
 def test_event_driven_kinds_get_the_same_invocation_fields(capsys) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    from pypwext.batch import SqsBatchService
+    from pypwext.kinds._batch import SqsBatchService
     from pypwext.testing import sqs_event
 
     class Counter(SqsBatchService):

@@ -12,7 +12,7 @@ import attrs
 import pytest
 
 from pypwext import ServiceError, UnprocessableEntity
-from pypwext.eventbridge import EventBridgeEvent, EventService, ScheduledService
+from pypwext.kinds._eventbridge import EventBridgeEvent, EventService, ScheduledService
 from pypwext.testing import eventbridge_event, lambda_context, scheduled_event
 
 SAMPLES = [

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from pypwext import codec
 from pypwext.errors import BadRequest
-from pypwext.events import EventSource, Headers, Request, detect_source, parse_request
 from pypwext.testing import alb_event, api_gateway_event
+from pypwext.wire._events import EventSource, Headers, Request, detect_source, parse_request
 
 
 def rest(**fields: Any) -> dict[str, Any]:
@@ -573,7 +573,7 @@ def test_headers_from_the_two_maps_of_a_rest_event_follow_the_general_rules():
 
 def test_a_body_over_the_limit_is_a_413_before_it_is_decoded():
     from pypwext.errors import PayloadTooLarge
-    from pypwext.events import MAX_BODY_BYTES
+    from pypwext.wire._events import MAX_BODY_BYTES
 
     assert len(parse_request(rest(body="x" * MAX_BODY_BYTES)).body) == MAX_BODY_BYTES
     exact = base64.b64encode(b"x" * MAX_BODY_BYTES).decode()

@@ -190,7 +190,7 @@ def test_values_are_masked_only_during_their_invocation(
 def test_a_batch_record_field_is_masked_in_every_line(
     debug_level: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from pypwext.batch import SqsBatchService
+    from pypwext.kinds._batch import SqsBatchService
 
     @attrs.frozen
     class Customer:
@@ -470,8 +470,8 @@ def test_an_audit_service_of_every_kind_writes_its_audit_line_with_its_outcome(
     kind: str, level: str, fails: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("LOG_LEVEL", level)
-    from pypwext.batch import SqsBatchService
-    from pypwext.eventbridge import EventService
+    from pypwext.kinds._batch import SqsBatchService
+    from pypwext.kinds._eventbridge import EventService
     from pypwext.testing import eventbridge_event
 
     event: Any
@@ -536,7 +536,7 @@ def test_a_session_cookie_logged_by_the_service_is_masked(
 def test_a_batch_of_many_records_masks_every_records_value(
     debug_level: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from pypwext.batch import SqsBatchService
+    from pypwext.kinds._batch import SqsBatchService
 
     @attrs.frozen
     class Customer:

@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 import pytest
 
-import pypwext.logging as pwlog
+import pypwext.observability.logging as pwlog
 from pypwext import (
     BaseService,
     ErrorWithReturn,
@@ -20,7 +20,7 @@ from pypwext import (
     Request,
     step,
 )
-from pypwext.formatter import ServiceFormatter
+from pypwext.observability.logging._formatter import ServiceFormatter
 from pypwext.testing import api_gateway_event, lambda_context
 
 PII = {"classification": InfoClassification.PII}
@@ -729,7 +729,7 @@ def test_set_level_takes_names_and_numbers_and_refuses_what_is_no_level(
 
 
 def test_invocation_fields_are_encoded_as_the_encoder_would():
-    from pypwext.logging import _encode_invocation, invocation_fields
+    from pypwext.observability.logging import _encode_invocation, invocation_fields
 
     class Context:
         function_name = "orders"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import pypwext.logging as pwlog
+import pypwext.observability.logging as pwlog
 from pypwext import BadRequest, BaseService, Request
 from pypwext.testing import api_gateway_event, lambda_context
 
@@ -146,7 +146,7 @@ def test_metrics_flush_even_when_the_adapter_fails(capsys: pytest.CaptureFixture
         def execute(self, request: Request) -> None:
             return None
 
-    import pypwext.service as service_module
+    import pypwext.runtime._service as service_module
 
     def failing(*args: Any) -> Any:
         raise RuntimeError("adapter bug")

@@ -19,10 +19,10 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from openapi_spec_validator import validate
 
 from pypwext import BaseService, Conflict, Http, NotFound, Request, ServiceError, strict
-from pypwext.cli import openapi as openapi_cli
-from pypwext.local.targets import TargetError, load_project
-from pypwext.openapi import SchemaBuilder, openapi_document
-from pypwext.routes import Api
+from pypwext.runtime._routes import Api
+from pypwext.tools._cli import openapi as openapi_cli
+from pypwext.tools._local.targets import TargetError, load_project
+from pypwext.tools._openapi import SchemaBuilder, openapi_document
 
 REPO = Path(__file__).resolve().parent.parent
 

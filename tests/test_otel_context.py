@@ -9,7 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from opentelemetry.trace import SpanContext, TraceFlags
 
-from pypwext._otel.spans import record_context, xray_header, xray_span_context
+from pypwext.observability._otel.spans import record_context, xray_header, xray_span_context
 
 ids128 = st.integers(min_value=1, max_value=2**128 - 1)
 ids64 = st.integers(min_value=1, max_value=2**64 - 1)

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 import pypwext
-from pypwext import packaging
-from pypwext.cli import main
+from pypwext.tools import packaging
+from pypwext.tools._cli import main
 
 PY = f"{sys.version_info.major}.{sys.version_info.minor}"
 
@@ -324,7 +324,7 @@ def test_cli_exit_codes(tmp_path, index, capsys, monkeypatch) -> None:
 
 def test_the_pypwext_requirement_comes_from_this_checkout(tmp_path, monkeypatch) -> None:
     built = tmp_path / "pypwext-0.1.0-py3-none-any.whl"
-    # the step that reads requirements (pypwext.packaging._requirements) builds the wheel
+    # the step that reads requirements (pypwext.tools.packaging._requirements) builds the wheel
     monkeypatch.setattr(packaging._requirements, "_build_pypwext_wheel", lambda source, workdir: built)
     proj = tmp_path / "proj"
     proj.mkdir()
@@ -465,7 +465,7 @@ def test_the_built_wheel_installs_into_a_fresh_venv_and_works(tmp_path) -> None:
     work.mkdir()
     (proj / "requirements.txt").write_text("pypwext[tracing]>=0.1\n")
     script = (
-        "import sys; from pathlib import Path; from pypwext.packaging import requirements_for; "
+        "import sys; from pathlib import Path; from pypwext.tools.packaging import requirements_for; "
         "print(requirements_for(Path(sys.argv[1]), None, Path(sys.argv[2])).read_text())"
     )
     line = sh(fresh / "bin" / "python", "-c", script, proj, work).stdout.strip()

@@ -23,7 +23,7 @@ render = _page["render"]
 
 # Public modules without an ``__all__`` yet; their files were being changed on other branches
 # (re-pin them after the merge).
-NO_ALL_YET = {"pypwext.local"}
+NO_ALL_YET = {"pypwext.tools._local"}
 
 SURFACE: dict[str, list[str]] = {
     "pypwext": [
@@ -71,15 +71,15 @@ SURFACE: dict[str, list[str]] = {
         "strict",
     ],
     "pypwext.base": ["CONFIDENTIAL", "ErrorAction", "InfoClassification", "LogEntryType"],
-    "pypwext.batch": [
+    "pypwext.kinds._batch": [
         "BatchService",
         "DynamoDBChange",
         "DynamoDBStreamBatchService",
         "KinesisBatchService",
         "SqsBatchService",
     ],
-    "pypwext.cli": ["COMMANDS", "load_target", "main", "version"],
-    "pypwext.cli.common": [
+    "pypwext.tools._cli": ["COMMANDS", "load_target", "main", "version"],
+    "pypwext.tools._cli.common": [
         "CliError",
         "EXIT_EVENT",
         "EXIT_HANDLER_RAISED",
@@ -89,12 +89,12 @@ SURFACE: dict[str, list[str]] = {
         "load_target",
         "parse_pairs",
     ],
-    "pypwext.cli.deploy": ["EXIT_AWS", "register", "run"],
-    "pypwext.cli.invoke": ["register", "run"],
-    "pypwext.cli.openapi": ["register", "run"],
-    "pypwext.cli.package": ["EXIT_LIMIT", "EXIT_REQUIREMENT", "register", "run"],
-    "pypwext.cli.serve": ["register", "run", "serve"],
-    "pypwext.cli.template": ["register", "run"],
+    "pypwext.tools._cli.deploy": ["EXIT_AWS", "register", "run"],
+    "pypwext.tools._cli.invoke": ["register", "run"],
+    "pypwext.tools._cli.openapi": ["register", "run"],
+    "pypwext.tools._cli.package": ["EXIT_LIMIT", "EXIT_REQUIREMENT", "register", "run"],
+    "pypwext.tools._cli.serve": ["register", "run", "serve"],
+    "pypwext.tools._cli.template": ["register", "run"],
     "pypwext.codec": [
         "DECIMAL_MAX_DIGITS",
         "DECIMAL_MAX_EXPONENT",
@@ -114,7 +114,7 @@ SURFACE: dict[str, list[str]] = {
         "to_jsonable",
         "unstructure",
     ],
-    "pypwext.context": [
+    "pypwext.observability._context": [
         "Invocation",
         "MAX_CORRELATION_ID_CHARS",
         "current_invocation",
@@ -122,7 +122,7 @@ SURFACE: dict[str, list[str]] = {
         "invocation_scope",
         "usable_correlation_id",
     ],
-    "pypwext.cors": ["Cors"],
+    "pypwext.runtime._cors": ["Cors"],
     "pypwext.dependencies": [
         "Dependency",
         "Http",
@@ -133,7 +133,7 @@ SURFACE: dict[str, list[str]] = {
         "Secret",
         "fan_out",
     ],
-    "pypwext.dependencies.base": [
+    "pypwext.runtime._dependency": [
         "DEFAULT_SAFETY_MARGIN_S",
         "Dependency",
         "library_words",
@@ -167,7 +167,7 @@ SURFACE: dict[str, list[str]] = {
         "SYNC_PAYLOAD_LIMIT",
     ],
     "pypwext.dependencies.parameters": ["DEFAULT_MAX_AGE_S", "Parameter", "Secret"],
-    "pypwext.deploy": [
+    "pypwext.tools._deploy": [
         "BASIC_EXECUTION_POLICY",
         "DEFAULT_MEMORY_MB",
         "DEFAULT_TIMEOUT_S",
@@ -197,9 +197,9 @@ SURFACE: dict[str, list[str]] = {
         "collecting",
         "current_collector",
     ],
-    "pypwext.event_classes": ["event_class_sources", "event_input"],
-    "pypwext.eventbridge": ["EventBridgeEvent", "EventService", "ScheduledService"],
-    "pypwext.events": [
+    "pypwext.wire._event_classes": ["event_class_sources", "event_input"],
+    "pypwext.kinds._eventbridge": ["EventBridgeEvent", "EventService", "ScheduledService"],
+    "pypwext.wire._events": [
         "EventSource",
         "Headers",
         "MAX_BODY_BYTES",
@@ -207,8 +207,8 @@ SURFACE: dict[str, list[str]] = {
         "detect_source",
         "parse_request",
     ],
-    "pypwext.formatter": ["ServiceFormatter"],
-    "pypwext.handler_check": [
+    "pypwext.observability.logging._formatter": ["ServiceFormatter"],
+    "pypwext.tools._handler_check": [
         "HandlerError",
         "Reader",
         "check_imported",
@@ -219,10 +219,10 @@ SURFACE: dict[str, list[str]] = {
         "split_handler",
         "zip_reader",
     ],
-    "pypwext.idempotency": ["Idempotency", "http_document"],
-    "pypwext.loader": ["TargetError", "load_module", "resolve_attribute"],
-    "pypwext.local.docs_page": ["example", "render"],
-    "pypwext.local.guard": [
+    "pypwext.runtime._idempotency": ["Idempotency", "http_document"],
+    "pypwext.tools._loader": ["TargetError", "load_module", "resolve_attribute"],
+    "pypwext.tools._local.docs_page": ["example", "render"],
+    "pypwext.tools._local.guard": [
         "BadRequest",
         "DeadlineSocketReader",
         "MAX_BODY_BYTES",
@@ -235,12 +235,12 @@ SURFACE: dict[str, list[str]] = {
         "header_problem",
         "read_body",
     ],
-    "pypwext.local.log": ["FORMATS", "ServeLog"],
-    "pypwext.local.pool": ["LoadError", "WorkerCrashed", "WorkerPool"],
-    "pypwext.local.proxy": ["HttpAnswer", "Rejected", "SOURCES", "build_event", "to_http"],
-    "pypwext.local.server": ["LoadError", "LocalServer", "WorkerPool"],
-    "pypwext.local.swagger": ["ASSETS", "CSP", "INSTALL_HINT", "asset", "available", "page"],
-    "pypwext.local.targets": [
+    "pypwext.tools._local.log": ["FORMATS", "ServeLog"],
+    "pypwext.tools._local.pool": ["LoadError", "WorkerCrashed", "WorkerPool"],
+    "pypwext.tools._local.proxy": ["HttpAnswer", "Rejected", "SOURCES", "build_event", "to_http"],
+    "pypwext.tools._local.server": ["LoadError", "LocalServer", "WorkerPool"],
+    "pypwext.tools._local.swagger": ["ASSETS", "CSP", "INSTALL_HINT", "asset", "available", "page"],
+    "pypwext.tools._local.targets": [
         "Function",
         "Project",
         "TargetError",
@@ -248,8 +248,8 @@ SURFACE: dict[str, list[str]] = {
         "load_project",
         "project_of",
     ],
-    "pypwext.local.worker": ["main"],
-    "pypwext.logging": [
+    "pypwext.tools._local.worker": ["main"],
+    "pypwext.observability.logging": [
         "MASK",
         "SENSITIVE_HEADERS",
         "ServiceLogger",
@@ -261,12 +261,12 @@ SURFACE: dict[str, list[str]] = {
         "redact",
         "render",
     ],
-    "pypwext.metrics": ["ServiceMetrics"],
-    "pypwext.observability": ["Observability", "Observed"],
-    "pypwext.openapi": ["ERROR_BODY_SCHEMA", "ERROR_SCHEMA", "SchemaBuilder", "openapi_document"],
-    "pypwext.openapi_constraints": ["field_constraints", "validator_constraints"],
-    "pypwext.openapi_errors": ["DEPENDENCY_CODES", "operation_errors", "service_errors"],
-    "pypwext.packaging": [
+    "pypwext.observability._metrics": ["ServiceMetrics"],
+    "pypwext.observability._summary": ["Observability", "Observed"],
+    "pypwext.tools._openapi": ["ERROR_BODY_SCHEMA", "ERROR_SCHEMA", "SchemaBuilder", "openapi_document"],
+    "pypwext.tools._openapi_constraints": ["field_constraints", "validator_constraints"],
+    "pypwext.tools._openapi_errors": ["DEPENDENCY_CODES", "operation_errors", "service_errors"],
+    "pypwext.tools.packaging": [
         "ARCHITECTURES",
         "HandlerError",
         "LimitError",
@@ -289,7 +289,7 @@ SURFACE: dict[str, list[str]] = {
         "sizes_by_top_level",
         "write_zip",
     ],
-    "pypwext.pytest_plugin": [
+    "pypwext.testing._plugin": [
         "alb_event",
         "api_gateway_event",
         "fake_http",
@@ -298,11 +298,11 @@ SURFACE: dict[str, list[str]] = {
         "invoke",
         "lambda_context",
     ],
-    "pypwext.responses": ["Response", "from_direct", "is_direct_document", "to_source"],
-    "pypwext.routes": ["Api", "ApiHandler", "Match", "Route", "parse_template"],
-    "pypwext.s3": ["S3Client", "S3Object", "S3ObjectService"],
-    "pypwext.service": ["BaseService", "Handler", "ServiceMeta", "prepare_class", "step"],
-    "pypwext.template": [
+    "pypwext.wire._responses": ["Response", "from_direct", "is_direct_document", "to_source"],
+    "pypwext.runtime._routes": ["Api", "ApiHandler", "Match", "Route", "parse_template"],
+    "pypwext.kinds._s3": ["S3Client", "S3Object", "S3ObjectService"],
+    "pypwext.runtime._service": ["BaseService", "Handler", "ServiceMeta", "prepare_class", "step"],
+    "pypwext.tools._template": [
         "DEFAULT_MEMORY_MB",
         "DEFAULT_TIMEOUT_S",
         "FunctionSpec",
@@ -335,7 +335,7 @@ SURFACE: dict[str, list[str]] = {
         "sns_event",
         "sqs_event",
     ],
-    "pypwext.tracing": [
+    "pypwext.observability.tracing": [
         "active",
         "carry_trace_context",
         "sdk_available",

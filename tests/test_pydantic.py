@@ -17,10 +17,9 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
 
 from pypwext import BaseService, InfoClassification, ServiceError, codec
-from pypwext.batch import SqsBatchService
-from pypwext.eventbridge import EventService
-from pypwext.openapi import openapi_document
-from pypwext.routes import Api
+from pypwext.kinds._batch import SqsBatchService
+from pypwext.kinds._eventbridge import EventService
+from pypwext.runtime._routes import Api
 from pypwext.testing import (
     alb_event,
     api_gateway_event,
@@ -30,6 +29,7 @@ from pypwext.testing import (
     lambda_context,
     sqs_event,
 )
+from pypwext.tools._openapi import openapi_document
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -502,7 +502,7 @@ def test_a_service_without_pydantic_models_imports_nothing_of_pydantic() -> None
         "import attrs, pypwext\n"
         "from pypwext import BaseService\n"
         "from pypwext.testing import api_gateway_event, invoke\n"
-        "from pypwext.openapi import openapi_document\n"
+        "from pypwext.tools._openapi import openapi_document\n"
         "@attrs.frozen\n"
         "class Item:\n"
         "    id: int\n"

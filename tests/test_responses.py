@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pypwext.errors import BadRequest, InternalError, NotFound, ServiceError, UnprocessableEntity
-from pypwext.events import EventSource, Request, parse_request
-from pypwext.responses import Response, from_direct, is_direct_document, to_source
+from pypwext.wire._events import EventSource, Request, parse_request
+from pypwext.wire._responses import Response, from_direct, is_direct_document, to_source
 
 
 def request_for(source: EventSource, multi_value: bool = False) -> Request:

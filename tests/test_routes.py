@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pypwext import BaseService, Cors, InfoClassification, NotFound, Request
-from pypwext.routes import Api, parse_template
+from pypwext.runtime._routes import Api, parse_template
 from pypwext.testing import alb_event, api_gateway_event, function_url_event, invoke, lambda_context
 
 

@@ -34,8 +34,8 @@ from pypwext import (
     strict,
 )
 from pypwext.dependencies import Dependency
-from pypwext.responses import from_direct
 from pypwext.testing import api_gateway_event, lambda_context
+from pypwext.wire._responses import from_direct
 
 
 @attrs.frozen
@@ -829,7 +829,7 @@ def test_every_real_http_sample_reaches_the_data_class_of_its_source(sample: str
     its source: the wrapped event says what pypwext's own Request says."""
     import aws_lambda_powertools.utilities.data_classes as data_classes
 
-    from pypwext.events import EventSource, detect_source, parse_request
+    from pypwext.wire._events import EventSource, detect_source, parse_request
 
     raw = _sample(sample)
     by_source = {
@@ -962,7 +962,7 @@ def _tagging_middleware() -> Any:
 def test_the_handler_is_a_plain_function_that_decorators_can_wrap() -> None:
     import inspect
 
-    from pypwext.service import Handler
+    from pypwext.runtime._service import Handler
 
     handler = _Tagged.handler
     assert inspect.isfunction(handler) and handler.__name__ == "handler"
@@ -972,7 +972,7 @@ def test_the_handler_is_a_plain_function_that_decorators_can_wrap() -> None:
 
 
 def test_a_powertools_middleware_wraps_the_handler_end_to_end() -> None:
-    from pypwext.service import Handler
+    from pypwext.runtime._service import Handler
 
     tagging = _tagging_middleware()
     wrapped = tagging(_Tagged.handler)

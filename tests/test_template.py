@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pypwext.cli import main
-from pypwext.template import TemplateError, build_template, discover, to_yaml
+from pypwext.tools._cli import main
+from pypwext.tools._template import TemplateError, build_template, discover, to_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -28,7 +28,7 @@ PROJECT = """\
 from typing import Any
 
 from pypwext import BaseService, Request
-from pypwext.dependencies.base import Dependency
+from pypwext.runtime._dependency import Dependency
 
 
 class Queue(Dependency[Any]):  # a dependency of the test's own: IAM needs, an UPPERCASE placeholder

@@ -24,7 +24,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pypwext import BaseService, ErrorAction, NotFound, Request, Response, ServiceError
-from pypwext.events import EventSource, detect_source, parse_request
 from pypwext.testing import (
     ClientContext,
     CognitoIdentity,
@@ -37,6 +36,7 @@ from pypwext.testing import (
     lambda_context,
     read_result,
 )
+from pypwext.wire._events import EventSource, detect_source, parse_request
 
 # --- the real samples -------------------------------------------------------------------------
 
@@ -479,7 +479,7 @@ def test_a_service_sees_the_context() -> None:
 
 
 def test_a_driven_clock_lets_a_test_reach_the_deadline_without_waiting() -> None:
-    from pypwext.batch import SqsBatchService
+    from pypwext.kinds._batch import SqsBatchService
     from pypwext.testing import sqs_event
 
     now = [1_000.0]

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from pypwext import BaseService, Request
-from pypwext.tracing import active, read_trace_header, trace_call, wanted
+from pypwext.observability.tracing import active, read_trace_header, trace_call, wanted
 from tests.xray_daemon import run_traced
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,7 +27,7 @@ SCRIPT = textwrap.dedent(
     """
     from pypwext import BaseService, InfoClassification, NotFound
     from pypwext.testing import lambda_context
-    from pypwext.tracing import trace_call
+    from pypwext.observability.tracing import trace_call
 
     class Shop(BaseService):
         service = "shop"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pypwext.batch import DynamoDBChange, DynamoDBStreamBatchService
+from pypwext.kinds._batch import DynamoDBChange, DynamoDBStreamBatchService
 
 AUDIT: list[tuple[str, object, str | None]] = []  # stands for a real audit log
 

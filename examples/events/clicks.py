@@ -6,7 +6,7 @@ from collections import Counter
 
 import attrs
 
-from pypwext.batch import KinesisBatchService
+from pypwext.kinds._batch import KinesisBatchService
 
 
 @attrs.frozen

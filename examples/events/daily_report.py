@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from pypwext.dependencies import Dependency, Http
-from pypwext.eventbridge import EventBridgeEvent, ScheduledService
+from pypwext.kinds._eventbridge import EventBridgeEvent, ScheduledService
 
 
 class OrdersTable(Dependency[Any]):

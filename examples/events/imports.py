@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from pypwext.s3 import S3ObjectService
+from pypwext.kinds._s3 import S3ObjectService
 
 
 @attrs.frozen

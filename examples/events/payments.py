@@ -9,8 +9,8 @@ from __future__ import annotations
 import attrs
 
 from pypwext import UnprocessableEntity
-from pypwext.batch import SqsBatchService
-from pypwext.idempotency import Idempotency
+from pypwext.kinds._batch import SqsBatchService
+from pypwext.runtime._idempotency import Idempotency
 
 
 @attrs.frozen

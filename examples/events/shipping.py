@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import attrs
 
-from pypwext.eventbridge import EventService
+from pypwext.kinds._eventbridge import EventService
 
 
 @attrs.frozen

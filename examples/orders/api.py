@@ -1,4 +1,4 @@
-"""The example services behind one function: an :class:`~pypwext.routes.Api`.
+"""The example services behind one function: an :class:`~pypwext.runtime._routes.Api`.
 
 ``app.py`` and ``offers.py`` define their services without a ``route``; the Api gives them one
 (a service class may also say ``route = "POST /orders"`` itself), and adds a read service,
@@ -20,7 +20,7 @@ from __future__ import annotations
 import attrs
 
 from pypwext import BaseService, NotFound
-from pypwext.routes import Api
+from pypwext.runtime._routes import Api
 
 try:  # as a package (examples.orders.api) or as a file next to app.py (pypwext serve api.py)
     from .app import ORDERS, CreateOrder, Order, OrderItem

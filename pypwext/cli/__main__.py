@@ -1,7 +1,7 @@
-"""``python -m pypwext.cli``: the same as the ``pypwext`` command."""
+"""``python -m pypwext.cli``: the ``pypwext`` command (an old path, kept for one release)."""
 
 import sys
 
-from pypwext.cli import main
+from pypwext.tools._cli import main
 
 sys.exit(main())

@@ -3,9 +3,10 @@
 Each kind is imported on first use, so a service pays only for the kinds it declares.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from pypwext.dependencies.base import Dependency
+from pypwext._lazy import exports
+from pypwext.runtime._dependency import Dependency
 
 _LAZY = {
     "fan_out": "pypwext.dependencies.fanout",
@@ -35,12 +36,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pypwext.dependencies' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = exports(__name__, _LAZY, __all__)

@@ -19,7 +19,6 @@ from urllib.parse import urljoin, urlsplit
 
 from pypwext import codec
 from pypwext.base import ErrorAction
-from pypwext.context import current_invocation
 from pypwext.dependencies._failures import (
     _REDIRECTS,
     _details,
@@ -39,9 +38,10 @@ from pypwext.dependencies._http_options import (
 )
 from pypwext.dependencies._http_verbs import HttpVerbs
 from pypwext.dependencies._url import _encode_query, _origin, aws_endpoint
-from pypwext.dependencies.base import log, log_enabled, remaining_budget_s
 from pypwext.errors import BadRequest, DependencyError, current_collector
-from pypwext.tracing import trace_call
+from pypwext.observability._context import current_invocation
+from pypwext.observability.tracing import trace_call
+from pypwext.runtime._dependency import log, log_enabled, remaining_budget_s
 
 if TYPE_CHECKING:
     import requests
@@ -480,6 +480,6 @@ def _encode_body(body: Any) -> tuple[bytes | None, str | None]:
 
 def _sigv4(region: str, service: str, name: str) -> Any:
     """A requests auth that signs with botocore's SigV4 signer and the boto chain's credentials."""
-    from pypwext.dependencies._sigv4 import SigV4
+    from pypwext._sigv4 import SigV4
 
     return SigV4(region, service, name)

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from pypwext import tracing
 from pypwext.base import ErrorAction
-from pypwext.context import current_invocation
 from pypwext.errors import ServiceError, current_collector
+from pypwext.observability import tracing
+from pypwext.observability._context import current_invocation
 
 __all__ = ["DEFAULT_MAX_WORKERS", "fan_out"]
 

@@ -47,7 +47,7 @@ from pypwext.dependencies._http_options import (
     _check_timeout,
 )
 from pypwext.dependencies._url import _PLACEHOLDER, UrlTemplate, aws_endpoint
-from pypwext.dependencies.base import DEFAULT_SAFETY_MARGIN_S, Dependency
+from pypwext.runtime._dependency import DEFAULT_SAFETY_MARGIN_S, Dependency
 
 __all__ = [
     "CORRELATION_HEADER",

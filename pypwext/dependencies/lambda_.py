@@ -34,10 +34,10 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from pypwext import codec
 from pypwext.base import ErrorAction
 from pypwext.dependencies import _template
-from pypwext.dependencies.base import Dependency, library_words, log, log_enabled, remaining_budget_s
 from pypwext.errors import DependencyError, ServiceError, current_collector
-from pypwext.responses import from_direct, is_direct_document
-from pypwext.tracing import carry_trace_context, trace_call
+from pypwext.observability.tracing import carry_trace_context, trace_call
+from pypwext.runtime._dependency import Dependency, library_words, log, log_enabled, remaining_budget_s
+from pypwext.wire._responses import from_direct, is_direct_document
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda.client import LambdaClient as BotoLambdaClient

@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, over
 
 from pypwext import codec
 from pypwext.dependencies import _template
-from pypwext.dependencies.base import Dependency, library_words, log, log_enabled, remaining_budget_s
 from pypwext.errors import DependencyError
-from pypwext.tracing import trace_call
+from pypwext.observability.tracing import trace_call
+from pypwext.runtime._dependency import Dependency, library_words, log, log_enabled, remaining_budget_s
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters.base import BaseProvider

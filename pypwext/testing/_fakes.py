@@ -94,8 +94,8 @@ class _Fake:
 
     def _raise(self, err: Any) -> Any:
         from pypwext.base import ErrorAction
-        from pypwext.context import current_invocation
         from pypwext.errors import current_collector
+        from pypwext.observability._context import current_invocation
 
         if self.on_error is not ErrorAction.CONTINUE:
             raise err

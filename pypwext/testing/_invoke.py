@@ -10,11 +10,11 @@ from typing import Any
 import attrs
 
 from pypwext import codec
-from pypwext.events import Headers
-from pypwext.responses import from_direct, is_direct_document
-from pypwext.service import BaseService
+from pypwext.runtime._service import BaseService
 from pypwext.testing._common import _JSON, _as_list
 from pypwext.testing._context import lambda_context
+from pypwext.wire._events import Headers
+from pypwext.wire._responses import from_direct, is_direct_document
 
 
 @attrs.frozen

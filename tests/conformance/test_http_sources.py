@@ -12,8 +12,8 @@ from urllib.parse import parse_qs
 import pytest
 
 from pypwext.errors import BadRequest
-from pypwext.events import EventSource, detect_source, parse_request
-from pypwext.responses import Response, to_source
+from pypwext.wire._events import EventSource, detect_source, parse_request
+from pypwext.wire._responses import Response, to_source
 
 # Which source each sample comes from, by its file name (first match wins). The names are the
 # oracle here, independent of the detection rules under test.

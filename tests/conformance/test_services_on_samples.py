@@ -11,8 +11,8 @@ import pytest
 from test_http_sources import expected_source, is_http_sample, parseable
 
 from pypwext import BaseService, NotFound, Request, Response
-from pypwext.events import EventSource
 from pypwext.testing import lambda_context
+from pypwext.wire._events import EventSource
 
 KEYS = {
     EventSource.API_GATEWAY_REST: {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"},

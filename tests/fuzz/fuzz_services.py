@@ -16,9 +16,9 @@ from typing import Any
 import attrs
 
 from pypwext import BaseService, Cors, Request
-from pypwext.batch import DynamoDBStreamBatchService, KinesisBatchService, SqsBatchService
-from pypwext.eventbridge import EventService
-from pypwext.s3 import S3Object, S3ObjectService
+from pypwext.kinds._batch import DynamoDBStreamBatchService, KinesisBatchService, SqsBatchService
+from pypwext.kinds._eventbridge import EventService
+from pypwext.kinds._s3 import S3Object, S3ObjectService
 
 
 class Size(enum.IntEnum):

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 
 from pypwext import BaseService
 from pypwext.errors import ServiceError
-from pypwext.events import detect_source
 from pypwext.testing import lambda_context
+from pypwext.wire._events import detect_source
 from tests.conformance.conftest import events_dir, sample_names
 from tests.fuzz.fuzz_services import HTTP_SERVICES, AttrsOrder, DataclassLookup, kind_services
 

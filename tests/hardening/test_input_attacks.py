@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pypwext import BaseService, InfoClassification, codec, strict
-from pypwext.events import MAX_BODY_BYTES
 from pypwext.testing import alb_event, api_gateway_event, function_url_event, lambda_context
+from pypwext.wire._events import MAX_BODY_BYTES
 
 SAMPLES = Path(os.environ["PYPWEXT_AWS_EVENTS"])
 SAMPLE_NAMES = [

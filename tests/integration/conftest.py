@@ -128,7 +128,7 @@ class ServeProcess:
             AWS_SECRET_ACCESS_KEY="local",
             POWERTOOLS_LOG_LEVEL="INFO",
         )
-        command = [sys.executable, "-m", "pypwext.cli", "serve", target, "--port", str(self.port)]
+        command = [sys.executable, "-m", "pypwext.tools._cli", "serve", target, "--port", str(self.port)]
         command += (["--source", source] if source else []) + ([] if reload else ["--no-reload"])
         with log.open("wb") as stderr:  # the server has its own copy of the file
             self.process = subprocess.Popen(

@@ -32,7 +32,7 @@ class Row:
 
 
 def main(bucket: str, key: str, record_format: str) -> None:
-    from pypwext.s3 import S3ObjectService
+    from pypwext.kinds._s3 import S3ObjectService
     from pypwext.testing import lambda_context, s3_event
 
     totals = {"rows": 0, "id_sum": 0}

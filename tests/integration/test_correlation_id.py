@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pypwext import BaseService, Http, Request
-from pypwext.context import MAX_CORRELATION_ID_CHARS
+from pypwext.observability._context import MAX_CORRELATION_ID_CHARS
 from pypwext.testing import api_gateway_event, invoke
 
 pytestmark = pytest.mark.integration

@@ -14,9 +14,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from pypwext import packaging
-from pypwext.cli import main
-from pypwext.deploy import BASIC_EXECUTION_POLICY, PUBLIC_URL_STATEMENTS
+from pypwext.tools import packaging
+from pypwext.tools._cli import main
+from pypwext.tools._deploy import BASIC_EXECUTION_POLICY, PUBLIC_URL_STATEMENTS
 from tests.integration.conftest import MotoServer, free_port
 
 pytestmark = pytest.mark.integration

@@ -19,9 +19,9 @@ import pytest
 from fault_server import FaultServer, delay, reset, slow_body, status
 
 from pypwext import BaseService, DependencyError, ErrorAction, Http, Request, fan_out
-from pypwext.context import current_invocation
 from pypwext.dependencies._failures import _retry_after
 from pypwext.dependencies.http import CORRELATION_HEADER, HttpClient, aws_endpoint
+from pypwext.observability._context import current_invocation
 from pypwext.testing import api_gateway_event, invoke, lambda_context
 from tests.xray_daemon import run_traced
 

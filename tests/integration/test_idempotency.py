@@ -14,8 +14,8 @@ import boto3
 import pytest
 
 from pypwext import BaseService
-from pypwext.batch import SqsBatchService
-from pypwext.idempotency import Idempotency
+from pypwext.kinds._batch import SqsBatchService
+from pypwext.runtime._idempotency import Idempotency
 from pypwext.testing import api_gateway_event, invoke, lambda_context, sqs_event
 
 pytestmark = pytest.mark.integration

@@ -15,9 +15,9 @@ import boto3
 import pytest
 
 from pypwext import BaseService, ErrorAction, Response, ServiceError, step
-from pypwext.batch import SqsBatchService
-from pypwext.eventbridge import EventService
-from pypwext.idempotency import Idempotency
+from pypwext.kinds._batch import SqsBatchService
+from pypwext.kinds._eventbridge import EventService
+from pypwext.runtime._idempotency import Idempotency
 from pypwext.testing import api_gateway_event, eventbridge_event, invoke, lambda_context, sqs_event
 
 pytestmark = pytest.mark.integration

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from pypwext import BaseService, Http, InfoClassification, NotFound, _otel, step
-from pypwext.batch import SqsBatchService
+from pypwext import BaseService, Http, InfoClassification, NotFound, step
+from pypwext.kinds._batch import SqsBatchService
+from pypwext.observability import _otel
 from pypwext.testing import api_gateway_event, lambda_context, sqs_event
 from tests.integration.otlp_receiver import Downstream, OtlpReceiver, Span
 

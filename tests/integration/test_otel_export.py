@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from pypwext import BaseService, _otel
+from pypwext import BaseService
+from pypwext.observability import _otel
 from pypwext.testing import lambda_context
 from tests.integration.otlp_receiver import OtlpReceiver
 
@@ -104,7 +105,7 @@ def test_xray_endpoint_mode_signs_with_sigv4(
 
 
 def test_which_endpoints_are_signed(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pypwext._otel.export import _sigv4_region
+    from pypwext.observability._otel.export import _sigv4_region
 
     monkeypatch.delenv("PYPWEXT_OTEL_SIGV4", raising=False)
     assert _sigv4_region("https://xray.eu-central-1.amazonaws.com/v1/traces") == "eu-central-1"
@@ -133,7 +134,7 @@ def test_base_endpoint_and_compression(otel: OtlpReceiver, monkeypatch: pytest.M
 def test_after_a_failure_exports_pause_instead_of_costing_every_invocation(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from pypwext._otel import export
+    from pypwext.observability._otel import export
 
     class Ping(BaseService):
         operation = "ping"

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pypwext import BaseService, InfoClassification, _otel
+from pypwext import BaseService, InfoClassification
+from pypwext.observability import _otel
 from pypwext.testing import api_gateway_event, lambda_context
 from tests.integration.otlp_receiver import OtlpReceiver
 
@@ -119,7 +120,7 @@ _header_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=12
 def test_hostile_trace_context_never_costs_the_invocation(
     traced: OtlpReceiver, traceparent: str, tracestate: str, aws_header: str
 ) -> None:
-    from pypwext.batch import SqsBatchService
+    from pypwext.kinds._batch import SqsBatchService
     from pypwext.testing import sqs_event
 
     class Count(SqsBatchService):

@@ -25,7 +25,8 @@ from typing import Any
 import pytest
 from runtime_api import RuntimeApi
 
-from pypwext import packaging, testing
+from pypwext import testing
+from pypwext.tools import packaging
 from tests.integration.conftest import stop_process
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

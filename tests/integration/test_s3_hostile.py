@@ -17,7 +17,7 @@ import attrs
 import boto3
 import pytest
 
-from pypwext.s3 import MAX_RECORD_BYTES, S3ObjectService
+from pypwext.kinds._s3 import MAX_RECORD_BYTES, S3ObjectService
 from pypwext.testing import lambda_context, s3_event
 
 pytestmark = pytest.mark.integration

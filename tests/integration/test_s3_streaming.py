@@ -16,7 +16,7 @@ import boto3
 import pytest
 
 from pypwext import ServiceError
-from pypwext.s3 import S3ObjectService
+from pypwext.kinds._s3 import S3ObjectService
 from pypwext.testing import lambda_context, s3_event
 
 pytestmark = pytest.mark.integration

@@ -2,7 +2,7 @@
 its Invoke API, the reload path, /openapi.json and /docs, and schemathesis against the example
 Api with the document ``pypwext openapi`` prints.
 
-Every server is a ``python -m pypwext.cli serve`` subprocess on a free port of 127.0.0.1; they
+Every server is a ``python -m pypwext.tools._cli serve`` subprocess on a free port of 127.0.0.1; they
 start in parallel, once per module.
 """
 
@@ -33,8 +33,8 @@ SOURCES = ("rest", "http-api", "function-url", "alb", "alb-multi")
 
 QUIRKS = '''
 """A plain handler that answers what each test asks for, in the format of the source."""
-from pypwext.events import parse_request
-from pypwext.responses import Response, to_source
+from pypwext.wire._events import parse_request
+from pypwext.wire._responses import Response, to_source
 
 
 def handler(event, context):
@@ -87,7 +87,7 @@ class WithoutSwaggerUI(ServeProcess):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        code = "import sys; sys.modules['swagger_ui'] = None; from pypwext.cli import main; sys.exit(main())"
+        code = "import sys; sys.modules['swagger_ui'] = None; from pypwext.tools._cli import main; sys.exit(main())"
         command = [sys.executable, "-c", code, "serve", target, "--port", str(self.port), "--no-reload"]
         with log.open("wb") as stderr:  # the server has its own copy of the file
             self.process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr)
@@ -363,7 +363,7 @@ def test_a_changed_file_is_served_by_the_next_request(servers: dict[str, Server]
 
 def _openapi_document() -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, "-m", "pypwext.cli", "openapi", "examples/orders/api.py"],
+        [sys.executable, "-m", "pypwext.tools._cli", "openapi", "examples/orders/api.py"],
         cwd=REPO, capture_output=True, text=True, check=True, timeout=60,
     ).stdout  # fmt: skip
     document: dict[str, Any] = json.loads(out)
@@ -424,7 +424,15 @@ class Captured:
         import pty
 
         self.port = free_port()
-        command = [sys.executable, "-m", "pypwext.cli", "serve", "orders/api.py", "--port", str(self.port)]
+        command = [
+            sys.executable,
+            "-m",
+            "pypwext.tools._cli",
+            "serve",
+            "orders/api.py",
+            "--port",
+            str(self.port),
+        ]
         command += ["--no-reload"] + (["--log-format", log_format] if log_format else [])
         if terminal:
             self.fd, slave = pty.openpty()

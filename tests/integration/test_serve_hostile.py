@@ -4,7 +4,7 @@ Each attack is what a web page, a rebound DNS name or a broken client can do to 
 server on 127.0.0.1: a Host it does not serve (DNS rebinding), a cross-origin post to the Invoke
 API, bytes trickled or never sent, a lying ``Content-Length``, a burst of connections, CR/LF in
 a header (sent by the client, or returned by the handler). Every server is a real
-``python -m pypwext.cli serve`` process on 127.0.0.1; every wait is bounded.
+``python -m pypwext.tools._cli serve`` process on 127.0.0.1; every wait is bounded.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from pypwext.local.guard import MAX_BODY_BYTES, READ_TIMEOUT_S
+from pypwext.tools._local.guard import MAX_BODY_BYTES, READ_TIMEOUT_S
 from tests.integration.conftest import ServeProcess
 
 pytestmark = pytest.mark.integration
@@ -506,6 +506,6 @@ def test_a_control_character_in_the_request_line_is_refused(servers: dict[str, S
     ],
 )
 def test_the_host_rule_follows_the_address_given_to_host(host: str, bound: str, allowed: bool) -> None:
-    from pypwext.local.guard import allowed_host
+    from pypwext.tools._local.guard import allowed_host
 
     assert allowed_host(host, bound, 3000) is allowed

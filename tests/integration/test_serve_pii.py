@@ -7,7 +7,7 @@
 * Without ``--source``, a service whose input is Powertools' ``APIGatewayProxyEventV2`` (or
   ``ALBEvent``) gets the events it reads; ``--source`` given still wins.
 
-Every server is a real ``python -m pypwext.cli serve`` process on 127.0.0.1.
+Every server is a real ``python -m pypwext.tools._cli serve`` process on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ PLANTED = "ada.planted"
 TARGETS = {
     "pii.py": """
 from pypwext import BaseService, InfoClassification, Request
-from pypwext.routes import Api
+from pypwext.runtime._routes import Api
 
 
 class Customer(BaseService):
@@ -93,7 +93,7 @@ class Echo(BaseService):
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent, APIGatewayProxyEventV2
 
 from pypwext import BaseService
-from pypwext.routes import Api
+from pypwext.runtime._routes import Api
 
 
 class Old(BaseService):

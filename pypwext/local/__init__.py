@@ -1,5 +1,0 @@
-"""Run services locally: ``pypwext serve`` (see :mod:`pypwext.local.server`).
-
-Nothing here is imported by ``import pypwext``; the server, its workers and its docs page load
-only when used.
-"""

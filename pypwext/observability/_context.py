@@ -1,0 +1,145 @@
+"""The invocation running now, for code that is not a method of the service.
+
+The service installs an :class:`Invocation` for the time of each call; dependencies, helpers and
+threads started with ``contextvars.copy_context()`` find it with :func:`current_invocation`:
+the request, the Lambda context and its deadline, the correlation id, the logger and the error
+collector of the invocation they serve.
+
+A correlation id is taken only when it is fit to travel (:func:`usable_correlation_id`: at most
+:data:`MAX_CORRELATION_ID_CHARS` visible ASCII characters, no CR, LF or other control character),
+since dependencies send it downstream in a header; an unfit one -- read from a client's header by
+``correlation_id_path`` -- is replaced by the request id, so the call goes on instead of failing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any, Protocol
+
+import attrs
+
+from pypwext.errors import ErrorCollector
+from pypwext.observability.logging import ServiceLogger
+from pypwext.wire._events import Request
+
+__all__ = [
+    "MAX_CORRELATION_ID_CHARS",
+    "Invocation",
+    "current_invocation",
+    "fit_correlation_id",
+    "invocation_scope",
+    "usable_correlation_id",
+]
+
+MAX_CORRELATION_ID_CHARS = 128
+"""The longest correlation id taken; a longer one is replaced (see :func:`usable_correlation_id`)."""
+
+_FIT = re.compile(r"[\x20-\x7e]+")  # visible ASCII and the space: no CR, LF, tab, DEL, NUL...
+
+
+def usable_correlation_id(value: object) -> str | None:
+    """``value`` when it can be a correlation id -- a string of 1 to
+    :data:`MAX_CORRELATION_ID_CHARS` visible ASCII characters (spaces allowed, not at the ends),
+    safe in a header and a log line -- else ``None``.
+
+    >>> usable_correlation_id("corr-1"), usable_correlation_id("c-1\\r\\nX-Injected: 1")
+    ('corr-1', None)
+    """
+    if not isinstance(value, str) or len(value) > MAX_CORRELATION_ID_CHARS or value != value.strip():
+        return None
+    return value if _FIT.fullmatch(value) else None
+
+
+def fit_correlation_id(candidate: str | None, request: Request | None, context: Any) -> str | None:
+    """The correlation id an invocation uses, for its log lines and its downstream calls alike:
+    ``candidate`` when :func:`usable_correlation_id`, else the request id (else the Lambda
+    request id, else a fresh one); ``None`` stays ``None``."""
+    if candidate is None or usable_correlation_id(candidate) is not None:
+        return candidate
+    return _fallback_correlation_id(request, context)
+
+
+def _fallback_correlation_id(request: Request | None, context: Any) -> str:
+    """What replaces an unfit correlation id: the request id, else the Lambda request id, else a
+    fresh one (each only when it is fit itself)."""
+    for candidate in (
+        request.request_id if request is not None else None,
+        getattr(context, "aws_request_id", None),
+    ):
+        usable = usable_correlation_id(candidate)
+        if usable is not None:
+            return usable
+    return str(uuid.uuid4())
+
+
+@attrs.frozen
+class Invocation:
+    """What one invocation shares with the code it runs.
+
+    >>> inv = Invocation(service=object, request=None, context=None, logger=None, collector=ErrorCollector())
+    >>> inv.remaining_ms() is None
+    True
+    """
+
+    service: type
+    request: Request | None
+    context: Any
+    logger: ServiceLogger | None
+    collector: ErrorCollector
+    correlation_id: str | None = None
+    """The id that ties this invocation's logs and downstream calls together (the service's
+    ``correlation_id_path``, else the request id, else the Lambda request id); one that is not
+    :func:`usable_correlation_id` is replaced by the request id (else a fresh id)."""
+    started: float = attrs.field(factory=time.monotonic)
+
+    def __attrs_post_init__(self) -> None:
+        given = self.correlation_id
+        fitted = fit_correlation_id(given, self.request, self.context)
+        if fitted is not given:
+            object.__setattr__(self, "correlation_id", fitted)
+
+    def remaining_ms(self) -> float | None:
+        """Milliseconds left before Lambda stops the invocation, or ``None`` without a context."""
+        get = getattr(self.context, "get_remaining_time_in_millis", None)
+        if get is None:
+            return None
+        return float(get())
+
+
+class PendingInvocation(Protocol):
+    """What a service installs instead of an :class:`Invocation`: something that builds it the
+    first time it is asked for (most invocations never ask), and then always returns that one."""
+
+    def invocation(self) -> Invocation: ...
+
+
+_CURRENT: ContextVar[Invocation | PendingInvocation | None] = ContextVar("pypwext_invocation", default=None)
+
+
+def current_invocation() -> Invocation | None:
+    """The invocation running in this context, or ``None`` outside one."""
+    value = _CURRENT.get()
+    if value is None or isinstance(value, Invocation):
+        return value
+    return value.invocation()
+
+
+# Make an invocation (or a pending one) the current one (returns a token), and undo that: the
+# context variable's own methods, because they run on every invocation.
+set_invocation = _CURRENT.set
+reset_invocation = _CURRENT.reset
+
+
+@contextlib.contextmanager
+def invocation_scope(invocation: Invocation) -> Iterator[Invocation]:
+    """Make ``invocation`` current for the ``with`` block."""
+    token = set_invocation(invocation)
+    try:
+        yield invocation
+    finally:
+        reset_invocation(token)

@@ -1,0 +1,371 @@
+"""The :class:`Response` a service renders, and the adapters that write it for each event source.
+
+:func:`to_source` turns one :class:`Response` into the exact dict the source of the request
+expects; it runs on every invocation, so everything that can be is computed at import.
+
+Body encoding, the same for every source:
+
+* ``None``: no body (``""``; ``null`` for a direct invoke), no default ``Content-Type``;
+* ``bytes`` (or ``bytearray``/``memoryview``): base64 with ``isBase64Encoded`` true, default
+  ``Content-Type: application/octet-stream``;
+* ``str``: as is, default ``Content-Type: text/plain; charset=utf-8``;
+* anything else: :func:`pypwext.codec.dumps`, default ``Content-Type: application/json``.
+
+Headers: a name is matched in any case; a name in both ``headers`` and ``multi_headers`` gets the
+``headers`` value followed by the ``multi_headers`` values. A ``Set-Cookie`` given as a header
+is treated as a cookie, so that it reaches the client the way the source allows.
+
+The adapters are the one place that writes response headers, so they refuse what would let a
+value become another header or end the head (header injection): a name that is not an HTTP
+token, a header or cookie value with CR, LF or NUL: ``ValueError``, which a service answers
+with a 500 through ``on_error`` (it is a programming error of the service; the log says which
+header). Every answer is valid UTF-8: a lone surrogate (which UTF-8 cannot encode; a client's
+JSON ``"\\ud800"`` echoed back) in a body, a header or a cookie becomes U+FFFD.
+
+Per source:
+
+* **REST (payload 1.0)**: exactly ``statusCode``, ``headers``, ``multiValueHeaders``, ``body``,
+  ``isBase64Encoded``. Single headers go into ``headers``; ``multi_headers`` and the cookies
+  (``"Set-Cookie": [...]``) into ``multiValueHeaders`` (always present, possibly empty).
+* **HTTP API and Function URL (payload 2.0)**: exactly ``statusCode``, ``headers``,
+  ``cookies``, ``body``, ``isBase64Encoded``. ``cookies`` is always present (``[]`` when there
+  are none: one shape to expect); several values of a header are joined with ``", "``, as the
+  payload 2.0 format does itself.
+* **ALB**: ``statusCode``, ``statusDescription`` (``"201 Created"``), ``body``,
+  ``isBase64Encoded`` and either ``multiValueHeaders`` (exactly when the request came with
+  ``multiValueHeaders``, i.e. the target group has multi-value headers on; cookies as
+  ``"Set-Cookie": [...]``) or ``headers``. In ``headers`` a name can appear only once, so several
+  cookies are sent under case variants of the name -- ``Set-Cookie``, ``set-Cookie``,
+  ``sEt-Cookie``, ... -- which ALB passes through as separate headers and clients read
+  case-insensitively: every cookie is delivered (up to 512 of them).
+* **Direct invoke**: a JSON-serialisable document ``{"statusCode", "headers", "body",
+  "isBase64Encoded", "errors"}`` where ``body`` is the JSON value of the body (a ``str`` as is,
+  ``bytes`` as base64 with ``isBase64Encoded`` true, ``None`` as ``null``) and ``errors`` the
+  collected errors as :meth:`~pypwext.errors.ServiceError.to_dict`. Cookies are left out (a
+  calling function has no cookie jar). :func:`from_direct` reads such a document back.
+
+The collected ``errors`` of a :class:`Response` appear only in the direct-invoke document; for
+HTTP sources the service renders them into the body.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
+from typing import Any
+
+import attrs
+
+from pypwext import codec
+from pypwext._headers import is_token
+from pypwext.errors import ServiceError
+from pypwext.wire._events import EventSource, Request
+
+__all__ = ["Response", "from_direct", "is_direct_document", "to_source"]
+
+
+def _check_status(_instance: Any, _attribute: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"a response status must be an int, got {value!r}")
+    if not 100 <= value <= 599:
+        raise ValueError(f"a response status must be an HTTP status (100-599), got {value}")
+
+
+@attrs.define
+class Response:
+    """Full control over what a service answers: status, body, headers and cookies.
+
+    Return one from ``execute`` (or ``on_error``) when the defaults -- JSON body, the class's
+    ``status`` -- are not what you want; :func:`to_source` writes it in the source's format.
+
+    >>> r = Response(201, {"id": 7}, headers={"Location": "/orders/7"},
+    ...              cookies=["session=abc; HttpOnly; Secure"],
+    ...              multi_headers={"Vary": ["Origin", "Accept"]})
+    >>> r.status
+    201
+    >>> Response(700)
+    Traceback (most recent call last):
+    ...
+    ValueError: a response status must be an HTTP status (100-599), got 700
+    """
+
+    status: int = attrs.field(default=200, validator=_check_status)
+    """The HTTP status (100-599)."""
+    body: Any = None
+    """``None``, ``str``, ``bytes`` or anything :func:`pypwext.codec.dumps` encodes."""
+    headers: dict[str, str] = attrs.field(factory=dict)
+    """Headers with one value each."""
+    cookies: list[str] = attrs.field(factory=list)
+    """Full ``Set-Cookie`` values (``"id=1; Path=/; HttpOnly"``), one per cookie."""
+    multi_headers: dict[str, list[str]] = attrs.field(factory=dict)
+    """Headers with several values."""
+    errors: list[ServiceError] = attrs.field(factory=list)
+    """Collected errors; written only into the direct-invoke document."""
+
+
+_JSON = "application/json"
+_TEXT = "text/plain; charset=utf-8"
+_OCTETS = "application/octet-stream"
+
+# ALB's status line for every status a Response can have: the known ones from HTTPStatus's
+# members (no exception per unknown code at import), the others "NNN Unknown".
+_STATUS_LINE: dict[int, str] = {code: f"{code} Unknown" for code in range(100, 600)}
+_STATUS_LINE.update({s.value: f"{s.value} {s.phrase}" for s in HTTPStatus})
+
+
+def _case_variants(name: str) -> tuple[str, ...]:
+    """Every spelling of ``name`` that differs only in letter case, ``name`` itself first."""
+    letters = [i for i, ch in enumerate(name) if ch.isalpha()]
+    variants = []
+    for mask in range(2 ** len(letters)):
+        chars = list(name)
+        for bit, index in enumerate(letters):
+            if mask >> bit & 1:
+                chars[index] = chars[index].swapcase()
+        variants.append("".join(chars))
+    return tuple(variants)
+
+
+_SET_COOKIE_COUNT = 2 ** sum(ch.isalpha() for ch in "Set-Cookie")
+_set_cookie_names: tuple[str, ...] = ()
+
+
+def _set_cookie_names_for(count: int) -> tuple[str, ...]:
+    """The first ``count`` spellings of Set-Cookie (the 512 of them are built on first need)."""
+    global _set_cookie_names
+    if count <= 1:
+        return ("Set-Cookie",)[:count]
+    if not _set_cookie_names:
+        _set_cookie_names = _case_variants("Set-Cookie")
+    return _set_cookie_names[:count]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8(text: str) -> str:
+    """``text`` with every lone surrogate (which UTF-8 cannot encode: a JSON ``"\\ud800"``
+    from a client, echoed back) replaced by U+FFFD, the Unicode replacement character."""
+    if text.isascii():  # (a flag test: only other text is searched)
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _encode_body(body: Any) -> tuple[str, bool, str | None]:
+    """``(text, is_base64, default content type)`` for a response body."""
+    if body is None:
+        return "", False, None
+    if isinstance(body, str):
+        return _utf8(body), False, _TEXT
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return base64.b64encode(body).decode("ascii"), True, _OCTETS
+    return _utf8(codec.dumps(body)), False, _JSON
+
+
+_UNSAFE = re.compile(r"[\r\n\0]")
+
+
+def _name(name: Any) -> str:
+    """A header name as written, refused (``ValueError``) unless it is an HTTP token."""
+    if not isinstance(name, str) or not is_token(name):
+        raise ValueError(f"a response header name must be an HTTP token, got {name!r}")
+    return name
+
+
+def _value(value: Any, name: str) -> str:
+    """A header or cookie value as text, refused (``ValueError``) with CR, LF or NUL in it
+    (which would start another header: header injection)."""
+    text = value if isinstance(value, str) else str(value)
+    if _UNSAFE.search(text):
+        raise ValueError(f"the value of response header {name} contains CR, LF or NUL")
+    return _utf8(text)
+
+
+# name (lower case) -> (name as first written, values, from multi_headers)
+_Merged = dict[str, tuple[str, list[str], bool]]
+
+
+def _merge_headers(response: Response, default_type: str | None) -> tuple[_Merged, list[str]]:
+    """All headers by lower-case name, and the cookies (with any ``Set-Cookie`` header moved in)."""
+    if not response.headers and not response.multi_headers and not response.cookies:  # most responses
+        return ({"content-type": ("Content-Type", [default_type], False)} if default_type else {}), []
+    merged: _Merged = {}
+    cookies = [_value(c, "Set-Cookie") for c in response.cookies]
+    for name, value in response.headers.items():
+        key = _name(name).lower()
+        if key == "set-cookie":
+            cookies.append(_value(value, name))
+        elif key in merged:
+            merged[key][1].append(_value(value, name))
+        else:
+            merged[key] = (name, [_value(value, name)], False)
+    for name, values in response.multi_headers.items():
+        texts = [_value(v, name) for v in ((values,) if isinstance(values, str) else values)]
+        key = _name(name).lower()
+        if key == "set-cookie":
+            cookies.extend(texts)
+        elif key in merged:
+            merged[key] = (merged[key][0], merged[key][1] + texts, True)
+        else:
+            merged[key] = (name, texts, True)
+    if default_type is not None and "content-type" not in merged:
+        merged["content-type"] = ("Content-Type", [default_type], False)
+    return merged, cookies
+
+
+def _joined(merged: _Merged) -> dict[str, str]:
+    return {name: ", ".join(values) for name, values, _ in merged.values()}
+
+
+def _rest(response: Response, request: Request) -> dict[str, Any]:
+    text, b64, default_type = _encode_body(response.body)
+    merged, cookies = _merge_headers(response, default_type)
+    headers: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, values, from_multi in merged.values():
+        if from_multi or len(values) > 1:
+            multi[name] = values
+        else:
+            headers[name] = values[0]
+    if cookies:
+        multi["Set-Cookie"] = cookies
+    return {
+        "statusCode": int(response.status),
+        "headers": headers,
+        "multiValueHeaders": multi,
+        "body": text,
+        "isBase64Encoded": b64,
+    }
+
+
+def _v2(response: Response, request: Request) -> dict[str, Any]:
+    text, b64, default_type = _encode_body(response.body)
+    merged, cookies = _merge_headers(response, default_type)
+    return {
+        "statusCode": int(response.status),
+        "headers": _joined(merged),
+        "cookies": cookies,
+        "body": text,
+        "isBase64Encoded": b64,
+    }
+
+
+def _alb(response: Response, request: Request) -> dict[str, Any]:
+    text, b64, default_type = _encode_body(response.body)
+    merged, cookies = _merge_headers(response, default_type)
+    status = int(response.status)
+    out: dict[str, Any] = {"statusCode": status, "statusDescription": _STATUS_LINE[status]}
+    if request.multi_value:
+        multi = {name: values for name, values, _ in merged.values()}
+        if cookies:
+            multi["Set-Cookie"] = cookies
+        out["multiValueHeaders"] = multi
+    else:
+        if len(cookies) > _SET_COOKIE_COUNT:
+            raise ValueError(
+                f"an ALB response without multi-value headers carries at most {_SET_COOKIE_COUNT} cookies"
+            )
+        headers = _joined(merged)
+        if cookies:
+            headers.update(zip(_set_cookie_names_for(len(cookies)), cookies, strict=True))
+        out["headers"] = headers
+    out["body"] = text
+    out["isBase64Encoded"] = b64
+    return out
+
+
+def _direct(response: Response, request: Request) -> dict[str, Any]:
+    body = response.body
+    b64 = False
+    default_type: str | None = None
+    value: Any
+    if body is None:
+        value = None
+    elif isinstance(body, str):
+        value, default_type = _utf8(body), _TEXT
+    elif isinstance(body, (bytes, bytearray, memoryview)):
+        value, b64, default_type = base64.b64encode(body).decode("ascii"), True, _OCTETS
+    else:
+        value, default_type = codec.loads(_utf8(codec.dumps(body))), _JSON
+    merged, _cookies = _merge_headers(response, default_type)
+    return {
+        "statusCode": int(response.status),
+        "headers": _joined(merged),
+        "body": value,
+        "isBase64Encoded": b64,
+        "errors": _error_list(response.errors),
+    }
+
+
+def _error_list(errors: list[ServiceError]) -> list[Any]:
+    """The errors as JSON values (their ``details`` may hold anything :func:`codec.dumps`
+    encodes: the runtime's own encoder must never meet something it cannot write)."""
+    if not errors:
+        return []
+    return list(codec.loads(_utf8(codec.dumps([e.to_dict() for e in errors]))))
+
+
+_ADAPTERS: dict[EventSource, Callable[[Response, Request], dict[str, Any]]] = {
+    EventSource.API_GATEWAY_REST: _rest,
+    EventSource.API_GATEWAY_HTTP: _v2,
+    EventSource.FUNCTION_URL: _v2,
+    EventSource.ALB: _alb,
+    EventSource.DIRECT: _direct,
+}
+
+
+def to_source(response: Response, request: Request) -> dict[str, Any]:
+    """The dict ``request.source`` expects for ``response`` (see the module docs for each shape).
+
+    >>> from pypwext.wire._events import parse_request
+    >>> to_source(Response(201, {"id": 7}), parse_request({"order": 7}))["body"]
+    {'id': 7}
+    """
+    return _ADAPTERS[request.source](response, request)
+
+
+_DIRECT_KEYS = frozenset({"statusCode", "headers", "body", "isBase64Encoded", "errors"})
+
+
+def is_direct_document(obj: Any) -> bool:
+    """True when ``obj`` looks like what :func:`to_source` writes for a direct invoke.
+
+    A calling service uses this to tell a pypwext answer from another function's plain result.
+    """
+    if not isinstance(obj, Mapping) or not {"statusCode", "body", "errors"} <= obj.keys():
+        return False
+    status = obj["statusCode"]
+    return (
+        obj.keys() <= _DIRECT_KEYS
+        and isinstance(status, int)
+        and not isinstance(status, bool)
+        and isinstance(obj.get("headers", {}), Mapping)
+        and isinstance(obj["errors"], list)
+        and all(isinstance(e, Mapping) for e in obj["errors"])
+    )
+
+
+def from_direct(document: Mapping[str, Any]) -> tuple[int, Any, list[ServiceError]]:
+    """Read a direct-invoke document back: ``(status, body, errors)``.
+
+    ``body`` is the JSON value (``bytes`` again when it was base64-encoded); each error comes
+    back as the :class:`~pypwext.errors.ServiceError` subclass its code names.
+
+    >>> from pypwext.errors import NotFound
+    >>> from pypwext.wire._events import parse_request
+    >>> doc = to_source(Response(404, errors=[NotFound("no order 7")]), parse_request({}))
+    >>> status, body, errors = from_direct(doc)
+    >>> status, body, errors
+    (404, None, [NotFound(code=404, msg='no order 7')])
+
+    Raises ``ValueError`` when ``document`` is not such a document.
+    """
+    if not is_direct_document(document):
+        raise ValueError("not a pypwext direct-invoke document (statusCode, headers, body, errors)")
+    body = document["body"]
+    if document.get("isBase64Encoded") is True and isinstance(body, str):
+        body = base64.b64decode(body)
+    errors = [ServiceError.from_dict(e) for e in document["errors"]]
+    return int(document["statusCode"]), body, errors
