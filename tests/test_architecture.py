@@ -51,7 +51,6 @@ OLD_PATHS = {
     "pypwext.cli.__main__",
     "pypwext.context",
     "pypwext.cors",
-    "pypwext.dependencies.base",
     "pypwext.deploy",
     "pypwext.event_classes",
     "pypwext.eventbridge",

@@ -21,9 +21,32 @@ _page = runpy.run_path(str(REPO / "scripts" / "api_page.py"))
 public_modules = _page["public_modules"]
 render = _page["render"]
 
-# Public modules without an ``__all__`` yet; their files were being changed on other branches
-# (re-pin them after the merge).
-NO_ALL_YET = {"pypwext.tools._local"}
+# The modules moved into rooms by issue 14, kept for one release: old path -> its public home.
+OLD_PATHS = {
+    **dict.fromkeys(["pypwext.events", "pypwext.responses", "pypwext.event_classes"], "pypwext.wire"),
+    **dict.fromkeys(["pypwext.logging", "pypwext.formatter"], "pypwext.observability.logging"),
+    **dict.fromkeys(["pypwext.metrics", "pypwext.context"], "pypwext.observability"),
+    "pypwext.tracing": "pypwext.observability.tracing",
+    **dict.fromkeys(
+        ["pypwext.service", "pypwext.cors", "pypwext.idempotency", "pypwext.routes"], "pypwext.runtime"
+    ),
+    **dict.fromkeys(["pypwext.batch", "pypwext.eventbridge", "pypwext.s3"], "pypwext.kinds"),
+    **dict.fromkeys(
+        [
+            "pypwext.openapi",
+            "pypwext.openapi_constraints",
+            "pypwext.openapi_errors",
+            "pypwext.template",
+            "pypwext.deploy",
+            "pypwext.handler_check",
+            "pypwext.loader",
+            "pypwext.cli",
+        ],
+        "pypwext.tools",
+    ),
+    "pypwext.pytest_plugin": "pypwext.testing.plugin",
+    "pypwext.packaging": "pypwext.tools.packaging",
+}
 
 SURFACE: dict[str, list[str]] = {
     "pypwext": [
@@ -71,30 +94,14 @@ SURFACE: dict[str, list[str]] = {
         "strict",
     ],
     "pypwext.base": ["CONFIDENTIAL", "ErrorAction", "InfoClassification", "LogEntryType"],
-    "pypwext.kinds._batch": [
+    "pypwext.batch": [
         "BatchService",
         "DynamoDBChange",
         "DynamoDBStreamBatchService",
         "KinesisBatchService",
         "SqsBatchService",
     ],
-    "pypwext.tools._cli": ["COMMANDS", "load_target", "main", "version"],
-    "pypwext.tools._cli.common": [
-        "CliError",
-        "EXIT_EVENT",
-        "EXIT_HANDLER_RAISED",
-        "EXIT_OK",
-        "EXIT_TARGET",
-        "EXIT_USAGE",
-        "load_target",
-        "parse_pairs",
-    ],
-    "pypwext.tools._cli.deploy": ["EXIT_AWS", "register", "run"],
-    "pypwext.tools._cli.invoke": ["register", "run"],
-    "pypwext.tools._cli.openapi": ["register", "run"],
-    "pypwext.tools._cli.package": ["EXIT_LIMIT", "EXIT_REQUIREMENT", "register", "run"],
-    "pypwext.tools._cli.serve": ["register", "run", "serve"],
-    "pypwext.tools._cli.template": ["register", "run"],
+    "pypwext.cli": ["main"],
     "pypwext.codec": [
         "DECIMAL_MAX_DIGITS",
         "DECIMAL_MAX_EXPONENT",
@@ -114,7 +121,7 @@ SURFACE: dict[str, list[str]] = {
         "to_jsonable",
         "unstructure",
     ],
-    "pypwext.observability._context": [
+    "pypwext.context": [
         "Invocation",
         "MAX_CORRELATION_ID_CHARS",
         "current_invocation",
@@ -122,7 +129,7 @@ SURFACE: dict[str, list[str]] = {
         "invocation_scope",
         "usable_correlation_id",
     ],
-    "pypwext.runtime._cors": ["Cors"],
+    "pypwext.cors": ["Cors"],
     "pypwext.dependencies": [
         "Dependency",
         "Http",
@@ -133,7 +140,7 @@ SURFACE: dict[str, list[str]] = {
         "Secret",
         "fan_out",
     ],
-    "pypwext.runtime._dependency": [
+    "pypwext.dependencies.base": [
         "DEFAULT_SAFETY_MARGIN_S",
         "Dependency",
         "library_words",
@@ -167,7 +174,7 @@ SURFACE: dict[str, list[str]] = {
         "SYNC_PAYLOAD_LIMIT",
     ],
     "pypwext.dependencies.parameters": ["DEFAULT_MAX_AGE_S", "Parameter", "Secret"],
-    "pypwext.tools._deploy": [
+    "pypwext.deploy": [
         "BASIC_EXECUTION_POLICY",
         "DEFAULT_MEMORY_MB",
         "DEFAULT_TIMEOUT_S",
@@ -197,9 +204,9 @@ SURFACE: dict[str, list[str]] = {
         "collecting",
         "current_collector",
     ],
-    "pypwext.wire._event_classes": ["event_class_sources", "event_input"],
-    "pypwext.kinds._eventbridge": ["EventBridgeEvent", "EventService", "ScheduledService"],
-    "pypwext.wire._events": [
+    "pypwext.event_classes": ["event_class_sources", "event_input"],
+    "pypwext.eventbridge": ["EventBridgeEvent", "EventService", "ScheduledService"],
+    "pypwext.events": [
         "EventSource",
         "Headers",
         "MAX_BODY_BYTES",
@@ -207,8 +214,8 @@ SURFACE: dict[str, list[str]] = {
         "detect_source",
         "parse_request",
     ],
-    "pypwext.observability.logging._formatter": ["ServiceFormatter"],
-    "pypwext.tools._handler_check": [
+    "pypwext.formatter": ["ServiceFormatter"],
+    "pypwext.handler_check": [
         "HandlerError",
         "Reader",
         "check_imported",
@@ -219,36 +226,45 @@ SURFACE: dict[str, list[str]] = {
         "split_handler",
         "zip_reader",
     ],
-    "pypwext.runtime._idempotency": ["Idempotency", "http_document"],
-    "pypwext.tools._loader": ["TargetError", "load_module", "resolve_attribute"],
-    "pypwext.tools._local.docs_page": ["example", "render"],
-    "pypwext.tools._local.guard": [
-        "BadRequest",
-        "DeadlineSocketReader",
-        "MAX_BODY_BYTES",
-        "READ_TIMEOUT_S",
-        "RequestFile",
-        "allowed_host",
-        "body_length",
-        "check_header_line",
-        "cross_origin",
-        "header_problem",
-        "read_body",
+    "pypwext.idempotency": ["Idempotency", "http_document"],
+    "pypwext.kinds": [
+        "BatchService",
+        "DynamoDBChange",
+        "DynamoDBStreamBatchService",
+        "EventBridgeEvent",
+        "EventService",
+        "KinesisBatchService",
+        "S3Client",
+        "S3Object",
+        "S3ObjectService",
+        "ScheduledService",
+        "SqsBatchService",
     ],
-    "pypwext.tools._local.log": ["FORMATS", "ServeLog"],
-    "pypwext.tools._local.pool": ["LoadError", "WorkerCrashed", "WorkerPool"],
-    "pypwext.tools._local.proxy": ["HttpAnswer", "Rejected", "SOURCES", "build_event", "to_http"],
-    "pypwext.tools._local.server": ["LoadError", "LocalServer", "WorkerPool"],
-    "pypwext.tools._local.swagger": ["ASSETS", "CSP", "INSTALL_HINT", "asset", "available", "page"],
-    "pypwext.tools._local.targets": [
-        "Function",
-        "Project",
-        "TargetError",
-        "load_module",
-        "load_project",
-        "project_of",
+    "pypwext.loader": ["TargetError", "load_module", "resolve_attribute"],
+    "pypwext.logging": [
+        "MASK",
+        "SENSITIVE_HEADERS",
+        "ServiceLogger",
+        "UNMASK_ENV",
+        "VERBOSE",
+        "current_logger",
+        "is_credential_name",
+        "is_masked",
+        "redact",
+        "render",
     ],
-    "pypwext.tools._local.worker": ["main"],
+    "pypwext.metrics": ["ServiceMetrics"],
+    "pypwext.observability": [
+        "Invocation",
+        "MAX_CORRELATION_ID_CHARS",
+        "Observability",
+        "Observed",
+        "ServiceMetrics",
+        "current_invocation",
+        "fit_correlation_id",
+        "invocation_scope",
+        "usable_correlation_id",
+    ],
     "pypwext.observability.logging": [
         "MASK",
         "SENSITIVE_HEADERS",
@@ -261,12 +277,20 @@ SURFACE: dict[str, list[str]] = {
         "redact",
         "render",
     ],
-    "pypwext.observability._metrics": ["ServiceMetrics"],
-    "pypwext.observability._summary": ["Observability", "Observed"],
-    "pypwext.tools._openapi": ["ERROR_BODY_SCHEMA", "ERROR_SCHEMA", "SchemaBuilder", "openapi_document"],
-    "pypwext.tools._openapi_constraints": ["field_constraints", "validator_constraints"],
-    "pypwext.tools._openapi_errors": ["DEPENDENCY_CODES", "operation_errors", "service_errors"],
-    "pypwext.tools.packaging": [
+    "pypwext.observability.tracing": [
+        "active",
+        "carry_trace_context",
+        "sdk_available",
+        "start_trace",
+        "trace_call",
+        "tracer",
+        "wanted",
+        "xray_active",
+    ],
+    "pypwext.openapi": ["ERROR_BODY_SCHEMA", "ERROR_SCHEMA", "SchemaBuilder", "openapi_document"],
+    "pypwext.openapi_constraints": ["field_constraints", "validator_constraints"],
+    "pypwext.openapi_errors": ["DEPENDENCY_CODES", "operation_errors", "service_errors"],
+    "pypwext.packaging": [
         "ARCHITECTURES",
         "HandlerError",
         "LimitError",
@@ -289,7 +313,7 @@ SURFACE: dict[str, list[str]] = {
         "sizes_by_top_level",
         "write_zip",
     ],
-    "pypwext.testing._plugin": [
+    "pypwext.pytest_plugin": [
         "alb_event",
         "api_gateway_event",
         "fake_http",
@@ -298,11 +322,27 @@ SURFACE: dict[str, list[str]] = {
         "invoke",
         "lambda_context",
     ],
-    "pypwext.wire._responses": ["Response", "from_direct", "is_direct_document", "to_source"],
-    "pypwext.runtime._routes": ["Api", "ApiHandler", "Match", "Route", "parse_template"],
-    "pypwext.kinds._s3": ["S3Client", "S3Object", "S3ObjectService"],
-    "pypwext.runtime._service": ["BaseService", "Handler", "ServiceMeta", "prepare_class", "step"],
-    "pypwext.tools._template": [
+    "pypwext.responses": ["Response", "from_direct", "is_direct_document", "to_source"],
+    "pypwext.routes": ["Api", "ApiHandler", "Match", "Route", "parse_template"],
+    "pypwext.runtime": [
+        "Api",
+        "ApiHandler",
+        "BaseService",
+        "Cors",
+        "Dependency",
+        "Handler",
+        "Idempotency",
+        "Match",
+        "Route",
+        "ServiceMeta",
+        "http_document",
+        "parse_template",
+        "prepare_class",
+        "step",
+    ],
+    "pypwext.s3": ["S3Client", "S3Object", "S3ObjectService"],
+    "pypwext.service": ["BaseService", "Handler", "ServiceMeta", "prepare_class", "step"],
+    "pypwext.template": [
         "DEFAULT_MEMORY_MB",
         "DEFAULT_TIMEOUT_S",
         "FunctionSpec",
@@ -335,7 +375,76 @@ SURFACE: dict[str, list[str]] = {
         "sns_event",
         "sqs_event",
     ],
-    "pypwext.observability.tracing": [
+    "pypwext.testing.plugin": [
+        "alb_event",
+        "api_gateway_event",
+        "fake_http",
+        "fake_lambda",
+        "function_url_event",
+        "invoke",
+        "lambda_context",
+    ],
+    "pypwext.tools": [
+        "BASIC_EXECUTION_POLICY",
+        "DEFAULT_MEMORY_MB",
+        "DEFAULT_TIMEOUT_S",
+        "DEPENDENCY_CODES",
+        "DeployError",
+        "DeployResult",
+        "ERROR_BODY_SCHEMA",
+        "ERROR_SCHEMA",
+        "FunctionSpec",
+        "HandlerError",
+        "Reader",
+        "SchemaBuilder",
+        "TargetError",
+        "TemplateError",
+        "build_template",
+        "check_imported",
+        "check_static",
+        "deploy",
+        "directory_reader",
+        "discover",
+        "explain",
+        "field_constraints",
+        "handler_in_zip",
+        "handler_string",
+        "load_module",
+        "main",
+        "openapi_document",
+        "operation_errors",
+        "resolve_attribute",
+        "resolve_region",
+        "service_errors",
+        "split_handler",
+        "to_yaml",
+        "validator_constraints",
+        "zip_reader",
+    ],
+    "pypwext.tools.packaging": [
+        "ARCHITECTURES",
+        "HandlerError",
+        "LimitError",
+        "PYTHON_VERSIONS",
+        "PackageResult",
+        "PackagingError",
+        "RUNTIME_PROVIDED",
+        "RequirementError",
+        "UNZIPPED_LIMIT",
+        "ZIPPED_LIMIT",
+        "check_handler",
+        "code_sha256",
+        "copy_project",
+        "find_interpreter",
+        "install_requirements",
+        "package",
+        "precheck_handler",
+        "prune",
+        "requirements_for",
+        "sizes_by_top_level",
+        "write_zip",
+    ],
+    "pypwext.tracing": [
         "active",
         "carry_trace_context",
         "sdk_available",
@@ -345,12 +454,25 @@ SURFACE: dict[str, list[str]] = {
         "wanted",
         "xray_active",
     ],
+    "pypwext.wire": [
+        "EventSource",
+        "Headers",
+        "MAX_BODY_BYTES",
+        "Request",
+        "Response",
+        "detect_source",
+        "event_class_sources",
+        "event_input",
+        "from_direct",
+        "is_direct_document",
+        "parse_request",
+        "to_source",
+    ],
 }
 
 
 def test_every_public_module_is_pinned() -> None:
-    assert not set(SURFACE) & NO_ALL_YET
-    assert set(SURFACE) | NO_ALL_YET == set(public_modules()), "a public module was added or removed"
+    assert set(SURFACE) == set(public_modules()), "a public module was added or removed"
 
 
 @pytest.mark.parametrize("name", sorted(SURFACE))
@@ -363,10 +485,15 @@ def test_a_public_module_exports_exactly_its_pinned_names(name: str) -> None:
         getattr(module, attribute)  # every exported name exists (lazy ones are imported here)
 
 
-@pytest.mark.parametrize("name", sorted(NO_ALL_YET))
-def test_the_modules_waiting_for_an_all_have_none_yet(name: str) -> None:
-    """When one gains an ``__all__``, it moves to SURFACE."""
-    assert not hasattr(importlib.import_module(name), "__all__")
+@pytest.mark.parametrize("name", sorted(OLD_PATHS))
+def test_an_old_path_re_exports_its_new_home_and_the_migration_page_names_it(name: str) -> None:
+    """The modules moved into rooms keep their old import path for one release (issue 14)."""
+    old = importlib.import_module(name)
+    home = importlib.import_module(OLD_PATHS[name])
+    assert set(old.__all__) <= set(dir(home)) | set(getattr(home, "__all__", ()))
+    for attribute in old.__all__:
+        assert getattr(old, attribute) is getattr(home, attribute), f"{name}.{attribute}"
+    assert f"`{name}`" in (REPO / "docs" / "migration.md").read_text(encoding="utf-8")
 
 
 def test_the_api_page_lists_every_public_name_and_is_up_to_date() -> None:

@@ -1,7 +1,8 @@
-"""``pypwext.cli`` is an old path, kept for one release: import from :mod:`pypwext.tools` instead.
+"""``pypwext.cli`` is an old path, kept for one release: the ``pypwext`` command is ``pypwext.tools.main``.
 
-It re-exports the same names; see docs/migration.md.
+See docs/migration.md.
 """
 
-from pypwext.tools._cli import *  # noqa: F403
-from pypwext.tools._cli import __all__ as __all__
+from pypwext.tools._cli import main
+
+__all__ = ["main"]

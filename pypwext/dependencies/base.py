@@ -1,6 +1,7 @@
-"""``pypwext.dependencies.base`` is an old path, kept for one release: import from :mod:`pypwext.runtime` instead.
+"""The base of every dependency kind: subclass :class:`Dependency` to write your own.
 
-It re-exports the same names; see docs/migration.md.
+``Http``, ``LambdaFunction``, ``Parameter`` and ``Secret`` are built on it; the class itself lives
+in the runtime core (:mod:`pypwext.runtime`), because a service finds its dependencies through it.
 """
 
 from pypwext.runtime._dependency import *  # noqa: F403

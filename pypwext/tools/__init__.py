@@ -8,6 +8,12 @@ from typing import TYPE_CHECKING
 from pypwext._lazy import exports
 
 _HOMES = {
+    "field_constraints": "pypwext.tools._openapi_constraints",
+    "validator_constraints": "pypwext.tools._openapi_constraints",
+    "DEPENDENCY_CODES": "pypwext.tools._openapi_errors",
+    "operation_errors": "pypwext.tools._openapi_errors",
+    "service_errors": "pypwext.tools._openapi_errors",
+    "main": "pypwext.tools._cli",
     "BASIC_EXECUTION_POLICY": "pypwext.tools._deploy",
     "DeployError": "pypwext.tools._deploy",
     "DeployResult": "pypwext.tools._deploy",
@@ -40,6 +46,7 @@ _HOMES = {
 }
 
 if TYPE_CHECKING:
+    from pypwext.tools._cli import main
     from pypwext.tools._deploy import (
         BASIC_EXECUTION_POLICY,
         DeployError,
@@ -61,6 +68,8 @@ if TYPE_CHECKING:
     )
     from pypwext.tools._loader import TargetError, load_module, resolve_attribute
     from pypwext.tools._openapi import ERROR_BODY_SCHEMA, ERROR_SCHEMA, SchemaBuilder, openapi_document
+    from pypwext.tools._openapi_constraints import field_constraints, validator_constraints
+    from pypwext.tools._openapi_errors import DEPENDENCY_CODES, operation_errors, service_errors
     from pypwext.tools._template import (
         DEFAULT_MEMORY_MB,
         DEFAULT_TIMEOUT_S,
@@ -75,6 +84,7 @@ __all__ = [
     "BASIC_EXECUTION_POLICY",
     "DEFAULT_MEMORY_MB",
     "DEFAULT_TIMEOUT_S",
+    "DEPENDENCY_CODES",
     "ERROR_BODY_SCHEMA",
     "ERROR_SCHEMA",
     "DeployError",
@@ -92,14 +102,19 @@ __all__ = [
     "directory_reader",
     "discover",
     "explain",
+    "field_constraints",
     "handler_in_zip",
     "handler_string",
     "load_module",
+    "main",
     "openapi_document",
+    "operation_errors",
     "resolve_attribute",
     "resolve_region",
+    "service_errors",
     "split_handler",
     "to_yaml",
+    "validator_constraints",
     "zip_reader",
 ]
 
