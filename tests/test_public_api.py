@@ -44,7 +44,7 @@ OLD_PATHS = {
         ],
         "pypwext.tools",
     ),
-    "pypwext.pytest_plugin": "pypwext.testing.plugin",
+    "pypwext.pytest_plugin": "pypwext.testing._plugin",
     "pypwext.packaging": "pypwext.tools.packaging",
 }
 
@@ -374,15 +374,6 @@ SURFACE: dict[str, list[str]] = {
         "scheduled_event",
         "sns_event",
         "sqs_event",
-    ],
-    "pypwext.testing.plugin": [
-        "alb_event",
-        "api_gateway_event",
-        "fake_http",
-        "fake_lambda",
-        "function_url_event",
-        "invoke",
-        "lambda_context",
     ],
     "pypwext.tools": [
         "BASIC_EXECUTION_POLICY",

@@ -24,6 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pypwext.tools._template import (  # one default for template and deploy
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_S,
+)
+
 __all__ = [
     "BASIC_EXECUTION_POLICY",
     "DEFAULT_MEMORY_MB",
@@ -175,13 +180,6 @@ def _function_url(client: Any, name: str, auth: str, log: Callable[[str], None])
             if _code(exc) not in ("ResourceConflictException", "ResourceNotFoundException"):
                 raise
     return str(config["FunctionUrl"])
-
-
-DEFAULT_MEMORY_MB = 512
-"""Memory of a new function (Lambda's own default, 128 MB, also gives a small share of a CPU)."""
-
-DEFAULT_TIMEOUT_S = 30
-"""Timeout of a new function (an HTTP API waits at most 30 s for its integration)."""
 
 
 def resolve_region(region: str | None) -> str | None:
