@@ -405,6 +405,9 @@ class _Handler(BaseHTTPRequestHandler):
                 [("x-amzn-ErrorType", "InvalidRequestContentException"), ("x-amzn-RequestId", request_id)],
             )
         extra: dict[str, Any] = {"function_name": name}
+        trace = self.headers.get("X-Amzn-Trace-Id")
+        if trace:  # Lambda gives it to the callee as _X_AMZN_TRACE_ID: it joins the caller's trace
+            extra["trace_id"] = trace
         client_context = self.headers.get("X-Amz-Client-Context")
         if client_context:
             try:
