@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import threading
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -23,14 +21,7 @@ from pypwext.kinds._batch import (
 )
 from pypwext.observability._context import current_invocation
 from pypwext.testing import dynamodb_stream_event, kinesis_event, lambda_context, sqs_event
-
-
-def sample(name: str) -> Any:
-    folder = Path(os.environ["PYPWEXT_AWS_EVENTS"])
-    path = folder / name
-    if not path.is_file():
-        pytest.fail(f"AWS event sample {path} is missing: set PYPWEXT_AWS_EVENTS to fixtures/aws-events")
-    return json.loads(path.read_text(encoding="utf-8"))
+from tests._support.aws_samples import sample
 
 
 class Ledger:

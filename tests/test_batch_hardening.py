@@ -10,9 +10,7 @@ import contextlib
 import copy
 import io
 import json
-import os
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,14 +22,7 @@ from pypwext.base import LogEntryType
 from pypwext.kinds._batch import DynamoDBStreamBatchService, KinesisBatchService, SqsBatchService
 from pypwext.kinds._eventbridge import EventService
 from pypwext.testing import eventbridge_event, lambda_context
-
-
-def sample(name: str) -> Any:
-    path = Path(os.environ["PYPWEXT_AWS_EVENTS"]) / name
-    if not path.is_file():
-        pytest.fail(f"AWS event sample {path} is missing: set PYPWEXT_AWS_EVENTS to fixtures/aws-events")
-    return json.loads(path.read_text(encoding="utf-8"))
-
+from tests._support.aws_samples import sample
 
 # Each source: its sample, how to read a record's id, how to give a copy a new id, its base class
 SOURCES: dict[str, tuple[str, Any, Any, type]] = {

@@ -4,7 +4,6 @@ failures raised (so Lambda retries and the DLQ gets them), ignored events."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 from pypwext import ServiceError, UnprocessableEntity
 from pypwext.kinds._eventbridge import EventBridgeEvent, EventService, ScheduledService
 from pypwext.testing import eventbridge_event, lambda_context, scheduled_event
+from tests._support.aws_samples import sample
 
 SAMPLES = [
     "eventBridgeEvent.json",
@@ -22,13 +22,6 @@ SAMPLES = [
     "s3EventBridgeNotificationObjectExpiredEvent.json",
     "s3EventBridgeNotificationObjectRestoreCompletedEvent.json",
 ]
-
-
-def sample(name: str) -> Any:
-    path = Path(os.environ["PYPWEXT_AWS_EVENTS"]) / name
-    if not path.is_file():
-        pytest.fail(f"AWS event sample {path} is missing: set PYPWEXT_AWS_EVENTS to fixtures/aws-events")
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 @attrs.frozen

@@ -12,9 +12,7 @@ import copy
 import decimal
 import itertools
 import json
-import os
 import threading
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -24,6 +22,7 @@ from hypothesis import strategies as st
 
 from pypwext import BaseService, InfoClassification, LogEntryType, Request
 from pypwext.testing import api_gateway_event, function_url_event, lambda_context, sqs_event
+from tests._support.aws_samples import sample
 
 PII = {"classification": InfoClassification.PII}
 AUTH = {"classification": InfoClassification.AUTHORIZATION_INFO}
@@ -335,12 +334,7 @@ def test_names_that_carry_no_credential_are_logged_in_clear(
         assert f"value-of-{name}" in out
 
 
-def _sample() -> Any:
-    path = Path(os.environ["PYPWEXT_AWS_EVENTS"]) / "apiGatewayProxyEvent.json"
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-SAMPLE = _sample()
+SAMPLE = sample("apiGatewayProxyEvent.json")
 
 
 def test_a_credential_in_a_body_field_classified_authorization_info_never_reaches_a_line(

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +16,7 @@ from hypothesis import strategies as st
 from pypwext import BaseService, Cors, InfoClassification, NotFound, Request
 from pypwext.runtime._routes import Api, parse_template
 from pypwext.testing import alb_event, api_gateway_event, function_url_event, invoke, lambda_context
+from tests._support import aws_samples
 
 
 @attrs.frozen
@@ -367,13 +366,8 @@ def test_a_single_pii_service_with_a_route_logs_its_template(
     assert line["path"] == "/customers/{id}"
 
 
-def _load(name: str) -> dict[str, Any]:
-    folder = Path(os.environ["PYPWEXT_AWS_EVENTS"])
-    return dict(json.loads((folder / name).read_text(encoding="utf-8")))
-
-
 HTTP_SAMPLES = {
-    name: _load(name)
+    name: aws_samples.sample(name)
     for name in (
         "apiGatewayProxyEvent.json",
         "apiGatewayProxyV2Event.json",
