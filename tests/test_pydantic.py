@@ -31,6 +31,7 @@ from pypwext.testing import (
 )
 from pypwext.tools._openapi import openapi_document
 from tests._support import aws_samples
+from tests._support.logs import json_lines
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -409,7 +410,7 @@ def test_classified_model_fields_are_masked_in_logs(
         == "ada@example.com"
     )
     out = capsys.readouterr().out
-    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    lines = json_lines(out)
     enter = next(
         e for e in lines if isinstance(e["message"], dict) and e["message"].get("msg") == "enter execute"
     )

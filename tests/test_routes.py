@@ -4,7 +4,6 @@ format, HEAD/OPTIONS, direct invoke envelopes, and the import-time checks."""
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 from urllib.parse import quote
 
@@ -17,6 +16,7 @@ from pypwext import BaseService, Cors, InfoClassification, NotFound, Request
 from pypwext.runtime._routes import Api, parse_template
 from pypwext.testing import alb_event, api_gateway_event, function_url_event, invoke, lambda_context
 from tests._support import aws_samples
+from tests._support.logs import log_entries
 
 
 @attrs.frozen
@@ -272,8 +272,7 @@ def test_two_services_on_one_route_and_a_service_without_route_fail() -> None:
 
 def summaries(out: str) -> list[dict[str, Any]]:
     """The summary lines among the printed lines (each line must be JSON)."""
-    found = [json.loads(line) for line in out.splitlines() if line.strip()]
-    return [e for e in found if "duration_ms" in e and "_aws" not in e]
+    return [e for e in log_entries(out, every=True) if "duration_ms" in e]
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,7 @@ from pypwext.dependencies import Dependency
 from pypwext.testing import api_gateway_event, lambda_context
 from pypwext.wire._responses import from_direct
 from tests._support import aws_samples
+from tests._support.logs import json_lines
 
 
 @attrs.frozen
@@ -422,7 +423,7 @@ def test_unexpected_exception_is_a_generic_500_logged_once_with_traceback(
     assert response["statusCode"] == 500
     assert "hunter2" not in response["body"]
     assert body_of(response)["error"]["msg"] == "Internal Server Error"
-    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    logged = json_lines(capsys.readouterr().out)
     tracebacks = [entry for entry in logged if "exception" in entry]
     assert len(tracebacks) == 1
     assert "RuntimeError: password=hunter2" in tracebacks[0]["exception"]
@@ -606,7 +607,7 @@ def test_direct_invoke_document_keeps_status_body_and_errors() -> None:
 
 def test_one_info_line_per_successful_invocation(capsys: pytest.CaptureFixture[str]) -> None:
     Orders.handler(post({"id": 1, "items": [{"id": 1, "quantity": 1}]}), None)
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    lines = json_lines(capsys.readouterr().out)
     assert len(lines) == 1
     summary = lines[0]
     assert summary["level"] == "INFO" and summary["status"] == 201 and summary["method"] == "POST"
@@ -996,7 +997,7 @@ def test_pypwexts_service_name_is_honoured_after_powertools(
     monkeypatch.setenv("SERVICE_NAME", "pypwext-orders")
     capsys.readouterr()
     _fresh_service().handler({"direct": True}, lambda_context())
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    lines = json_lines(capsys.readouterr().out)
     assert lines and {line["service"] for line in lines} == {"pypwext-orders"}
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "powertools-orders")
     assert _fresh_service()().logger.service == "powertools-orders"
