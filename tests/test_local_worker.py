@@ -58,3 +58,25 @@ def test_the_reply_names_the_operation_and_the_shown_path_from_one_match(
     assert reply["result"]["statusCode"] == (404 if operation is None else 200)
     # the Api routes the event once, the worker the request once (for the operation and the path)
     assert matched == [("GET", path), ("GET", path)]
+
+
+def test_an_invoke_runs_with_the_callers_trace_header_and_the_next_one_without(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What Lambda's runtime does per invocation: the Invoke API call's X-Amzn-Trace-Id is the
+    callee's _X_AMZN_TRACE_ID for that invocation only."""
+    import os
+
+    seen: list[str | None] = []
+
+    def handler(event: Any, context: Any) -> str:
+        seen.append(os.environ.get("_X_AMZN_TRACE_ID"))
+        return "ok"
+
+    monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
+    project = project_of({"billing": handler})
+    trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+    assert worker._run(project, {"function": "billing", "event": {}, "trace_id": trace}) == {"result": "ok"}
+    assert worker._run(project, {"function": "billing", "event": {}}) == {"result": "ok"}
+    assert seen == [trace, None]
+    assert "_X_AMZN_TRACE_ID" not in os.environ
