@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import threading
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -23,14 +21,8 @@ from pypwext.kinds._batch import (
 )
 from pypwext.observability._context import current_invocation
 from pypwext.testing import dynamodb_stream_event, kinesis_event, lambda_context, sqs_event
-
-
-def sample(name: str) -> Any:
-    folder = Path(os.environ["PYPWEXT_AWS_EVENTS"])
-    path = folder / name
-    if not path.is_file():
-        pytest.fail(f"AWS event sample {path} is missing: set PYPWEXT_AWS_EVENTS to fixtures/aws-events")
-    return json.loads(path.read_text(encoding="utf-8"))
+from tests._support.aws_samples import sample
+from tests._support.logs import json_lines
 
 
 class Ledger:
@@ -57,18 +49,6 @@ def stream_ids(event: dict[str, Any], part: str, field: str) -> list[str]:
     return [r[part][field] for r in event["Records"]]
 
 
-def log_lines(text: str) -> list[dict[str, Any]]:
-    out = []
-    for line in text.splitlines():
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                pass
-    return out
-
-
 # --- SQS ----------------------------------------------------------------------------------------
 
 
@@ -87,7 +67,7 @@ def test_sqs_sample_text_bodies_with_a_failure_injected(capsys):
     answer = Texts.handler(event, lambda_context())
     ledger.check(answer, ids, [ids[0]])
     assert ledger.succeeded == [ids[1]]
-    lines = log_lines(capsys.readouterr().out)
+    lines = json_lines(capsys.readouterr().out)
     failed = [ln for ln in lines if ln.get("message") == "record failed"]
     assert [ln["record_id"] for ln in failed] == [ids[0]]
     summary = [ln for ln in lines if "records" in ln]
@@ -268,7 +248,7 @@ def test_collected_errors_from_threads_reach_the_invocation_collector(capsys):
 
     answer = Collecting.handler(event, lambda_context())
     assert answer == {"batchItemFailures": []}  # CONTINUE: collected, the record succeeded
-    summary = [ln for ln in log_lines(capsys.readouterr().out) if "records" in ln][-1]
+    summary = [ln for ln in json_lines(capsys.readouterr().out) if "records" in ln][-1]
     assert sorted(summary["errors"]) == [422, 422]
 
 
@@ -445,5 +425,5 @@ def test_a_failed_record_of_a_pii_service_is_logged_masked(capsys):
     assert [f["itemIdentifier"] for f in answer["batchItemFailures"]] == [event["Records"][0]["messageId"]]
     out = capsys.readouterr().out
     assert "ada@example.com" not in out
-    failures = [json.loads(line) for line in out.splitlines() if '"level":"ERROR"' in line]
+    failures = [e for e in json_lines(out) if e.get("level") == "ERROR"]
     assert failures and failures[0]["record_id"] == event["Records"][0]["messageId"]

@@ -9,10 +9,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
-import json
-import os
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,14 +21,8 @@ from pypwext.base import LogEntryType
 from pypwext.kinds._batch import DynamoDBStreamBatchService, KinesisBatchService, SqsBatchService
 from pypwext.kinds._eventbridge import EventService
 from pypwext.testing import eventbridge_event, lambda_context
-
-
-def sample(name: str) -> Any:
-    path = Path(os.environ["PYPWEXT_AWS_EVENTS"]) / name
-    if not path.is_file():
-        pytest.fail(f"AWS event sample {path} is missing: set PYPWEXT_AWS_EVENTS to fixtures/aws-events")
-    return json.loads(path.read_text(encoding="utf-8"))
-
+from tests._support.aws_samples import sample
+from tests._support.logs import json_lines
 
 # Each source: its sample, how to read a record's id, how to give a copy a new id, its base class
 SOURCES: dict[str, tuple[str, Any, Any, type]] = {
@@ -68,10 +59,6 @@ def batch(source: str, size: int) -> tuple[dict[str, Any], list[str]]:
         records.append(record)
     event["Records"] = records
     return event, [get_id(r) for r in records]
-
-
-def entries(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
 def reported(answer: dict[str, Any]) -> list[str]:
@@ -127,7 +114,7 @@ def test_a_record_raising_anything_is_reported_logged_once_and_the_rest_go_on(
     answer = service.handler(event, lambda_context())
     assert reported(answer) == [ids[1]]
     assert done == [ids[0], ids[2], ids[3]]
-    lines = entries(capsys.readouterr().out)
+    lines = json_lines(capsys.readouterr().out)
     errors = [ln for ln in lines if ln["level"] == "ERROR"]
     assert [ln.get("record_id") for ln in errors] == [ids[1]], "one ERROR line for the failed record"
     summary = [ln for ln in lines if "records" in ln]
@@ -144,7 +131,7 @@ def test_keyboard_interrupt_stops_the_batch_and_reports_every_record_not_done(
     answer = service.handler(event, lambda_context())  # answers: never loses what succeeded
     assert done == ids[:2]
     assert reported(answer) == ids[2:]
-    lines = entries(capsys.readouterr().out)
+    lines = json_lines(capsys.readouterr().out)
     assert [ln.get("record_id") for ln in lines if ln["level"] == "ERROR"] == [ids[2]]
     warning = [ln for ln in lines if ln["level"] == "WARNING"]
     assert len(warning) == 1 and warning[0]["record_ids"] == ids[3:]
@@ -185,7 +172,7 @@ def test_a_batch_stops_before_the_deadline_and_reports_only_records_not_done(
     assert len(done) == 6 if parallel == 1 else 6 <= len(done) <= 7
     if parallel == 1:
         assert clock.remaining_ms == 500, "a record was started without the margin left"
-    lines = entries(capsys.readouterr().out)
+    lines = json_lines(capsys.readouterr().out)
     assert not [ln for ln in lines if ln["level"] == "ERROR"], "records not started are not errors"
     summary = [ln for ln in lines if "records" in ln][-1]
     assert (summary["succeeded"], summary["failed"]) == (len(done), 8 - len(done))
@@ -261,7 +248,7 @@ def test_an_audit_batch_service_writes_its_audit_entry_at_any_level_with_its_out
     good["Records"] = good["Records"][1:]  # the record that succeeds
     service.handler(good, lambda_context())
     service.handler(sample("sqsEvent.json"), lambda_context())
-    audit = [ln for ln in entries(capsys.readouterr().out) if ln.get("type") == "AUDIT" and "status" in ln]
+    audit = [ln for ln in json_lines(capsys.readouterr().out) if ln.get("type") == "AUDIT" and "status" in ln]
     assert [(a["outcome"], a["status"], a["source"], a["failed"]) for a in audit] == [
         ("success", 200, "sqs", 0),
         ("failure", 500, "sqs", 1),
@@ -276,7 +263,7 @@ def test_an_audit_event_service_writes_its_audit_entry_at_any_level_with_its_out
     assert service.handler(eventbridge_event({"n": 1}), lambda_context()) == 1
     with pytest.raises(BadRequest):
         service.handler(eventbridge_event({"n": -1}), lambda_context())
-    audit = [ln for ln in entries(capsys.readouterr().out) if ln.get("type") == "AUDIT" and "status" in ln]
+    audit = [ln for ln in json_lines(capsys.readouterr().out) if ln.get("type") == "AUDIT" and "status" in ln]
     assert [(a["outcome"], a["status"], a["source"]) for a in audit] == [
         ("success", 200, "eventbridge"),
         ("failure", 400, "eventbridge"),
@@ -328,7 +315,7 @@ def test_whatever_the_records_raise_and_whenever_time_runs_out_no_record_is_lost
     if "interrupt" in [outcomes[ids.index(r)] for r in attempted]:
         assert outcomes[len(attempted) - 1] == "interrupt", "nothing starts after an interrupt"
     raised = [r for r in attempted if outcomes[ids.index(r)] != "ok"]
-    logged = [e.get("record_id") for e in entries(out.getvalue()) if e["level"] == "ERROR"]
+    logged = [e.get("record_id") for e in json_lines(out.getvalue()) if e["level"] == "ERROR"]
     assert logged == raised, "one ERROR line per record that raised, none for the others"
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from pypwext import BaseService, Request
 from pypwext.runtime._dependency import remaining_budget_s
 from pypwext.testing import lambda_context
+from tests._support.logs import json_lines
 
 
 def test_budget_is_the_remaining_time_less_the_margin_inside_an_invocation() -> None:
@@ -24,7 +25,6 @@ def test_budget_is_the_remaining_time_less_the_margin_inside_an_invocation() -> 
 
 
 def test_dependencies_see_the_same_correlation_id_as_the_logs(capsys) -> None:  # type: ignore[no-untyped-def]
-    import json
 
     from pypwext.observability._context import current_invocation
     from pypwext.testing import api_gateway_event
@@ -41,12 +41,11 @@ def test_dependencies_see_the_same_correlation_id_as_the_logs(capsys) -> None:  
 
     Traced.handler(api_gateway_event("GET", "/", headers={"X-Correlation-Id": "abc-123"}), lambda_context())
     assert seen["id"] == "abc-123"
-    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    logged = json_lines(capsys.readouterr().out)
     assert logged and all(entry["correlation_id"] == "abc-123" for entry in logged)
 
 
 def test_event_driven_kinds_get_the_same_invocation_fields(capsys) -> None:  # type: ignore[no-untyped-def]
-    import json
 
     from pypwext.kinds._batch import SqsBatchService
     from pypwext.testing import sqs_event
@@ -57,6 +56,6 @@ def test_event_driven_kinds_get_the_same_invocation_fields(capsys) -> None:  # t
 
     answer = Counter.handler(sqs_event([{"n": 1}]), lambda_context(function_name="counter"))
     assert answer == {"batchItemFailures": []}
-    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    logged = json_lines(capsys.readouterr().out)
     summary = logged[-1]
     assert summary["function_name"] == "counter" and "cold_start" in summary and summary["correlation_id"]

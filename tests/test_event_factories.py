@@ -4,12 +4,7 @@ samples, key by key (message attributes and other free-form maps excepted)."""
 from __future__ import annotations
 
 import base64
-import json
-import os
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from pypwext.testing import (
     dynamodb_stream_event,
@@ -20,15 +15,9 @@ from pypwext.testing import (
     sns_event,
     sqs_event,
 )
+from tests._support.aws_samples import sample
 
 FREE_FORM = {"messageAttributes", "MessageAttributes", "detail", "NewImage", "OldImage", "Keys"}
-
-
-def sample(name: str) -> Any:
-    path = Path(os.environ["PYPWEXT_AWS_EVENTS"]) / name
-    if not path.is_file():
-        pytest.fail(f"AWS event sample {path} is missing: set PYPWEXT_AWS_EVENTS to fixtures/aws-events")
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def same_shape(built: Any, real: Any, path: str = "", optional: frozenset[str] = frozenset()) -> None:

@@ -3,8 +3,6 @@ failures raised (so Lambda retries and the DLQ gets them), ignored events."""
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,8 @@ import pytest
 from pypwext import ServiceError, UnprocessableEntity
 from pypwext.kinds._eventbridge import EventBridgeEvent, EventService, ScheduledService
 from pypwext.testing import eventbridge_event, lambda_context, scheduled_event
+from tests._support.aws_samples import sample
+from tests._support.logs import json_lines
 
 SAMPLES = [
     "eventBridgeEvent.json",
@@ -22,13 +22,6 @@ SAMPLES = [
     "s3EventBridgeNotificationObjectExpiredEvent.json",
     "s3EventBridgeNotificationObjectRestoreCompletedEvent.json",
 ]
-
-
-def sample(name: str) -> Any:
-    path = Path(os.environ["PYPWEXT_AWS_EVENTS"]) / name
-    if not path.is_file():
-        pytest.fail(f"AWS event sample {path} is missing: set PYPWEXT_AWS_EVENTS to fixtures/aws-events")
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 @attrs.frozen
@@ -94,7 +87,7 @@ def test_filters_ignore_a_misrouted_event_with_a_warning(capsys):
     assert OnlyCreated.handler(created, lambda_context()) == created["detail"]["object"]["key"]
     deleted = sample("s3EventBridgeNotificationObjectDeletedEvent.json")
     assert OnlyCreated.handler(deleted, lambda_context()) is None
-    lines = [json.loads(ln) for ln in capsys.readouterr().out.splitlines() if ln.startswith("{")]
+    lines = json_lines(capsys.readouterr().out)
     ignored = [ln for ln in lines if ln["message"].startswith("event ignored")]
     assert len(ignored) == 1 and ignored[0]["detail_type"] == "Object Deleted"
 
@@ -137,7 +130,7 @@ def test_a_result_that_cannot_be_encoded_fails_the_event_through_on_error(capsys
     with pytest.raises(TypeError, match="not JSON serialisable"):
         Unencodable.handler(eventbridge_event({"a": 1}), lambda_context())
     assert [e.code for e in seen] == [500]
-    errors = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"level":"ERROR"' in line]
+    errors = [e for e in json_lines(capsys.readouterr().out) if e.get("level") == "ERROR"]
     assert len(errors) == 1 and errors[0]["message"] == "event failed"
 
 

@@ -12,9 +12,7 @@ import copy
 import decimal
 import itertools
 import json
-import os
 import threading
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -24,6 +22,8 @@ from hypothesis import strategies as st
 
 from pypwext import BaseService, InfoClassification, LogEntryType, Request
 from pypwext.testing import api_gateway_event, function_url_event, lambda_context, sqs_event
+from tests._support.aws_samples import sample
+from tests._support.logs import json_lines
 
 PII = {"classification": InfoClassification.PII}
 AUTH = {"classification": InfoClassification.AUTHORIZATION_INFO}
@@ -38,13 +38,8 @@ def unique(prefix: str = "mask") -> str:
     return f"{prefix}-{next(_names)}-test"
 
 
-def lines(out: str) -> list[dict[str, Any]]:
-    """Every line printed, each parsed as JSON (a line that is not JSON fails the test)."""
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
 def assert_nowhere(out: str, *secrets: str) -> list[dict[str, Any]]:
-    logged = lines(out)
+    logged = json_lines(out, every=True)
     assert logged, "the service wrote no line"
     for secret in secrets:
         assert secret not in out, f"{secret!r} leaked into a log line"
@@ -179,11 +174,11 @@ def test_values_are_masked_only_during_their_invocation(
             self.logger.info("note", text=f"{EMAIL} and {data.tier}")
 
     Echo.handler(api_gateway_event("POST", "/", body=BODY), lambda_context())
-    first = [e for e in lines(capsys.readouterr().out) if e["message"] == "note"]
+    first = [e for e in json_lines(capsys.readouterr().out, every=True) if e["message"] == "note"]
     assert first[0]["text"] == "*** redacted (PII) *** and standard"
     other = {**BODY, "email": "grace@example.com"}
     Echo.handler(api_gateway_event("POST", "/", body=other), lambda_context())
-    second = [e for e in lines(capsys.readouterr().out) if e["message"] == "note"]
+    second = [e for e in json_lines(capsys.readouterr().out, every=True) if e["message"] == "note"]
     assert second[0]["text"] == f"{EMAIL} and standard"  # not classified in this invocation
 
 
@@ -335,12 +330,7 @@ def test_names_that_carry_no_credential_are_logged_in_clear(
         assert f"value-of-{name}" in out
 
 
-def _sample() -> Any:
-    path = Path(os.environ["PYPWEXT_AWS_EVENTS"]) / "apiGatewayProxyEvent.json"
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-SAMPLE = _sample()
+SAMPLE = sample("apiGatewayProxyEvent.json")
 
 
 def test_a_credential_in_a_body_field_classified_authorization_info_never_reaches_a_line(
@@ -408,7 +398,7 @@ def test_keywords_that_collide_with_the_loggers_parameters_never_fail_the_invoca
         Chatty().logger.powertools  # noqa: B018
     answer = Chatty.handler(api_gateway_event("GET", "/"), lambda_context())
     assert answer["statusCode"] == 200, answer
-    logged = lines(capsys.readouterr().out)
+    logged = json_lines(capsys.readouterr().out, every=True)
     mine = [e for e in logged if e["message"] in ("hello", "hello again")]
     assert len(mine) == 2
     for entry in mine:
@@ -429,7 +419,7 @@ def test_a_message_keyword_is_the_message(capsys: pytest.CaptureFixture[str]) ->
             self.logger.info(msg="by keyword", n=1)
 
     Named.handler(api_gateway_event("GET", "/"), lambda_context())
-    first = lines(capsys.readouterr().out)[0]
+    first = json_lines(capsys.readouterr().out, every=True)[0]
     assert first["message"] == "by keyword" and first["n"] == 1
 
 
@@ -457,7 +447,7 @@ def test_thread_safe_keys_stay_in_the_thread_that_appended_them(capsys: pytest.C
             self.logger.info("main thread")
 
     Threads.handler(api_gateway_event("GET", "/"), lambda_context())
-    logged = lines(capsys.readouterr().out)
+    logged = json_lines(capsys.readouterr().out, every=True)
     working = [e for e in logged if e["message"] == "working"]
     assert sorted((e["n"], e["worker"]) for e in working) == [(1, 1), (2, 2)]
     assert "worker" not in next(e for e in logged if e["message"] == "main thread")
@@ -493,7 +483,11 @@ def test_an_audit_service_of_every_kind_writes_its_audit_line_with_its_outcome(
         audited.handler(event, lambda_context())
     except RuntimeError:
         assert kind == "eventbridge" and fails  # EventBridge retries a failed event: it re-raises
-    audit = [e for e in lines(capsys.readouterr().out) if e.get("type") == "AUDIT" and "duration_ms" in e]
+    audit = [
+        e
+        for e in json_lines(capsys.readouterr().out, every=True)
+        if e.get("type") == "AUDIT" and "duration_ms" in e
+    ]
     assert len(audit) == 1 and audit[0]["level"] == "INFO"
     assert audit[0]["outcome"] == ("failure" if fails else "success")
 

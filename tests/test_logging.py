@@ -22,6 +22,7 @@ from pypwext import (
 )
 from pypwext.observability.logging._formatter import ServiceFormatter
 from pypwext.testing import api_gateway_event, lambda_context
+from tests._support.logs import log_entries
 
 PII = {"classification": InfoClassification.PII}
 _names = itertools.count()
@@ -30,12 +31,6 @@ _names = itertools.count()
 def unique(prefix: str = "svc") -> str:
     """A service name no other test uses (each name is one Powertools logger)."""
     return f"{prefix}-{next(_names)}-test"
-
-
-def entries(out: str) -> list[dict[str, Any]]:
-    """The log entries among printed lines (EMF metric lines left out)."""
-    found = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-    return [e for e in found if "_aws" not in e]
 
 
 @pytest.fixture
@@ -73,7 +68,7 @@ def test_every_entry_carries_the_fields(debug_level: None, capsys: pytest.Captur
 
     ctx = lambda_context("fields-fn", memory_mb=256)
     Fields.handler(api_gateway_event("GET", "/things"), ctx)
-    logged = entries(capsys.readouterr().out)
+    logged = log_entries(capsys.readouterr().out)
     assert len(logged) == 8  # enter/exit of validate, execute (with the user's line) and render; the summary
     for entry in logged:
         assert {
@@ -120,7 +115,7 @@ def test_xray_trace_id_from_the_lambda_trace_header(
             return None
 
     Traced.handler({"direct": 1}, lambda_context())
-    (summary,) = entries(capsys.readouterr().out)
+    (summary,) = log_entries(capsys.readouterr().out)
     assert summary["xray_trace_id"] == "1-5759e988-bd862e3fe1be46a994272793"
 
 
@@ -159,7 +154,7 @@ def test_log_level_from_the_environment(
             self.logger.warning("shown")
 
     Quiet.handler({}, None)
-    assert [e["message"] for e in entries(capsys.readouterr().out)] == ["shown"]
+    assert [e["message"] for e in log_entries(capsys.readouterr().out)] == ["shown"]
 
 
 def test_verbose_level(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
@@ -174,7 +169,7 @@ def test_verbose_level(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
             self.logger.debug("too much")
 
     Chatty.handler({}, None)
-    logged = entries(capsys.readouterr().out)
+    logged = log_entries(capsys.readouterr().out)
     assert next((e["level"], e["message"]) for e in logged) == ("VERBOSE", "details")
     assert all(e["level"] != "DEBUG" for e in logged)
 
@@ -192,7 +187,7 @@ def test_lifecycle_and_step_entries(debug_level: None, capsys: pytest.CaptureFix
             return 2 * n
 
     Steps.handler({"n": 21}, None)
-    logged = entries(capsys.readouterr().out)
+    logged = log_entries(capsys.readouterr().out)
     messages = [
         (e["level"], e["message"]["msg"], e["operation"]) for e in logged if isinstance(e["message"], dict)
     ]
@@ -235,7 +230,7 @@ def test_at_info_a_successful_invocation_writes_one_line_and_renders_nothing(
             return a + b
 
     Busy.handler(api_gateway_event("POST", "/sum", body={"a": 1, "b": 2}), lambda_context())
-    (summary,) = entries(capsys.readouterr().out)
+    (summary,) = log_entries(capsys.readouterr().out)
     assert rendered == []
     assert summary["level"] == "INFO" and summary["message"] == "POST /sum -> 200"
     assert summary["location"] == f"{__name__}.{Busy.__qualname__}"
@@ -261,7 +256,7 @@ def test_an_escaping_error_is_logged_once_where_it_was_raised(capsys: pytest.Cap
             raise RuntimeError("disk on fire")
 
     assert Boom.handler({}, None)["statusCode"] == 500
-    logged = entries(capsys.readouterr().out)
+    logged = log_entries(capsys.readouterr().out)
     errors = [e for e in logged if e["level"] == "ERROR"]
     assert len(errors) == 1
     (error,) = errors
@@ -287,7 +282,7 @@ def test_audit_entry_per_invocation_at_any_level(
 
     Pay.handler({"amount": 5}, None)
     Pay.handler({"amount": -1}, None)
-    first, second = entries(capsys.readouterr().out)
+    first, second = log_entries(capsys.readouterr().out)
     assert first["type"] == second["type"] == "AUDIT"
     assert (first["outcome"], first["status"], first["errors"]) == ("success", 200, [])
     assert (second["outcome"], second["status"], second["errors"]) == ("failure", 404, [404])
@@ -310,7 +305,7 @@ def test_pii_service_masks_arguments_and_results(
     Secretive.handler({"ssn": "19120102-01921"}, None)
     out = capsys.readouterr().out
     assert "19120102-01921" not in out
-    enter = next(e for e in entries(out) if isinstance(e["message"], dict))
+    enter = next(e for e in log_entries(out) if isinstance(e["message"], dict))
     assert enter["message"]["args"] == pwlog.MASK.format(classification="PII") == "*** redacted (PII) ***"
 
 
@@ -335,7 +330,9 @@ def test_field_metadata_masks_at_any_depth(debug_level: None, capsys: pytest.Cap
     out = capsys.readouterr().out
     assert "ada@example.com" not in out and "Secret Lane" not in out
     enter = next(
-        e for e in entries(out) if isinstance(e["message"], dict) and e["message"]["msg"] == "enter execute"
+        e
+        for e in log_entries(out)
+        if isinstance(e["message"], dict) and e["message"]["msg"] == "enter execute"
     )
     assert enter["message"]["args"] == {
         "note": "weekly",
@@ -370,7 +367,7 @@ def test_sensitive_headers_and_cookies_are_always_masked(
     out = capsys.readouterr().out
     for value in ("tok-1", "key-2", "tok-3", "cookie-4", "cookie-5"):
         assert value not in out
-    enter = next(e for e in entries(out) if isinstance(e["message"], dict))
+    enter = next(e for e in log_entries(out) if isinstance(e["message"], dict))
     shown = enter["message"]["args"]
     assert shown["method"] == "GET" and shown["headers"]["X-Trace"] == "visible"
     assert shown["headers"]["Authorization"] == "*** redacted (AUTHORIZATION_INFO) ***"
@@ -404,7 +401,7 @@ def test_collected_pii_errors_are_masked(debug_level: None, capsys: pytest.Captu
     out = capsys.readouterr().out
     assert "user7@example.com" not in out
     exit_render = next(
-        e for e in entries(out) if isinstance(e["message"], dict) and e["message"]["msg"] == "exit render"
+        e for e in log_entries(out) if isinstance(e["message"], dict) and e["message"]["msg"] == "exit render"
     )
     assert exit_render["message"]["return"]["errors"] == [
         {
@@ -427,7 +424,7 @@ def test_exception_messages_of_a_pii_service_are_masked(capsys: pytest.CaptureFi
     Fragile.handler({"email": "eve@example.com"}, None)
     out = capsys.readouterr().out
     assert "eve@example.com" not in out
-    (error,) = [e for e in entries(out) if e["level"] == "ERROR"]
+    (error,) = [e for e in log_entries(out) if e["level"] == "ERROR"]
     assert error["exception"].endswith("ValueError: *** redacted (PII) ***")
 
 
@@ -446,7 +443,7 @@ def test_unmasking_for_a_debugging_session(
             return None
 
     Open.handler({"ssn": "19120102-01921"}, None)
-    logged = entries(capsys.readouterr().out)
+    logged = log_entries(capsys.readouterr().out)
     assert logged[0]["level"] == "WARNING" and pwlog.UNMASK_ENV in logged[0]["message"]
     assert logged[1]["message"]["args"] == {"ssn": "19120102-01921"}
     monkeypatch.setattr(pwlog, "_unmasked", None)
@@ -464,7 +461,7 @@ def test_user_entries_are_redacted_by_their_classification(capsys: pytest.Captur
     Careful.handler({"email": "kim@example.com"}, None)
     out = capsys.readouterr().out
     assert "kim@example.com" not in out
-    first, second, _summary = entries(out)
+    first, second, _summary = log_entries(out)
     assert first["email"] == "*** redacted (PII) ***" and first["location"].startswith("execute:")
     assert second["count"] == 3 and second["classification"] == "NA"
 
@@ -481,7 +478,7 @@ def test_correlation_id_is_the_request_id_by_default(capsys: pytest.CaptureFixtu
 
     event = api_gateway_event("GET", "/")
     Plain.handler(event, lambda_context())
-    (summary,) = entries(capsys.readouterr().out)
+    (summary,) = log_entries(capsys.readouterr().out)
     assert summary["correlation_id"] == event["requestContext"]["requestId"]
 
 
@@ -496,7 +493,7 @@ def test_correlation_id_from_a_jmespath(capsys: pytest.CaptureFixture[str]) -> N
     ctx = lambda_context()
     Correlated.handler(api_gateway_event("GET", "/", headers={"x-correlation-id": "abc-123"}), ctx)
     Correlated.handler({"no": "headers"}, ctx)
-    first, second = entries(capsys.readouterr().out)
+    first, second = log_entries(capsys.readouterr().out)
     assert first["correlation_id"] == "abc-123"
     assert second["correlation_id"] == ctx.aws_request_id  # not in the event: the request id
 
@@ -545,7 +542,7 @@ def test_formatter_plugs_into_a_powertools_logger(capsys: pytest.CaptureFixture[
     )
     logger.append_keys(region="eu-north-1")
     logger.info("hi", extra={"n": 1})
-    (entry,) = entries(capsys.readouterr().out)
+    (entry,) = log_entries(capsys.readouterr().out)
     assert entry["message"] == "hi" and entry["region"] == "eu-north-1" and entry["n"] == 1
     assert entry["service"] == logger.service and entry["location"].startswith("test_formatter_plugs_into")
 
@@ -562,7 +559,7 @@ def test_a_value_the_codec_cannot_encode_is_logged_by_its_repr(capsys: pytest.Ca
             self.logger.info("odd", thing=Odd())
 
     Strange.handler({}, None)
-    assert entries(capsys.readouterr().out)[0]["thing"] == "<odd>"
+    assert log_entries(capsys.readouterr().out)[0]["thing"] == "<odd>"
 
 
 # --- without Powertools underneath, and with it -----------------------------------------------
@@ -596,7 +593,7 @@ def _run_both_ways(capsys: pytest.CaptureFixture[str], through_powertools: bool)
     event = api_gateway_event("GET", "/things/1")
     event["requestContext"]["requestId"] = "request-1"
     Both.handler(event, lambda_context(aws_request_id="lambda-request-1"))
-    found = entries(capsys.readouterr().out)
+    found = log_entries(capsys.readouterr().out)
     for entry in found:
         entry.pop("timestamp")
         entry.pop("duration_ms", None)
@@ -642,7 +639,7 @@ def test_a_handler_added_to_the_powertools_logger_sees_every_entry(
     Observed().logger.powertools.addHandler(Keep())
     Observed.handler({}, None)
     assert [r.getMessage() for r in seen] == ["hello", "INVOKE -> 204"]
-    assert [e["message"] for e in entries(capsys.readouterr().out)] == ["hello", "INVOKE -> 204"]
+    assert [e["message"] for e in log_entries(capsys.readouterr().out)] == ["hello", "INVOKE -> 204"]
 
 
 def test_a_log_level_that_is_no_level_logs_at_info_and_says_so(
@@ -658,7 +655,7 @@ def test_a_log_level_that_is_no_level_logs_at_info_and_says_so(
             self.logger.info("shown")
 
     assert Misconfigured.handler({}, None)["statusCode"] == 204
-    logged = entries(capsys.readouterr().out)
+    logged = log_entries(capsys.readouterr().out)
     assert logged[0]["level"] == "WARNING" and "'LOUD' is not a level" in logged[0]["message"]
     assert [e["message"] for e in logged[1:]] == ["shown", "INVOKE -> 204"]
 
@@ -722,10 +719,10 @@ def test_set_level_takes_names_and_numbers_and_refuses_what_is_no_level(
         logger.setLevel("LOUD")
     logger.setLevel("debug")
     Tunable.handler({}, None)
-    assert "fine detail" in [e["message"] for e in entries(capsys.readouterr().out)]
+    assert "fine detail" in [e["message"] for e in log_entries(capsys.readouterr().out)]
     logger.setLevel(logging.WARNING)
     Tunable.handler({}, None)
-    assert entries(capsys.readouterr().out) == []
+    assert log_entries(capsys.readouterr().out) == []
 
 
 def test_invocation_fields_are_encoded_as_the_encoder_would():
@@ -781,7 +778,7 @@ def test_a_deep_traceback_is_bounded_to_its_innermost_frames(capsys: pytest.Capt
         dig(n - 1)
 
     assert Deep.handler({}, None)["statusCode"] == 500
-    (error,) = [e for e in entries(capsys.readouterr().out) if e["level"] == "ERROR"]
+    (error,) = [e for e in log_entries(capsys.readouterr().out) if e["level"] == "ERROR"]
     text = error["exception"]
     assert "outer frames not shown" in text
     assert text.count('File "') <= 2 * pwlog.TRACEBACK_FRAMES
@@ -825,7 +822,9 @@ def test_a_debug_line_shows_at_most_render_items_of_a_huge_body(
     out = capsys.readouterr().out
     assert "secret-" not in out
     (enter,) = [
-        e for e in entries(out) if isinstance(e["message"], dict) and e["message"]["msg"] == "enter execute"
+        e
+        for e in log_entries(out)
+        if isinstance(e["message"], dict) and e["message"]["msg"] == "enter execute"
     ]
     lines = enter["message"]["args"]["lines"]
     assert len(lines) == n + 1 and lines[-1] == f"... {20_000 - n} more items"
@@ -855,7 +854,7 @@ def test_the_last_line_of_a_logged_traceback_is_pythons(capsys: pytest.CaptureFi
 
     assert Noted.handler({}, None)["statusCode"] == 500
     assert Noted.handler({"unprintable": True}, None)["statusCode"] == 500
-    noted, unprintable = [e for e in entries(capsys.readouterr().out) if e["level"] == "ERROR"]
+    noted, unprintable = [e for e in log_entries(capsys.readouterr().out) if e["level"] == "ERROR"]
     assert noted["exception"].endswith("\nValueError: bad value\nwhile pricing item 3")
     name = f"{Unprintable.__module__}.{Unprintable.__qualname__}"
     assert unprintable["exception"].endswith(f"\n{name}: <exception str() failed>")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 from typing import Any
 
 import pytest
@@ -11,13 +10,9 @@ import pytest
 import pypwext.observability.logging as pwlog
 from pypwext import BadRequest, BaseService, Request
 from pypwext.testing import api_gateway_event, lambda_context
+from tests._support.logs import emf_lines
 
 _names = itertools.count()
-
-
-def emf_lines(out: str) -> list[dict[str, Any]]:
-    found = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-    return [e for e in found if "_aws" in e]
 
 
 def check_emf(doc: dict[str, Any]) -> None:

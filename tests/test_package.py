@@ -268,6 +268,12 @@ def test_the_classic_dotted_handler_gets_the_fix(tree, how, monkeypatch) -> None
         ("nothere.handler", r"module 'nothere' is not in the package"),
         ("pkg.mod.missing", r"no attribute 'missing'"),
         ("handler", r"must look like 'module.attribute'"),
+        # Lambda imports the module part as written: these name no module (one rule, in
+        # pypwext.tools._handler_probe.split, for the static check and the import alike)
+        ("./app.lambda_handler", r"must look like 'module.attribute'"),
+        (".app.lambda_handler", r"must look like 'module.attribute'"),
+        ("pkg..mod.handler", r"must look like 'module.attribute'"),
+        ("app.lambda_handler.", r"must look like 'module.attribute'"),
     ],
 )
 def test_handler_mistakes(tree, how, handler, expected, monkeypatch) -> None:
@@ -276,6 +282,20 @@ def test_handler_mistakes(tree, how, handler, expected, monkeypatch) -> None:
         monkeypatch.setattr(packaging, "find_interpreter", lambda python: None)
     with pytest.raises(packaging.HandlerError, match=expected):
         packaging.check_handler(tree, handler, version, "x86_64")
+
+
+@pytest.mark.parametrize("handler", ["./app.lambda_handler", ".app.lambda_handler", "app.lambda_handler."])
+def test_the_import_check_reads_a_handler_string_by_the_same_rule(tree, handler) -> None:
+    """The probe that imports the handler in the target interpreter splits the string as the
+    static check does: what one refuses, the other does not try to import."""
+    from pypwext.tools import _handler_check
+
+    probe = [sys.executable, "-I", "-S", "-B", _handler_check._PROBE, str(tree), handler]
+    done = subprocess.run(probe, capture_output=True, text=True, cwd=tree, timeout=60, check=True)
+    marker = _handler_check.MARKER
+    assert done.stdout[done.stdout.rindex(marker) + len(marker) :].strip() == '{"error": "handler"}'
+    with pytest.raises(packaging.HandlerError, match=r"must look like 'module.attribute'"):
+        _handler_check.explain(handler, {"error": "handler"})
 
 
 def test_good_handlers_resolve(tree) -> None:

@@ -30,6 +30,8 @@ from pypwext.testing import (
     sqs_event,
 )
 from pypwext.tools._openapi import openapi_document
+from tests._support import aws_samples
+from tests._support.logs import json_lines
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -374,9 +376,7 @@ def test_eventbridge_detail_is_a_model_and_a_bad_detail_is_a_400() -> None:
         def execute(self, change: Change) -> Change:
             return change
 
-    sample = json.loads(
-        (Path(__import__("os").environ["PYPWEXT_AWS_EVENTS"]) / "eventBridgeEvent.json").read_text("utf-8")
-    )
+    sample = aws_samples.sample("eventBridgeEvent.json")
     assert Instances.handler(sample, lambda_context()) == {
         "instance_id": "i-1234567890abcdef0",
         "state": "terminated",
@@ -410,7 +410,7 @@ def test_classified_model_fields_are_masked_in_logs(
         == "ada@example.com"
     )
     out = capsys.readouterr().out
-    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    lines = json_lines(out)
     enter = next(
         e for e in lines if isinstance(e["message"], dict) and e["message"].get("msg") == "enter execute"
     )

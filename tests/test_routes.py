@@ -4,9 +4,6 @@ format, HEAD/OPTIONS, direct invoke envelopes, and the import-time checks."""
 from __future__ import annotations
 
 import copy
-import json
-import os
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +15,8 @@ from hypothesis import strategies as st
 from pypwext import BaseService, Cors, InfoClassification, NotFound, Request
 from pypwext.runtime._routes import Api, parse_template
 from pypwext.testing import alb_event, api_gateway_event, function_url_event, invoke, lambda_context
+from tests._support import aws_samples
+from tests._support.logs import log_entries
 
 
 @attrs.frozen
@@ -273,8 +272,7 @@ def test_two_services_on_one_route_and_a_service_without_route_fail() -> None:
 
 def summaries(out: str) -> list[dict[str, Any]]:
     """The summary lines among the printed lines (each line must be JSON)."""
-    found = [json.loads(line) for line in out.splitlines() if line.strip()]
-    return [e for e in found if "duration_ms" in e and "_aws" not in e]
+    return [e for e in log_entries(out, every=True) if "duration_ms" in e]
 
 
 @pytest.mark.parametrize(
@@ -367,13 +365,8 @@ def test_a_single_pii_service_with_a_route_logs_its_template(
     assert line["path"] == "/customers/{id}"
 
 
-def _load(name: str) -> dict[str, Any]:
-    folder = Path(os.environ["PYPWEXT_AWS_EVENTS"])
-    return dict(json.loads((folder / name).read_text(encoding="utf-8")))
-
-
 HTTP_SAMPLES = {
-    name: _load(name)
+    name: aws_samples.sample(name)
     for name in (
         "apiGatewayProxyEvent.json",
         "apiGatewayProxyV2Event.json",

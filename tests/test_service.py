@@ -36,6 +36,8 @@ from pypwext import (
 from pypwext.dependencies import Dependency
 from pypwext.testing import api_gateway_event, lambda_context
 from pypwext.wire._responses import from_direct
+from tests._support import aws_samples
+from tests._support.logs import json_lines
 
 
 @attrs.frozen
@@ -421,7 +423,7 @@ def test_unexpected_exception_is_a_generic_500_logged_once_with_traceback(
     assert response["statusCode"] == 500
     assert "hunter2" not in response["body"]
     assert body_of(response)["error"]["msg"] == "Internal Server Error"
-    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    logged = json_lines(capsys.readouterr().out)
     tracebacks = [entry for entry in logged if "exception" in entry]
     assert len(tracebacks) == 1
     assert "RuntimeError: password=hunter2" in tracebacks[0]["exception"]
@@ -605,7 +607,7 @@ def test_direct_invoke_document_keeps_status_body_and_errors() -> None:
 
 def test_one_info_line_per_successful_invocation(capsys: pytest.CaptureFixture[str]) -> None:
     Orders.handler(post({"id": 1, "items": [{"id": 1, "quantity": 1}]}), None)
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    lines = json_lines(capsys.readouterr().out)
     assert len(lines) == 1
     summary = lines[0]
     assert summary["level"] == "INFO" and summary["status"] == 201 and summary["method"] == "POST"
@@ -754,17 +756,6 @@ def test_a_descriptor_under_an_option_name_is_still_type_checked() -> None:
 # --- Powertools event data classes as the input, Powertools middlewares around the handler ---------
 
 
-def _sample(name: str) -> dict[str, Any]:
-    import os
-    from pathlib import Path
-
-    path = Path(os.environ["PYPWEXT_AWS_EVENTS"]) / name
-    if not path.is_file():
-        pytest.fail(f"AWS event sample {path} is missing: set PYPWEXT_AWS_EVENTS to fixtures/aws-events")
-    event: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return event
-
-
 def _http_event_classes() -> list[Any]:
     from aws_lambda_powertools.utilities.data_classes import (
         ALBEvent,
@@ -801,7 +792,7 @@ def test_a_powertools_http_event_class_as_the_input_gets_the_real_event(
             seen.append(event)
             return {"method": event.http_method, "path": event.path, "query": event.query_string_parameters}
 
-    raw = _sample(sample)
+    raw = aws_samples.sample(sample)
     result = read_result(Reads.handler(raw, lambda_context()))
     assert result.status == 200, result.json
     (event,) = seen
@@ -814,16 +805,11 @@ def test_a_powertools_http_event_class_as_the_input_gets_the_real_event(
     assert result.json["method"] in ("GET", "POST", "PUT") and result.json["path"].startswith("/")
 
 
-def _http_samples() -> list[str]:
-    import os
-    from pathlib import Path
-
-    folder = Path(os.environ.get("PYPWEXT_AWS_EVENTS", "/nonexistent"))
-    names = sorted(p.name for p in folder.glob("*.json"))
-    return [n for n in names if n.startswith(("apiGatewayProxy", "alb", "lambdaFunctionUrl"))]
+def _is_http_sample(name: str) -> bool:
+    return name.startswith(("apiGatewayProxy", "alb", "lambdaFunctionUrl"))
 
 
-@pytest.mark.parametrize("sample", _http_samples())
+@pytest.mark.parametrize("sample", aws_samples.names(_is_http_sample))
 def test_every_real_http_sample_reaches_the_data_class_of_its_source(sample: str) -> None:
     """Every API Gateway, ALB and Function URL sample, through the Powertools class that reads
     its source: the wrapped event says what pypwext's own Request says."""
@@ -831,7 +817,7 @@ def test_every_real_http_sample_reaches_the_data_class_of_its_source(sample: str
 
     from pypwext.wire._events import EventSource, detect_source, parse_request
 
-    raw = _sample(sample)
+    raw = aws_samples.sample(sample)
     by_source = {
         EventSource.API_GATEWAY_REST: data_classes.APIGatewayProxyEvent,
         EventSource.API_GATEWAY_HTTP: data_classes.APIGatewayProxyEventV2,
@@ -865,11 +851,11 @@ def test_a_powertools_event_class_of_a_non_http_source_reads_a_direct_invocation
         def execute(self, event: EventBridgeEvent) -> dict[str, Any]:
             return {"type": event.detail_type, "source": event.source}
 
-    raw = _sample("sqsEvent.json")
+    raw = aws_samples.sample("sqsEvent.json")
     assert CountRecords.handler(raw, lambda_context())["body"] == {
         "bodies": [r["body"] for r in raw["Records"]]
     }
-    bridge = _sample("eventBridgeEvent.json")
+    bridge = aws_samples.sample("eventBridgeEvent.json")
     assert Detail.handler(bridge, lambda_context())["body"] == {
         "type": bridge["detail-type"],
         "source": bridge["source"],
@@ -900,7 +886,7 @@ def test_an_event_of_another_source_answers_500_and_the_log_says_why(
             return {"read": True}
 
     secret = "sk_live_planted_4242"
-    event = _sample(sample)
+    event = aws_samples.sample(sample)
     if isinstance(event.get("headers"), dict):
         event["headers"] = {**event["headers"], "X-Api-Key": secret}
     else:
@@ -930,7 +916,7 @@ def test_a_service_with_a_powertools_input_still_runs_validate_first() -> None:
         def execute(self, data: dict[str, Any]) -> dict[str, Any]:
             return data
 
-    raw = _sample("apiGatewayProxyV2Event.json")
+    raw = aws_samples.sample("apiGatewayProxyV2Event.json")
     answer = Checked.handler(raw, lambda_context())
     assert answer["statusCode"] == 200 and json.loads(answer["body"]) == json.loads(raw["body"])
     answer = Checked.handler({**raw, "body": ""}, lambda_context())
@@ -982,7 +968,7 @@ def test_a_powertools_middleware_wraps_the_handler_end_to_end() -> None:
     def decorated(event: dict[str, Any], context: Any) -> Any:
         return _Tagged.handler(event, context)
 
-    raw = _sample("apiGatewayProxyEvent.json")
+    raw = aws_samples.sample("apiGatewayProxyEvent.json")
     for fn, tag in ((wrapped, "added"), (with_option, "chosen"), (decorated, "added")):
         answer = fn(raw, lambda_context())
         assert answer["statusCode"] == 200
@@ -1011,7 +997,7 @@ def test_pypwexts_service_name_is_honoured_after_powertools(
     monkeypatch.setenv("SERVICE_NAME", "pypwext-orders")
     capsys.readouterr()
     _fresh_service().handler({"direct": True}, lambda_context())
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    lines = json_lines(capsys.readouterr().out)
     assert lines and {line["service"] for line in lines} == {"pypwext-orders"}
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "powertools-orders")
     assert _fresh_service()().logger.service == "powertools-orders"

@@ -1,7 +1,6 @@
 """pypwext.testing: factories shaped like the real samples, lambda_context and invoke.
 
-The shape tests read the real AWS samples in place (``PYPWEXT_AWS_EVENTS``, default
-``<repo>/../shared/fixtures/aws-events``, as tests/conformance does) and compare every factory's
+The shape tests read the real AWS samples in place (tests/_support/aws_samples.py) and compare every factory's
 output with the matching sample: the same keys at every level (except inside free-form maps such
 as headers or query parameters), the same value types wherever the sample has a value.
 """
@@ -11,11 +10,9 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
-import os
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -37,29 +34,9 @@ from pypwext.testing import (
     read_result,
 )
 from pypwext.wire._events import EventSource, detect_source, parse_request
+from tests._support.aws_samples import sample
 
 # --- the real samples -------------------------------------------------------------------------
-
-ENV_VAR = "PYPWEXT_AWS_EVENTS"
-DEFAULT_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "aws-events"
-
-
-def events_dir() -> Path:
-    configured = os.environ.get(ENV_VAR)
-    path = Path(configured) if configured else DEFAULT_DIR
-    if not path.is_dir():
-        pytest.fail(
-            f"the AWS event samples are not at {path}: set {ENV_VAR} to the folder that holds them "
-            f"(fixtures/aws-events of the shared tree; default {DEFAULT_DIR})",
-            pytrace=False,
-        )
-    return path
-
-
-def sample(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((events_dir() / name).read_text(encoding="utf-8"))
-    return data
-
 
 # Maps whose keys are the request's own data (header names, parameter names, claims), not part of
 # the event's structure: their keys are not compared, only that they are maps.

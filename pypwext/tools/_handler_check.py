@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pypwext.tools._handler_probe import MARKER
+from pypwext.tools._handler_probe import MARKER, split
 
 __all__ = [
     "HandlerError",
@@ -52,21 +52,22 @@ class HandlerError(ValueError):
 
 def split_handler(handler: str) -> tuple[str, str]:
     """``(module, attribute)`` of a handler string, split as Lambda splits it (at the last dot;
-    a ``/`` in the module part is a folder). Raises :class:`HandlerError` when it has no dot."""
-    module, _, attr = handler.rpartition(".")
-    module = module.replace("/", ".").strip(".")
-    if not module or not attr:
+    a ``/`` in the module part is a folder; the rule is :func:`pypwext.tools._handler_probe.split`,
+    which the import check runs too). Raises :class:`HandlerError` when it names no module
+    attribute (no dot, or an empty module name part such as a leading ``./``)."""
+    parts = split(handler)
+    if parts is None:
         raise HandlerError(
             f"handler '{handler}' must look like 'module.attribute' (e.g. 'app.handler' for "
             "'handler = MyService.handler' in app.py)"
         )
-    return module, attr
+    return parts
 
 
 def handler_string(module: str, attr: str) -> str:
     """The handler string Lambda resolves to the module-level ``attr`` of ``module`` (the
     inverse of :func:`split_handler`); ``attr`` must be one name, not an attribute path."""
-    if not attr.isidentifier() or not module or "" in module.split("."):
+    if not attr.isidentifier() or split(f"{module}.{attr}") is None:
         raise HandlerError(
             f"'{module}.{attr}' is not a handler string: Lambda needs a module-level name, "
             f"e.g. 'handler = MyService.handler' in {module.replace('.', '/')}.py"

@@ -2,9 +2,10 @@
 :func:`pypwext.tools._handler_check.check_imported` runs, by path, with ``-I -S -B``).
 
 It runs under another Python (the Lambda runtime's version, the package's tree and the standard
-library only), so it imports nothing of pypwext and nothing outside the standard library. It
-prints one line, :data:`MARKER` followed by a JSON object: ``{"ok": true}`` or ``{"error": ...}``
-(``module``, ``dotted``, ``import``, ``attribute``, ``class`` or ``callable``), which
+library only), so it imports nothing of pypwext and nothing outside the standard library. It is
+also the one home of the handler-string rule (:func:`split`, which
+:func:`pypwext.tools._handler_check.split_handler` words as errors). It prints one line, :data:`MARKER` followed by a JSON object: ``{"ok": true}`` or ``{"error": ...}``
+(``handler``, ``module``, ``dotted``, ``import``, ``attribute``, ``class`` or ``callable``), which
 :func:`pypwext.tools._handler_check.explain` turns into the message a user reads.
 
     python -I -S -B _handler_probe.py TREE HANDLER
@@ -20,6 +21,19 @@ from typing import Any, NoReturn
 
 MARKER = "@@pypwext@@"
 """Starts the answer line (whatever the imported module printed before it is skipped)."""
+
+
+def split(handler: str) -> tuple[str, str] | None:
+    """``(module, attribute)`` of a handler string as Lambda's runtime resolves it: split at the
+    last dot, a ``/`` in the module part a folder, the module imported as written (nothing is
+    stripped). ``None`` when that names no module attribute: no dot, an empty attribute, or an
+    empty part in the module name (a leading ``./`` or ``.``, a ``..``), which Lambda's import
+    refuses."""
+    module, _, attr = handler.rpartition(".")
+    module = module.replace("/", ".")
+    if not attr or "" in module.split("."):
+        return None
+    return module, attr
 
 
 def answer(**fields: Any) -> NoReturn:
@@ -56,10 +70,13 @@ def _handler_like(module: ModuleType, name: str, obj: object) -> bool:
 
 
 def probe(tree: str, handler: str) -> NoReturn:
-    """Import ``handler`` (``module.attribute``, split at the last dot) from ``tree`` and answer."""
+    """Import ``handler`` (``module.attribute``, :func:`split`) from ``tree`` and answer."""
+    parts = split(handler)
+    if parts is None:
+        answer(error="handler")
     sys.path.insert(0, tree)
-    module_name, _, attr = handler.rpartition(".")
-    module = _import(module_name.replace("/", "."), attr)
+    module_name, attr = parts
+    module = _import(module_name, attr)
     if not hasattr(module, attr):
         names = sorted(n for n, o in vars(module).items() if _handler_like(module, n, o))
         answer(error="attribute", names=names)

@@ -1,4 +1,5 @@
-"""An OpenAPI 3.1 document for routed services, built from what the classes already say.
+"""An OpenAPI 3.1 document for routed services, built from what the classes already say: this
+module owns the document's paths, operations, parameters and responses.
 
 :func:`openapi_document` reads, for each route of an :class:`~pypwext.runtime._routes.Api`:
 
@@ -10,7 +11,7 @@
   for the other methods the input (without the path fields) is the JSON request body. Field
   types, ``required`` (a field without a default), defaults, nested classes, ``list``/``dict``/
   ``Optional``, enums, ``Literal``, ``datetime``/``date``/``UUID``/``Decimal``/``bytes`` map to
-  JSON Schema; a field's description comes from ``metadata={"description": ...}`` (or
+  JSON Schema (:mod:`pypwext.tools._openapi_schema`); a field's description comes from ``metadata={"description": ...}`` (or
   ``"doc"``), else from the string literal under the field in the class body, and a class's from
   its docstring; ``@strict`` classes forbid other properties;
 * the **success response** from the return type of ``execute`` and the class's ``status``
@@ -40,29 +41,18 @@ class docstring.
 
 from __future__ import annotations
 
-import ast
-import dataclasses
-import datetime as _dt
-import enum
 import inspect
-import itertools
 import re
-import textwrap
 import types
 import typing
-import uuid
-from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
-import attrs
-
-from pypwext import _pydantic, codec
 from pypwext.base import InfoClassification
 from pypwext.runtime._routes import Api, Route
 from pypwext.runtime._service import BaseService
 from pypwext.tools._openapi_constraints import field_constraints
 from pypwext.tools._openapi_errors import operation_errors
+from pypwext.tools._openapi_schema import SchemaBuilder, input_fields, is_model, is_scalar
 from pypwext.wire._events import Request
 from pypwext.wire._responses import Response
 
@@ -118,213 +108,6 @@ ERROR_BODY_SCHEMA: dict[str, Any] = {
 
 _BODYLESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 _ANY_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-_SCALARS: dict[Any, dict[str, Any]] = {
-    bool: {"type": "boolean"},
-    int: {"type": "integer"},
-    float: {"type": "number"},
-    str: {"type": "string"},
-    bytes: {"type": "string", "contentEncoding": "base64"},
-    Decimal: {"type": ["string", "number"], "format": "decimal", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"},
-    _dt.datetime: {"type": "string", "format": "date-time"},
-    _dt.date: {"type": "string", "format": "date"},
-    _dt.time: {"type": "string", "format": "time"},
-    uuid.UUID: {"type": "string", "format": "uuid"},
-    type(None): {"type": "null"},
-}
-
-
-class SchemaBuilder:
-    """Turns Python types into JSON Schema, collecting attrs classes and dataclasses as named
-    components (``#/components/schemas/Name``).
-
-    >>> @attrs.frozen
-    ... class Item:
-    ...     id: int
-    ...     tags: list[str] = attrs.Factory(list)
-    >>> b = SchemaBuilder()
-    >>> b.schema(list[Item]), b.components["Item"]["required"]
-    ({'type': 'array', 'items': {'$ref': '#/components/schemas/Item'}}, ['id'])
-    """
-
-    def __init__(self) -> None:
-        self.components: dict[str, dict[str, Any]] = {}
-        self._names: dict[type, str] = {}
-        self.pydantic_mode = "validation"  # a pydantic model as a request sees it, or an answer
-
-    def schema(self, tp: Any) -> dict[str, Any]:
-        """The JSON Schema of ``tp``."""
-        if tp in (Any, object) or tp is inspect.Parameter.empty:
-            return {}
-        if tp is None:
-            return {"type": "null"}
-        if tp in _SCALARS:
-            return dict(_SCALARS[tp])
-        origin = typing.get_origin(tp)
-        args = typing.get_args(tp)
-        if origin is typing.Annotated:
-            return self.schema(args[0])
-        if origin is typing.Literal:
-            return {"enum": list(args)}
-        if origin in (typing.Union, types.UnionType):
-            return {"anyOf": [self.schema(a) for a in args]}
-        if origin in (list, set, frozenset) or tp in (list, set, frozenset):
-            out: dict[str, Any] = {"type": "array", "items": self.schema(args[0]) if args else {}}
-            if origin in (set, frozenset) or tp in (set, frozenset):
-                out["uniqueItems"] = True
-            return out
-        if origin is tuple or tp is tuple:
-            if not args or (len(args) == 2 and args[1] is Ellipsis):
-                return {"type": "array", "items": self.schema(args[0]) if args else {}}
-            items = [self.schema(a) for a in args]
-            return {"type": "array", "prefixItems": items, "minItems": len(items), "maxItems": len(items)}
-        if origin in (dict, Mapping) or tp is dict:
-            return {"type": "object", "additionalProperties": self.schema(args[1]) if len(args) == 2 else {}}
-        if isinstance(tp, type) and issubclass(tp, enum.Enum):
-            return _enum_schema(tp)
-        if _is_model(tp):
-            return {"$ref": f"#/components/schemas/{self._component(tp)}"}
-        if _pydantic.is_model_type(tp):  # pydantic's JSON Schema, its models as components
-            ref, defs = _pydantic.json_schema(tp, "#/components/schemas/{model}", self.pydantic_mode)
-            self.components.update(defs)
-            return ref
-        return {}
-
-    def model_schema(self, cls: type, exclude: frozenset[str] = frozenset()) -> dict[str, Any]:
-        """The object schema of an attrs class or dataclass, without the fields in ``exclude``."""
-        hints = _hints(cls)
-        docs = _field_docs(cls)
-        properties: dict[str, Any] = {}
-        required: list[str] = []
-        for name, field_type, default, meta in _model_fields(cls, hints):
-            if name in exclude:
-                continue
-            prop = self.schema(field_type)
-            if rules := field_constraints(cls, name, prop):  # the attrs validators' rules
-                prop = {"allOf": [prop], **rules} if "$ref" in prop else {**prop, **rules}
-            description = meta.get("description") or meta.get("doc") or docs.get(name)
-            if description:
-                prop = (
-                    {**prop, "description": str(description)}
-                    if "$ref" not in prop
-                    else {
-                        "allOf": [prop],
-                        "description": str(description),
-                    }
-                )
-            if default is _REQUIRED:
-                required.append(name)
-            elif default is not _NO_JSON_DEFAULT:
-                prop = {**prop, "default": default}
-            properties[name] = prop
-        out: dict[str, Any] = {"type": "object", "properties": properties}
-        if required:
-            out["required"] = required
-        if cls.__dict__.get("__pypwext_strict__"):
-            out["additionalProperties"] = False
-        doc = inspect.getdoc(cls)
-        if doc and not _is_generated_doc(cls, doc):
-            out["description"] = doc
-        return out
-
-    def _component(self, cls: type) -> str:
-        if cls in self._names:
-            return self._names[cls]
-        name = cls.__name__
-        if name in self.components or name in ("Error", "ErrorBody"):
-            name = f"{cls.__module__.replace('.', '_')}_{cls.__qualname__.replace('.', '_')}"
-        self._names[cls] = name
-        self.components[name] = {}  # placeholder: recursive types refer to it
-        self.components[name] = self.model_schema(cls)
-        return name
-
-
-class _Marker:
-    pass
-
-
-_REQUIRED = _Marker()
-_NO_JSON_DEFAULT = _Marker()
-
-
-def _is_model(tp: Any) -> bool:
-    return isinstance(tp, type) and (attrs.has(tp) or dataclasses.is_dataclass(tp))
-
-
-def _enum_schema(cls: type[enum.Enum]) -> dict[str, Any]:
-    values = [m.value for m in cls]
-    out: dict[str, Any] = {"enum": values}
-    if all(isinstance(v, str) for v in values):
-        out["type"] = "string"
-    elif all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        out["type"] = "integer"
-    return out
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    try:
-        return typing.get_type_hints(cls, localns={cls.__name__: cls})
-    except Exception:
-        return {}
-
-
-def _jsonable_default(value: Any) -> Any:
-    try:
-        return codec.loads(codec.dumps(codec.unstructure(value)))
-    except Exception:
-        return _NO_JSON_DEFAULT
-
-
-def _model_fields(cls: type, hints: dict[str, Any]) -> list[tuple[str, Any, Any, Mapping[str, Any]]]:
-    fields: list[tuple[str, Any, Any, Mapping[str, Any]]] = []
-    if attrs.has(cls):
-        for a in attrs.fields(cls):
-            if not a.init:
-                continue
-            if a.default is attrs.NOTHING:
-                default: Any = _REQUIRED
-            elif isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]
-                made = a.default
-                default = _NO_JSON_DEFAULT if made.takes_self else _jsonable_default(made.factory())
-            else:
-                default = _jsonable_default(a.default)
-            fields.append((a.alias or a.name, hints.get(a.name, a.type), default, a.metadata))
-        return fields
-    for f in dataclasses.fields(cls):
-        if not f.init:
-            continue
-        if f.default is not dataclasses.MISSING:
-            default = _jsonable_default(f.default)
-        elif f.default_factory is not dataclasses.MISSING:
-            default = _jsonable_default(f.default_factory())
-        else:
-            default = _REQUIRED
-        fields.append((f.name, hints.get(f.name, f.type), default, f.metadata))
-    return fields
-
-
-def _field_docs(cls: type) -> dict[str, str]:
-    """Attribute docstrings: a string literal right under a field in the class body."""
-    try:
-        source = textwrap.dedent(inspect.getsource(cls))
-        tree = ast.parse(source)
-    except (OSError, TypeError, SyntaxError):
-        return {}
-    body = next((n.body for n in ast.walk(tree) if isinstance(n, ast.ClassDef)), [])
-    docs: dict[str, str] = {}
-    for node, after in itertools.pairwise(body):
-        if (
-            isinstance(node, ast.AnnAssign)
-            and isinstance(node.target, ast.Name)
-            and isinstance(after, ast.Expr)
-            and isinstance(after.value, ast.Constant)
-            and isinstance(after.value.value, str)
-        ):
-            docs[node.target.id] = inspect.cleandoc(after.value.value)
-    return docs
-
-
-def _is_generated_doc(cls: type, doc: str) -> bool:
-    return dataclasses.is_dataclass(cls) and doc.startswith(f"{cls.__name__}(")
 
 
 def _return_type(service: type[BaseService]) -> Any:
@@ -333,27 +116,6 @@ def _return_type(service: type[BaseService]) -> Any:
         return typing.get_type_hints(fn).get("return", inspect.Parameter.empty)
     except Exception:
         return inspect.Parameter.empty
-
-
-def _input_fields(input_type: Any, hints_cache: SchemaBuilder) -> dict[str, tuple[Any, bool]]:
-    """name -> (type, required) for an attrs/dataclass input."""
-    if not _is_model(input_type):
-        return _pydantic.input_fields(input_type)
-    return {
-        name: (tp, default is _REQUIRED)
-        for name, tp, default, _ in _model_fields(input_type, _hints(input_type))
-    }
-
-
-def _is_scalar(tp: Any) -> bool:
-    if tp in _SCALARS or (isinstance(tp, type) and issubclass(tp, enum.Enum)):
-        return True
-    origin = typing.get_origin(tp)
-    if origin is typing.Literal:
-        return True
-    if origin in (typing.Union, types.UnionType):
-        return all(_is_scalar(a) for a in typing.get_args(tp))
-    return False
 
 
 def _error_response(description: str, service: type[BaseService]) -> dict[str, Any]:
@@ -406,7 +168,7 @@ def _operation(builder: SchemaBuilder, route: Route, method: str, many: bool) ->
     # The Request itself, or the raw event in a Powertools data class: the service reads the
     # request as it likes, and pypwext neither parses a body nor answers 400 for it
     typed = input_type is not Request and service._pypwext_event_sources is None
-    fields = _input_fields(input_type, builder) if typed else {}
+    fields = input_fields(input_type) if typed else {}
     doc = inspect.getdoc(service) or ""
     if doc == inspect.getdoc(BaseService):
         doc = ""
@@ -422,18 +184,18 @@ def _operation(builder: SchemaBuilder, route: Route, method: str, many: bool) ->
     path_names = route.params
     for name in path_names:
         tp = fields.get(name, (str, True))[0]
-        schema = builder.schema(tp) if _is_scalar(tp) else {"type": "string"}
+        schema = builder.schema(tp) if is_scalar(tp) else {"type": "string"}
         schema.update(field_constraints(input_type, name, schema) if name in fields else {})
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     rest = {k: v for k, v in fields.items() if k not in path_names}
     if method in _BODYLESS:
         for name, (tp, required) in rest.items():
-            if _is_scalar(tp):
+            if is_scalar(tp):
                 schema = builder.schema(tp)
                 schema.update(field_constraints(input_type, name, schema))
                 params.append({"name": name, "in": "query", "required": required, "schema": schema})
     elif typed:
-        if _is_model(input_type):
+        if is_model(input_type):
             if path_names and set(path_names) & set(fields):
                 schema = builder.model_schema(input_type, exclude=frozenset(path_names))
             else:

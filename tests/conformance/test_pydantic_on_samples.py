@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-from pathlib import Path
 from typing import Annotated, Any
 
 import attrs
@@ -20,6 +18,7 @@ from test_services_on_samples import check_strings, contract_keys
 
 from pypwext import BaseService
 from pypwext.testing import lambda_context
+from tests._support import aws_samples
 
 
 class Item(BaseModel):
@@ -132,14 +131,11 @@ _near = st.fixed_dictionaries(
 )
 
 
-SAMPLES = Path(
-    os.environ.get("PYPWEXT_AWS_EVENTS") or Path(__file__).parents[3] / "shared/fixtures/aws-events"
-)
-HTTP_SAMPLES = sorted(p.name for p in SAMPLES.glob("*.json") if is_http_sample(p.name))
+HTTP_SAMPLES = aws_samples.names(is_http_sample)
 
 
 def test_the_fuzz_has_samples() -> None:
-    assert len(HTTP_SAMPLES) > 10, f"no HTTP samples in {SAMPLES}: set PYPWEXT_AWS_EVENTS"
+    assert len(HTTP_SAMPLES) > 10, f"no HTTP samples in {aws_samples.folder()}: set PYPWEXT_AWS_EVENTS"
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -155,7 +151,7 @@ def test_fuzz_bodies_on_the_real_samples(name: str, body: Any, encode: bool) -> 
         def execute(self, basket: Basket) -> int:
             return len(basket.items)  # nothing of the input comes back
 
-    event = with_body(json.loads((SAMPLES / name).read_text("utf-8")), body, encode=encode)
+    event = with_body(aws_samples.sample(name), body, encode=encode)
     out = Counted.handler(event, lambda_context())
     assert 200 <= out["statusCode"] < 300 or 400 <= out["statusCode"] < 500, out
     text = base64.b64decode(out["body"]).decode("utf-8") if out["isBase64Encoded"] else out["body"]

@@ -15,6 +15,7 @@ from pypwext import BaseService, Request, Response
 from pypwext.base import ErrorAction
 from pypwext.errors import ServiceError, TooManyRequests
 from pypwext.testing import alb_event, api_gateway_event, function_url_event, lambda_context
+from tests._support.logs import json_lines
 
 EVENTS: dict[str, Callable[[], Any]] = {
     "rest": lambda: api_gateway_event("GET", "/thing"),
@@ -24,10 +25,6 @@ EVENTS: dict[str, Callable[[], Any]] = {
     "alb-multi": lambda: alb_event("GET", "/thing", multi_value=True),
     "direct": lambda: {"direct": True},
 }
-
-
-def log_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
 
 
 def body_of(answer: dict[str, Any]) -> Any:
@@ -103,7 +100,9 @@ def test_a_result_that_cannot_be_encoded_answers_a_generic_500(
     svc = service_returning(UNENCODABLE[result])
     capsys.readouterr()
     answer = svc.handler(EVENTS[source](), lambda_context())
-    assert_generic_500(answer, log_lines(capsys), "secret-internal-state", "secret-path", "Opaque")
+    assert_generic_500(
+        answer, json_lines(capsys.readouterr().out), "secret-internal-state", "secret-path", "Opaque"
+    )
     assert body_of(answer)["error"]["code"] == 500
 
 
@@ -113,7 +112,7 @@ def test_a_result_that_is_not_finite_answers_a_generic_500(
     source: str, result: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     answer = service_returning(NOT_FINITE[result]).handler(EVENTS[source](), lambda_context())
-    assert_generic_500(answer, log_lines(capsys))
+    assert_generic_500(answer, json_lines(capsys.readouterr().out))
 
 
 @pytest.mark.parametrize("source", EVENTS)
@@ -164,7 +163,7 @@ def test_the_encoding_failure_goes_through_on_error(capsys: pytest.CaptureFixtur
     assert [e.code for e in seen] == [500] and isinstance(seen[0].__cause__, TypeError)
     assert answer["statusCode"] == 503 and answer["headers"]["Retry-After"] == "5"
     assert json.loads(answer["body"]) == {"retry": True}
-    assert len([line for line in log_lines(capsys) if line["level"] == "ERROR"]) == 1
+    assert len([line for line in json_lines(capsys.readouterr().out) if line["level"] == "ERROR"]) == 1
 
 
 @pytest.mark.parametrize("source", EVENTS)
@@ -183,7 +182,7 @@ def test_on_error_returning_something_unencodable_still_answers_500(
     answer = Stubborn.handler(EVENTS[source](), None)
     assert answer["statusCode"] == 500 and body_of(answer)["error"]["code"] == 500
     assert "not/json" not in json.dumps(answer)
-    assert all(line["level"] != "CRITICAL" for line in log_lines(capsys))
+    assert all(line["level"] != "CRITICAL" for line in json_lines(capsys.readouterr().out))
 
 
 # --- nothing the service hands back is mutated --------------------------------------------------
@@ -251,7 +250,7 @@ def test_a_header_value_with_cr_or_lf_answers_a_generic_500(
     svc = service_returning(INJECTIONS[injection])
     capsys.readouterr()
     answer = svc.handler(EVENTS[source](), None)
-    lines = log_lines(capsys)
+    lines = json_lines(capsys.readouterr().out)
     assert_generic_500(answer, lines, INJECTED, "evil")
     for key in ("headers", "multiValueHeaders"):
         for name, value in (answer.get(key) or {}).items():
@@ -271,7 +270,7 @@ def test_an_errors_own_header_with_crlf_answers_a_generic_500(
 
     capsys.readouterr()
     answer = Throttled.handler(EVENTS[source](), None)
-    assert_generic_500(answer, log_lines(capsys), INJECTED)
+    assert_generic_500(answer, json_lines(capsys.readouterr().out), INJECTED)
 
 
 @pytest.mark.parametrize("source", EVENTS)
@@ -286,7 +285,7 @@ def test_an_errors_unencodable_details_answer_a_generic_500(
 
     capsys.readouterr()
     answer = Detailed.handler(EVENTS[source](), None)
-    assert_generic_500(answer, log_lines(capsys), "secret-path")
+    assert_generic_500(answer, json_lines(capsys.readouterr().out), "secret-path")
 
 
 def test_ordinary_header_values_still_pass() -> None:

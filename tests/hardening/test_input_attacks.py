@@ -9,7 +9,6 @@ import base64
 import copy
 import enum
 import json
-import os
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -23,8 +22,8 @@ from hypothesis import strategies as st
 from pypwext import BaseService, InfoClassification, codec, strict
 from pypwext.testing import alb_event, api_gateway_event, function_url_event, lambda_context
 from pypwext.wire._events import MAX_BODY_BYTES
+from tests._support.aws_samples import sample
 
-SAMPLES = Path(os.environ["PYPWEXT_AWS_EVENTS"])
 SAMPLE_NAMES = [
     "apiGatewayProxyEvent.json",
     "apiGatewayProxyV2Event.json",
@@ -170,10 +169,6 @@ class Payments(BaseService):
 # --- sending and checking -------------------------------------------------------------------
 
 
-def _sample(name: str) -> dict[str, Any]:
-    return json.loads((SAMPLES / name).read_text(encoding="utf-8"))
-
-
 def event_for(
     source: str,
     body: str | bytes | None,
@@ -199,7 +194,7 @@ def event_for(
         else:
             event = alb_event("POST", "/x", headers=headers)
     else:
-        event = copy.deepcopy(_sample(source))
+        event = copy.deepcopy(sample(source))
         for key in ("headers", "multiValueHeaders"):
             if isinstance(event.get(key), dict):
                 kept = {k: v for k, v in event[key].items() if k.lower() != "content-type"}

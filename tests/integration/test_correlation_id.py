@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from pypwext import BaseService, Http, Request
 from pypwext.observability._context import MAX_CORRELATION_ID_CHARS
 from pypwext.testing import api_gateway_event, invoke
+from tests._support.logs import json_lines
 
 pytestmark = pytest.mark.integration
 
@@ -104,10 +105,9 @@ def test_the_log_lines_carry_the_same_id_as_the_downstream_call(
     server: FaultServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], case: str
 ) -> None:
     """One rule decides the id for the log and for the call: an unfit one is replaced in both."""
-    import json
 
     capsys.readouterr()
     status, request_id, sent = _sent(server, monkeypatch, UNFIT[case])
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    lines = json_lines(capsys.readouterr().out)
     assert status == 200 and sent == request_id and lines
     assert {line.get("correlation_id") for line in lines} == {request_id}

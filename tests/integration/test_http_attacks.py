@@ -8,7 +8,6 @@ promise (the Lambda's remaining time), never a tight window.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -22,6 +21,7 @@ from hypothesis import strategies as st
 from pypwext import BadRequest, BaseService, DependencyError, Http, Request
 from pypwext.dependencies.http import DEFAULT_MAX_REDIRECTS, HttpClient
 from pypwext.testing import api_gateway_event, invoke, lambda_context
+from tests._support.logs import json_lines
 
 pytestmark = pytest.mark.integration
 
@@ -371,7 +371,7 @@ def test_the_log_has_the_details_with_query_values_masked(
     )
     assert result.status == 502
     out = capsys.readouterr().out
-    (failed,) = [json.loads(line) for line in out.splitlines() if '"http call failed"' in line]
+    (failed,) = [e for e in json_lines(out) if e.get("message") == "http call failed"]
     assert failed["url"] == "{DEAD_URL}/{segment}"
     assert "the connection failed [ConnectionError" in failed["reason"]  # the library's words, in the log
     assert "q-SECRET-query" not in out and "p-SECRET-path" not in out
@@ -395,7 +395,7 @@ def test_a_pii_service_s_dependency_lines_redact_the_library_s_words(
     result, _ = run(Personal)
     assert result.status == 502
     out = capsys.readouterr().out
-    (failed,) = [json.loads(line) for line in out.splitlines() if '"http call failed"' in line]
+    (failed,) = [e for e in json_lines(out) if e.get("message") == "http call failed"]
     assert failed["dependency"] == "api" and failed["url"] == "{DEAD_URL}/{segment}"
     assert failed["reason"] == "*** redacted (PII) ***"
     assert "alice@example.com" not in out and "ConnectionError" not in out

@@ -23,6 +23,7 @@ from pypwext.dependencies._failures import _retry_after
 from pypwext.dependencies.http import CORRELATION_HEADER, HttpClient, aws_endpoint
 from pypwext.observability._context import current_invocation
 from pypwext.testing import api_gateway_event, invoke, lambda_context
+from tests._support.logs import json_lines
 from tests.xray_daemon import run_traced
 
 pytestmark = pytest.mark.integration
@@ -503,7 +504,7 @@ def test_each_call_is_logged_with_the_template_not_the_filled_url(
 
     capsys.readouterr()
     assert invoke(Customers, api_gateway_event("GET", "/c")).status == 200
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    lines = json_lines(capsys.readouterr().out)
     calls = [line for line in lines if line.get("dependency") == "customers"]
     assert [(c["message"], c["level"], c["status"], c["attempt"]) for c in calls] == [
         ("http call", "DEBUG", 503, 1),

@@ -30,6 +30,7 @@ from pypwext import (
     Request,
 )
 from pypwext.testing import invoke, lambda_context
+from tests._support.logs import json_lines
 from tests.xray_daemon import run_traced
 
 pytestmark = pytest.mark.integration
@@ -269,7 +270,7 @@ def test_each_call_is_logged_at_debug(
 
     capsys.readouterr()
     assert invoke(Checkout, {"order_id": 7, "amount": 30}).status == 200
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    lines = json_lines(capsys.readouterr().out)
     (entry,) = [e for e in lines if e.get("message") == "lambda invoke"]
     assert entry["level"] == "DEBUG"
     assert entry["dependency"] == "billing"

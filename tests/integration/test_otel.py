@@ -18,6 +18,7 @@ from pypwext import BaseService, Http, InfoClassification, NotFound, step
 from pypwext.kinds._batch import SqsBatchService
 from pypwext.observability import _otel
 from pypwext.testing import api_gateway_event, lambda_context, sqs_event
+from tests._support.logs import json_lines
 from tests.integration.otlp_receiver import Downstream, OtlpReceiver, Span
 
 ROOT = "1-5759e988-bd862e3fe1be46a994272793"
@@ -264,7 +265,7 @@ def test_otel_variables_mean_what_they_mean(
     capsys.readouterr()
     Ping.handler({}, lambda_context())
     Ping.handler({}, lambda_context())
-    warnings = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"WARNING"' in line]
+    warnings = [e for e in json_lines(capsys.readouterr().out) if e.get("level") == "WARNING"]
     assert [w["message"] for w in warnings] == [
         "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc is not supported: pypwext exports OTLP over http/protobuf"
     ]

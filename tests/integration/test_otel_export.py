@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 from pypwext import BaseService
 from pypwext.observability import _otel
 from pypwext.testing import lambda_context
+from tests._support.logs import json_lines
 from tests.integration.otlp_receiver import OtlpReceiver
 
 
@@ -55,7 +55,7 @@ def test_a_failing_endpoint_costs_a_bounded_delay_and_one_warning(
     assert answer["statusCode"] == 200 and answer["body"] == {"a": 1}
     assert took < deadline_s  # the Lambda deadline bounds the export
     out = capsys.readouterr().out
-    warnings = [json.loads(line) for line in out.splitlines() if '"WARNING"' in line]
+    warnings = [e for e in json_lines(out) if e.get("level") == "WARNING"]
     assert [w["message"] for w in warnings] == ["traces not exported"]
     assert warnings[0]["spans"] >= 4 and "127.0.0.1" in warnings[0]["endpoint"]
     assert "k3y-never-logged" not in out
@@ -93,7 +93,7 @@ def test_xray_endpoint_mode_signs_with_sigv4(
     assert "/eu-west-1/xray/aws4_request" in got.headers["authorization"]
     assert got.headers["x-amz-security-token"] == "session-token-1"
     assert got.signature_ok is secret_matches
-    warnings = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"WARNING"' in line]
+    warnings = [e for e in json_lines(capsys.readouterr().out) if e.get("level") == "WARNING"]
     if secret_matches:
         assert [s.name for s in got.spans] == ["ping.validate", "ping.execute", "ping.render", "ping"]
         assert warnings == []
@@ -156,7 +156,7 @@ def test_after_a_failure_exports_pause_instead_of_costing_every_invocation(
         Ping.handler({}, lambda_context(timeout_s=3.0))
         assert len(receiver.received) == 2 and [s.name for s in receiver.received[1].spans][-1] == "ping"
     _otel.reset()
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    lines = json_lines(capsys.readouterr().out)
     said = [(line["level"], line["message"]) for line in lines if "traces" in str(line["message"])]
     assert said == [("WARNING", "traces not exported"), ("INFO", "traces exported again")]
     assert lines[-1]["dropped_while_paused"] == 8  # two invocations of four spans
@@ -213,7 +213,7 @@ def test_https_endpoint_with_the_configured_ca(
         capsys.readouterr()
         assert Ping.handler({}, lambda_context())["statusCode"] == 200
     _otel.reset()
-    warnings = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"WARNING"' in line]
+    warnings = [e for e in json_lines(capsys.readouterr().out) if e.get("level") == "WARNING"]
     if trusted:
         assert warnings == [] and "ping" in [s.name for s in receiver.spans()]
     else:  # a certificate nobody vouches for: not sent

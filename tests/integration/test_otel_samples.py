@@ -4,9 +4,7 @@ of the right kind, and secrets planted in the request reach no span (hypothesis 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,15 +14,8 @@ from hypothesis import strategies as st
 from pypwext import BaseService, InfoClassification
 from pypwext.observability import _otel
 from pypwext.testing import api_gateway_event, lambda_context
+from tests._support import aws_samples
 from tests.integration.otlp_receiver import OtlpReceiver
-
-
-def samples() -> list[Path]:
-    folder = Path(os.environ["PYPWEXT_AWS_EVENTS"])
-    found = sorted(folder.glob("*.json"))
-    if not found:
-        pytest.fail(f"no AWS event samples in {folder}: set PYPWEXT_AWS_EVENTS to fixtures/aws-events")
-    return found
 
 
 class Echo(BaseService):
@@ -63,22 +54,22 @@ def test_every_real_sample_is_traced_without_changing_the_answer(
     traced: OtlpReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     http_sources = ("apigateway", "alb", "lambdafunctionurl", "vpclattice")
-    for path in samples():
-        event = json.loads(path.read_text())
+    for name in aws_samples.names():
+        event = aws_samples.sample(name)
         monkeypatch.setenv("OTEL_TRACES_EXPORTER", "none")
-        untraced = Echo.handler(json.loads(path.read_text()), lambda_context())
+        untraced = Echo.handler(aws_samples.sample(name), lambda_context())
         monkeypatch.setenv("OTEL_TRACES_EXPORTER", "otlp")
         before = len(traced.spans())
         answer = Echo.handler(event, lambda_context())
-        assert _stable(answer) == _stable(untraced), path.name
+        assert _stable(answer) == _stable(untraced), name
         spans = traced.spans()[before:]
         roots = [s for s in spans if s.parent_id == ""]
-        assert [s.name for s in roots] == ["echo"], path.name
-        assert roots[0].kind in ("SERVER", "CONSUMER"), path.name
+        assert [s.name for s in roots] == ["echo"], name
+        assert roots[0].kind in ("SERVER", "CONSUMER"), name
         if roots[0].attributes["faas.trigger"] == "http":
-            assert path.name.lower().startswith(http_sources) and roots[0].kind == "SERVER", path.name
+            assert name.lower().startswith(http_sources) and roots[0].kind == "SERVER", name
         if "messaging.system" in roots[0].attributes:
-            assert roots[0].kind == "CONSUMER", path.name
+            assert roots[0].kind == "CONSUMER", name
 
 
 def _stable(answer: Any) -> Any:

@@ -1,6 +1,6 @@
-"""Two pypwext services calling each other under ``pypwext serve`` produce one trace: the example
-checkout calls inventory over HTTP on the same local server, every service exports to a loopback
-OTLP receiver."""
+"""Pypwext services calling each other under ``pypwext serve`` produce one trace: the example
+checkout calls inventory over HTTP and billing through the Invoke API on the same local server,
+every service exports to a loopback OTLP receiver."""
 
 from __future__ import annotations
 
@@ -43,16 +43,20 @@ def _spans(receiver: OtlpReceiver, names: set[str]) -> dict[str, Span]:
         time.sleep(0.05)
 
 
-def test_checkout_and_inventory_share_one_trace(served: tuple[ServeProcess, OtlpReceiver]) -> None:
+def test_checkout_inventory_and_billing_share_one_trace(served: tuple[ServeProcess, OtlpReceiver]) -> None:
     server, receiver = served
     cart = {"order_id": 7, "lines": [{"item_id": "widget", "quantity": 2}]}
     answer = requests.post(f"{server.url}/checkout", json=cart, timeout=30)
     assert answer.status_code == 201, answer.text
-    spans = _spans(receiver, {"place-order", "get-stock", "inventory GET"})
+    names = {"place-order", "get-stock", "inventory GET", "billing RequestResponse", "charge-order"}
+    spans = _spans(receiver, names)
     checkout, client, inventory = spans["place-order"], spans["inventory GET"], spans["get-stock"]
     assert checkout.kind == "SERVER" and inventory.kind == "SERVER" and client.kind == "CLIENT"
     assert inventory.parent_id == client.span_id
     assert inventory.trace_id == client.trace_id == checkout.trace_id
-    # (checkout's invoke of charge-order carries X-Amzn-Trace-Id too; Lambda hands it to the callee
-    # as _X_AMZN_TRACE_ID, pypwext serve does not yet: test_otel.py checks the header and the join)
-    assert spans["billing RequestResponse"].trace_id == checkout.trace_id
+    # checkout's invoke of charge-order carries X-Amzn-Trace-Id; as Lambda does, pypwext serve
+    # hands it to the callee as its _X_AMZN_TRACE_ID: billing joins the trace under the call
+    invoke, billing = spans["billing RequestResponse"], spans["charge-order"]
+    assert invoke.kind == "CLIENT" and billing.kind == "SERVER"
+    assert billing.trace_id == invoke.trace_id == checkout.trace_id
+    assert billing.parent_id == invoke.span_id

@@ -16,6 +16,7 @@ import pytest
 
 from pypwext import BaseService, DependencyError, Parameter, Request, Secret
 from pypwext.testing import invoke, lambda_context
+from tests._support.logs import json_lines
 
 pytestmark = pytest.mark.integration
 
@@ -226,7 +227,7 @@ _INTERNALS = [
 
 
 def _warnings(out: str, dependency: str) -> list[dict[str, Any]]:
-    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    lines = json_lines(out)
     return [e for e in lines if e.get("level") == "WARNING" and e.get("dependency") == dependency]
 
 

@@ -27,6 +27,7 @@ from runtime_api import RuntimeApi
 
 from pypwext import testing
 from pypwext.tools import packaging
+from tests._support import aws_samples
 from tests.integration.conftest import stop_process
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -35,7 +36,6 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "orders"
 ARCH = {"x86_64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine())
 ORDER = {"id": 1, "description": "books", "items": [{"id": 7, "quantity": 2, "description": "SICP"}]}
-EVENTS = Path(os.environ.get("PYPWEXT_AWS_EVENTS", REPO.parent / "shared" / "fixtures" / "aws-events"))
 
 
 class Function:
@@ -164,11 +164,8 @@ def test_http_events_get_the_answer_their_source_expects(running: tuple[RuntimeA
     ],
 )
 def test_real_samples_are_answered_in_their_format(running, sample: str, keys: set[str]) -> None:
-    path = EVENTS / sample
-    if not path.is_file():
-        pytest.skip(f"no AWS event sample {path} (set PYPWEXT_AWS_EVENTS)")
     api, _ = running
-    event = json.loads(path.read_text())
+    event = aws_samples.sample(sample)
     response = answer(api, event)  # the samples' bodies are not orders: a 4xx in the right format
     assert keys <= set(response)
     assert 400 <= response["statusCode"] < 500

@@ -19,6 +19,7 @@ import pytest
 
 from pypwext.kinds._s3 import MAX_RECORD_BYTES, S3ObjectService
 from pypwext.testing import lambda_context, s3_event
+from tests._support.logs import json_lines
 
 pytestmark = pytest.mark.integration
 
@@ -44,12 +45,8 @@ def bucket(moto_s3: Any) -> tuple[Any, str]:
     return client, name
 
 
-def entries(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
-
-
 def errors(text: str) -> list[dict[str, Any]]:
-    return [e for e in entries(text) if e["level"] == "ERROR"]
+    return [e for e in json_lines(text) if e.get("level") == "ERROR"]
 
 
 def run(service: type, s3: Any, name: str, key: str) -> dict[str, Any]:
@@ -236,7 +233,7 @@ def test_a_gzip_bomb_fails_its_record_in_bounded_memory(bucket: Any, moto_s3: An
     )
     assert result["totals"]["rows"] == 2
     assert growth_mb < 100, f"the bomb grew the process by {growth_mb:.0f} MB"
-    (error,) = [e for e in entries(done.stdout) if e.get("level") == "ERROR"]
+    (error,) = [e for e in json_lines(done.stdout) if e.get("level") == "ERROR"]
     assert error["line"] == 2 and "max_record_bytes" in error["exception"]
 
 
@@ -266,7 +263,7 @@ def test_an_audit_s3_service_writes_its_audit_entry_at_warning_with_its_outcome(
 
     run(Imports, s3, name, "good.jsonl")
     run(Imports, s3, name, "bad.jsonl")
-    audit = [e for e in entries(capsys.readouterr().out) if e["type"] == "AUDIT" and "status" in e]
+    audit = [e for e in json_lines(capsys.readouterr().out) if e["type"] == "AUDIT" and "status" in e]
     assert [(a["outcome"], a["status"], a["source"], a["failed"]) for a in audit] == [
         ("success", 200, "s3", 0),
         ("failure", 400, "s3", 1),

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests._support.logs import json_lines
 from tests.integration.conftest import ServeProcess, free_port, stop_process
 
 pytestmark = pytest.mark.integration
@@ -512,7 +513,7 @@ def test_the_log_is_readable_lines_on_a_terminal_and_json_lines_when_piped(tmp_p
                     r"^\d\d:\d\d:\d\d WARNING GET \*{3} redacted \(PII\) \*{3} 404 \d+\.\dms$", out, re.M
                 )
             else:
-                entries = [json.loads(line) for line in lines]  # every line is JSON
+                entries = json_lines(out, every=True)  # every line is JSON
                 access = [e for e in entries if e.get("logger") == "pypwext.serve" and "status" in e]
                 post = next(e for e in access if e["method"] == "POST")
                 assert (post["path"], post["status"], post["function"], post["level"]) == (

@@ -12,11 +12,11 @@ Every server is a real ``python -m pypwext.tools._cli serve`` process on 127.0.0
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
 
+from tests._support.logs import json_lines
 from tests.integration.conftest import ServeProcess
 from tests.integration.test_serve_hostile import exchange, request
 
@@ -145,7 +145,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Serv
 
 def _access(server: ServeProcess, marker: str) -> list[dict[str, object]]:
     logs = server.wait_for_log(marker)
-    lines = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
+    lines = json_lines(logs)
     return [e for e in lines if e.get("logger") == "pypwext.serve" and "status" in e]
 
 

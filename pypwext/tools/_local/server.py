@@ -9,12 +9,10 @@ all are busy (a service that calls another through the Invoke API gets one), up 
 * **HTTP** requests become events of the chosen source (:func:`pypwext.tools._local.proxy.build_event`),
   the handler's answer is checked and written back (:func:`pypwext.tools._local.proxy.to_http`); an
   answer the source would refuse is a 502 and a log line that says why.
-* **Invoke API**: ``POST /2015-03-31/functions/{name}/invocations`` with the
-  ``X-Amz-Invocation-Type`` ``RequestResponse`` (default), ``Event`` (202, runs in the
-  background) or ``DryRun`` (204); an unhandled exception answers 200 with
-  ``X-Amz-Function-Error: Unhandled`` and Lambda's error document; an unknown name 404
-  ``ResourceNotFoundException``. ``boto3.client("lambda", endpoint_url=...)`` and
-  ``LambdaFunction`` dependencies (``AWS_ENDPOINT_URL_LAMBDA``) work against it.
+* **Invoke API**: ``POST /2015-03-31/functions/{name}/invocations``, answered as Lambda
+  answers it by :mod:`pypwext.tools._local.invoke_api`. ``boto3.client("lambda",
+  endpoint_url=...)`` and ``LambdaFunction`` dependencies (``AWS_ENDPOINT_URL_LAMBDA``) work
+  against it.
 * **Reload**: before each request (and twice a second in the background) the server compares the
   modification times of the files the workers loaded; after a change, idle workers are stopped
   and the next request runs in a fresh process that imports the new code. A change that does not
@@ -30,10 +28,8 @@ all are busy (a service that calls another through the Invoke API gets one), up 
 
 from __future__ import annotations
 
-import base64
 import json
 import os
-import re
 import socket
 import sys
 import threading
@@ -45,6 +41,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from pypwext._headers import has_control
+from pypwext.tools._local import invoke_api
 from pypwext.tools._local.guard import (
     READ_TIMEOUT_S,
     BadRequest,
@@ -60,8 +57,6 @@ from pypwext.tools._local.pool import LoadError, WorkerCrashed, WorkerPool
 from pypwext.tools._local.proxy import Rejected, build_event, to_http
 
 __all__ = ["LoadError", "LocalServer", "WorkerPool"]
-
-_INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
 
 
 class LocalServer(ThreadingHTTPServer):
@@ -228,7 +223,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(421, {"message": f"this server answers requests for {server.url} only"})
             return
         path = urlsplit(self.path).path
-        invoke = _INVOKE_PATH.match(path)
+        invoke = invoke_api.INVOKE_PATH.match(path)
         if invoke or path in ("/openapi.json", "/docs") or path.startswith("/docs/"):
             self._log_path = path  # the server's own paths carry no data (the query is left out)
         if invoke and self._cross_origin():
@@ -247,8 +242,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             if invoke and self.command == "POST":
-                self._function = _function_name(unquote(invoke["name"]))
-                self._invoke(unquote(invoke["name"]), body)
+                self._function = invoke_api.function_name(unquote(invoke["name"]))
+                invoked = invoke_api.answer(
+                    server.pool, server.log, server.timeout_s, unquote(invoke["name"]), self.headers, body
+                )
+                self._send(*invoked)
             elif invoke and self.command == "OPTIONS":  # a CORS preflight: never granted
                 self._json(403, {"message": "the Invoke API does not answer requests from web pages"})
             elif path == "/openapi.json" and self.command in ("GET", "HEAD"):
@@ -318,7 +316,7 @@ class _Handler(BaseHTTPRequestHandler):
         request_id = str(uuid.uuid4())
         stem = os.path.splitext(os.path.basename(server.pool.target.partition(":")[0]))[0]
         route = [self.command, urlsplit(self.path).path]
-        reply = self._run(None, event, request_id, function_name=stem.rsplit(".", 1)[-1], route=route)
+        reply = self._run(event, request_id, function_name=stem.rsplit(".", 1)[-1], route=route)
         if reply is None:
             return 502
         self._function = reply.get("operation")
@@ -339,9 +337,10 @@ class _Handler(BaseHTTPRequestHandler):
             server.log.warning(f"pypwext serve: warning: {warning}")
         return self._send(answer.status, answer.headers, answer.body, answer.reason)
 
-    def _run(self, function: str | None, event: Any, request_id: str, **extra: Any) -> dict[str, Any] | None:
+    def _run(self, event: Any, request_id: str, **extra: Any) -> dict[str, Any] | None:
+        """The worker's reply to an HTTP event, or ``None`` once a 502 was answered."""
         message = {
-            "function": function,
+            "function": None,
             "event": event,
             "request_id": request_id,
             "timeout_s": self.server.timeout_s,
@@ -354,101 +353,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._text(502, f"pypwext serve: the code does not load:\n{exc}\n")
         except WorkerCrashed as exc:
             self.server.log.error(f"pypwext serve: 502: {exc}")
-            if function is None:
-                self._json(502, {"message": "Internal server error"})
-            else:
-                doc = {"errorType": exc.error_type, "errorMessage": str(exc), "requestId": request_id}
-                self._json(
-                    200, doc, [("X-Amz-Function-Error", "Unhandled"), ("x-amzn-RequestId", request_id)]
-                )
+            self._json(502, {"message": "Internal server error"})
         return None
-
-    # --- the Invoke API ---------------------------------------------------------------------------
-
-    def _invoke(self, raw_name: str, body: bytes) -> int:
-        server = self.server
-        server.pool.check()
-        name = _function_name(raw_name)
-        request_id = str(uuid.uuid4())
-        try:
-            describe = server.pool.describe()
-        except LoadError as exc:
-            return self._text(502, f"pypwext serve: the code does not load:\n{exc}\n")
-        names = [n for f in describe["functions"] for n in f["names"]]
-        if name not in names:
-            arn = f"arn:aws:lambda:us-east-1:123456789012:function:{name}"
-            return self._json(
-                404,
-                {
-                    "Type": "User",
-                    "Message": f"Function not found: {arn} (this server hosts: {', '.join(names)})",
-                },
-                [("x-amzn-ErrorType", "ResourceNotFoundException"), ("x-amzn-RequestId", request_id)],
-            )
-        kind = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
-        limit = 256 * 1024 if kind == "Event" else 6 * 1024 * 1024
-        if len(body) > limit:
-            return self._json(
-                413,
-                {
-                    "Type": "User",
-                    "message": f"Request must be smaller than {limit} bytes for the {kind} invocation type",
-                },
-                [("x-amzn-ErrorType", "RequestTooLargeException"), ("x-amzn-RequestId", request_id)],
-            )
-        try:
-            event = json.loads(body) if body.strip() else {}
-        except ValueError:
-            return self._json(
-                400,
-                {"Type": "User", "message": "Could not parse request body into json"},
-                [("x-amzn-ErrorType", "InvalidRequestContentException"), ("x-amzn-RequestId", request_id)],
-            )
-        extra: dict[str, Any] = {"function_name": name}
-        client_context = self.headers.get("X-Amz-Client-Context")
-        if client_context:
-            try:
-                extra["client_context"] = json.loads(base64.b64decode(client_context))
-            except ValueError:
-                pass
-        ids = [("x-amzn-RequestId", request_id)]
-        if kind == "DryRun":
-            return self._send(204, ids, b"")
-        if kind == "Event":
-            message = {
-                "function": name,
-                "event": event,
-                "request_id": request_id,
-                "timeout_s": server.timeout_s,
-                **extra,
-            }
-
-            def background() -> None:
-                try:
-                    reply = server.pool.run(message, server.timeout_s)
-                    if "error" in reply:
-                        server.log.error(
-                            f"pypwext serve: async invoke of {name} failed: {reply['error']['errorMessage']}"
-                        )
-                except Exception as exc:
-                    server.log.error(f"pypwext serve: async invoke of {name} failed: {exc}")
-
-            threading.Thread(target=background, daemon=True).start()
-            return self._send(202, ids, b"")
-        if kind != "RequestResponse":
-            return self._json(
-                400,
-                {"Type": "User", "message": f"unknown X-Amz-Invocation-Type {kind!r}"},
-                [("x-amzn-ErrorType", "InvalidParameterValueException"), *ids],
-            )
-        reply = self._run(name, event, request_id, **extra)
-        if reply is None:
-            return 200
-        headers = [*ids, ("X-Amz-Executed-Version", "$LATEST")]
-        if "error" in reply:
-            error = {**reply["error"], "requestId": request_id}
-            return self._json(200, error, [*headers, ("X-Amz-Function-Error", "Unhandled")])
-        return self._json(200, reply["result"], headers)
 
     # --- documentation ----------------------------------------------------------------------------
 
@@ -500,11 +406,3 @@ class _Handler(BaseHTTPRequestHandler):
             page = render(doc, self._origin(), self.server.pool.describe()["functions"], notice)
         self._send(200, headers, page.encode("utf-8"))
         return True
-
-
-def _function_name(raw: str) -> str:
-    """``name``, ``name:qualifier`` or an ARN -> the function name."""
-    if raw.startswith("arn:"):
-        parts = raw.split(":")
-        return parts[6] if len(parts) > 6 else raw
-    return raw.split(":", 1)[0]

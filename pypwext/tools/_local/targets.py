@@ -28,12 +28,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import attrs
 
 from pypwext.observability.logging import MASK, is_masked
-from pypwext.runtime._routes import Api, ApiHandler
+from pypwext.runtime._routes import Api, ApiHandler, Route
 from pypwext.runtime._service import BaseService, Handler
 from pypwext.tools._loader import TargetError, load_module, resolve_attribute
 
@@ -68,18 +67,18 @@ class Project:
     source_conflict: str | None = None
     """Why no source could be picked although input types name some (they disagree)."""
 
-    def shown_path(self, method: str, target: str) -> str | None:
-        """What the server's access line shows for a request to ``target`` in place of the
-        concrete path and query: ``None`` when they may be shown (no service is classified PII
-        or AUTHORIZATION_INFO, or the route matched belongs to a service that is not); the
-        template of the route matched when its service is (``/customers/{id}``); else -- a path
-        no route matches, in a target that holds such a service -- the mask."""
+    def shown_path(self, route: Route | None) -> str | None:
+        """What the server's access line shows, in place of the concrete path and query, for a
+        request the combined Api routed to ``route`` (``None``: no route matched; the caller
+        matched once, :func:`pypwext.tools._local.worker` for the operation too): ``None`` when
+        they may be shown (no service is classified PII or AUTHORIZATION_INFO, or the route
+        belongs to a service that is not); the route's template when its service is
+        (``/customers/{id}``); else -- a path no route matches, in a target that holds such a
+        service -- the mask."""
         if self.mask is None:
             return None
-        if self.api is not None:
-            route = self.api.match(method, urlsplit(target).path).route
-            if route is not None:
-                return route.template if is_masked(route.service.classification) else None
+        if route is not None:
+            return route.template if is_masked(route.service.classification) else None
         return self.mask
 
     def function(self, name: str) -> Function | None:

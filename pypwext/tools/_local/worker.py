@@ -2,7 +2,8 @@
 
 The server starts ``python -m pypwext.tools._local.worker TARGET`` and talks to it in JSON lines: the
 worker's first line describes what it loaded (or why it could not), then each request line
-(``{"function": name or null, "event": ..., "request_id": ..., "timeout_s": ...}``) gets one
+(``{"function": name or null, "event": ..., "request_id": ..., "timeout_s": ...}``, and for the
+Invoke API the caller's ``trace_id``, the invocation's ``_X_AMZN_TRACE_ID``) gets one
 reply line (``{"result": ...}`` or ``{"error": {"errorType", "errorMessage", "stackTrace"}}``,
 Lambda's own error shape). The protocol uses the process's original standard output; the
 service's prints and log lines go to standard error, which the server passes through.
@@ -13,10 +14,12 @@ start"), then invocations run one after another with the module state kept betwe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import traceback
+from collections.abc import Iterator
 from typing import IO, Any
 
 __all__ = ["main"]
@@ -119,8 +122,10 @@ def _run(project: Any, message: dict[str, Any]) -> dict[str, Any]:
         if isinstance(custom, dict)
         else None,
     )
+    trace = message.get("trace_id")
     try:
-        result = handler(message.get("event"), context)
+        with _trace_header(trace if isinstance(trace, str) else None):
+            result = handler(message.get("event"), context)
     except Exception as exc:
         traceback.print_exc()
         return {"error": _error(exc)}
@@ -136,13 +141,35 @@ def _run(project: Any, message: dict[str, Any]) -> dict[str, Any]:
         }
     reply: dict[str, Any] = {"result": result}
     route = message.get("route")
-    if name is None and project.api is not None and isinstance(route, list) and len(route) == 2:
-        matched = project.api.match(str(route[0]), str(route[1])).route
-        reply["operation"] = matched.operation if matched is not None else None
-    if name is None and project.mask is not None and isinstance(route, list) and len(route) == 2:
-        reply["path"] = project.shown_path(str(route[0]), str(route[1]))  # for the access line: None
-        # when the concrete path may be shown
+    if name is None and isinstance(route, list) and len(route) == 2:
+        # one match of the request's route, for the access line's operation and path
+        api = project.api
+        matched = api.match(str(route[0]), str(route[1])).route if api is not None else None
+        if api is not None:
+            reply["operation"] = matched.operation if matched is not None else None
+        if project.mask is not None:
+            reply["path"] = project.shown_path(matched)  # None: the concrete path may be shown
     return reply
+
+
+@contextlib.contextmanager
+def _trace_header(value: str | None) -> Iterator[None]:
+    """``_X_AMZN_TRACE_ID`` set to ``value`` for one invocation, as Lambda's runtime sets it from
+    the Invoke API call's ``X-Amzn-Trace-Id`` (so the callee joins its caller's trace); the
+    environment as it was without one, and again afterwards."""
+    if not value or "\0" in value:
+        yield
+        return
+    key = "_X_AMZN_TRACE_ID"
+    before = os.environ.get(key)
+    os.environ[key] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = before
 
 
 def _send(out: IO[str], message: dict[str, Any]) -> None:
