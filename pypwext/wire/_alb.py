@@ -1,7 +1,7 @@
 """Application Load Balancer target groups, with multi-value headers off or on: this source's
 parse, render, read-back and example event.
 
-* **Parse**: payload 1.0's request shape (read with :mod:`pypwext.wire._rest`'s functions), with
+* **Parse**: payload 1.0's request shape (read with :func:`pypwext.wire._rest.read_v1`), with
   two differences: ALB passes query names and values URL-encoded (decoded here), and the request
   id is the ``X-Amzn-Trace-Id`` header. Multi-value headers are on exactly when the event has
   ``multiValueHeaders`` (``Request.multi_value``).
@@ -43,7 +43,7 @@ from pypwext.wire._examples import (
     trace_id,
 )
 from pypwext.wire._reading import H, MakeHeaders, Parts
-from pypwext.wire._rest import headers_of, query_of, request_line
+from pypwext.wire._rest import read_v1
 from pypwext.wire._writing import (
     HttpAnswer,
     Merged,
@@ -67,14 +67,8 @@ BODY_LIMIT = 1024 * 1024
 
 def parse(event: Mapping[str, Any], ctx: Mapping[str, Any], make_headers: MakeHeaders[H]) -> Parts[H]:
     """The parts of an ALB event, in the order :func:`pypwext.wire.parse_request` wants them."""
-    method, path = request_line(event)
-    single_headers, multi_headers = headers_of(event)
-    headers = make_headers(single_headers, multi_headers)
-    query, multi_query = query_of(event, decode=True)
-    return (
-        method, path, headers, single_headers, multi_headers, query, multi_query,
-        headers.get_all("cookie"), headers.get("x-amzn-trace-id"),
-    )  # fmt: skip
+    parts = read_v1(event, make_headers, True, None)
+    return (*parts[:8], parts[2].get("x-amzn-trace-id"))
 
 
 # --- render ----------------------------------------------------------------------------------

@@ -76,7 +76,9 @@ def parse(
 ) -> Parts[H]:
     """The parts of a payload 2.0 event, in the order :func:`pypwext.wire.parse_request` wants them."""
     http = ctx["http"]
-    method = method_of(http.get("method"), "requestContext.http.method")
+    method = http.get("method")
+    if type(method) is not str or not method:
+        method = method_of(method, "requestContext.http.method")
     path = event.get("rawPath")
     if not isinstance(path, str):
         path = http.get("path")

@@ -112,14 +112,6 @@ def _utf8(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
-def _encode_body(body: Any) -> tuple[str, bool, str | None]:
-    """``(text, is_base64, default content type)`` for a response body (``""`` for none)."""
-    text, b64, default_type = body_text(body)
-    if text is None:
-        return "", False, None
-    return (text if b64 else _utf8(text)), b64, default_type
-
-
 _UNSAFE = re.compile(r"[\r\n\0]")
 
 
@@ -209,7 +201,11 @@ def to_source(response: Response, request: Request) -> dict[str, Any]:
     source = request.source
     if source is EventSource.DIRECT:
         return _direct(response)
-    text, b64, default_type = _encode_body(response.body)
+    text, b64, default_type = body_text(response.body)
+    if text is None:
+        text = ""
+    elif not b64:
+        text = _utf8(text)
     merged, cookies = _merge_headers(response, default_type)
     return _RENDERERS[source](int(response.status), text, b64, merged, cookies, request.multi_value)
 

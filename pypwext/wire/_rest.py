@@ -4,7 +4,7 @@ render, read-back and example event.
 * **Parse**: ``httpMethod``, ``path``, ``headers`` with ``multiValueHeaders`` (every value of a
   repeated header), ``queryStringParameters`` with ``multiValueQueryStringParameters``, the
   request id from ``requestContext.requestId``. ALB sends the same request shape (``_alb``
-  reads it with :func:`request_line`, :func:`headers_of` and :func:`query_of`).
+  reads it with :func:`read_v1` too).
 * **Render**: exactly ``statusCode``, ``headers``, ``multiValueHeaders``, ``body``,
   ``isBase64Encoded``. Single headers go into ``headers``; ``multi_headers`` and the cookies
   (``"Set-Cookie": [...]``) into ``multiValueHeaders`` (always present, possibly empty).
@@ -49,47 +49,39 @@ from pypwext.wire._writing import (
     require_object,
 )
 
-__all__ = ["example_event", "headers_of", "parse", "query_of", "read_back", "render", "request_line"]
+__all__ = ["example_event", "parse", "read_back", "read_v1", "render"]
 
 
 # --- parse -----------------------------------------------------------------------------------
 
 
-def request_line(event: Mapping[str, Any]) -> tuple[str, str]:
-    """``(method, path)`` from ``httpMethod`` and ``path``."""
-    method = method_of(event.get("httpMethod"), "httpMethod")
+def read_v1(
+    event: Mapping[str, Any], make_headers: MakeHeaders[H], decode: bool, request_id: str | None
+) -> Parts[H]:
+    """The parts of payload 1.0's request shape (REST and ALB): ``httpMethod``, ``path``,
+    ``headers`` with ``multiValueHeaders``, ``queryStringParameters`` with
+    ``multiValueQueryStringParameters`` (URL-decoded if ``decode``), the ``Cookie`` header."""
+    method = event.get("httpMethod")
+    if type(method) is not str or not method:
+        method = method_of(method, "httpMethod")
     path = event.get("path")
     if type(path) is not str:
         path = scalar(path, "path") or ""
-    return method, path
-
-
-def headers_of(event: Mapping[str, Any]) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
-    """``headers`` and ``multiValueHeaders``."""
-    return single_map(event, "headers"), multi_map(event, "multiValueHeaders")
-
-
-def query_of(
-    event: Mapping[str, Any], decode: bool = False
-) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
-    """``queryStringParameters`` and ``multiValueQueryStringParameters`` (URL-decoded if ``decode``)."""
+    single_headers = single_map(event, "headers")
+    multi_headers = multi_map(event, "multiValueHeaders")
+    headers = make_headers(single_headers, multi_headers)
     return (
+        method, path, headers, single_headers, multi_headers,
         single_map(event, "queryStringParameters", decode),
         multi_map(event, "multiValueQueryStringParameters", decode),
-    )
+        headers.get_all("cookie"), request_id,
+    )  # fmt: skip
 
 
 def parse(event: Mapping[str, Any], ctx: Mapping[str, Any], make_headers: MakeHeaders[H]) -> Parts[H]:
     """The parts of a REST event, in the order :func:`pypwext.wire.parse_request` wants them."""
-    method, path = request_line(event)
-    single_headers, multi_headers = headers_of(event)
-    headers = make_headers(single_headers, multi_headers)
-    query, multi_query = query_of(event)
     rid = ctx.get("requestId")
-    return (
-        method, path, headers, single_headers, multi_headers, query, multi_query,
-        headers.get_all("cookie"), rid if isinstance(rid, str) else None,
-    )  # fmt: skip
+    return read_v1(event, make_headers, False, rid if isinstance(rid, str) else None)
 
 
 # --- render ----------------------------------------------------------------------------------
