@@ -18,12 +18,13 @@ id and the current time, so a test says *what* request it sends, not how a sourc
 The toolkit is a package with one module per idea; import everything from ``pypwext.testing``:
 
 - ``_http_events``: :func:`api_gateway_event`, :func:`function_url_event`, :func:`alb_event`
-  (bodies, queries, headers and cookies as each HTTP source carries them);
+  (bodies, queries, headers and cookies as each HTTP source carries them), each the example
+  event of its source's module in :mod:`pypwext.wire`;
 - ``_context``: :class:`LambdaContext` and :func:`lambda_context` (a real or test-driven clock);
 - ``_records``: the SQS, SNS, Kinesis, DynamoDB stream, EventBridge, schedule and S3 events;
 - ``_invoke``: :func:`invoke`, :func:`read_result` and :class:`InvokeResult`;
 - ``_fakes``: :class:`FakeHttp`, :class:`FakeLambdaFunction` and the calls they record;
-- ``_common``: what the factories share (the test account, ids, headers, time formats).
+- ``_common``: what the factories share (the test account and address, ``Values``).
 
 This package imports nothing heavy (no boto3, no requests): it is safe to import in any test.
 """

@@ -12,33 +12,17 @@ Where a source leaves a part out, so do the factories: a REST event without a qu
 no ``body`` key, a Function URL event has ``cookies`` and ``queryStringParameters`` only when
 there are some.
 
+Each factory is a thin caller of its source's example event in the wire (``pypwext.wire._rest``,
+``_http_api``, ``_alb``), the module that also parses that event and renders its answer.
 """
 
 from __future__ import annotations
 
-import secrets
-import time
-import uuid
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, urlencode
 
-from pypwext.testing._common import (
-    _ACCOUNT_ID,
-    _CLIENT_CERT,
-    _SOURCE_IP,
-    _USER_AGENT,
-    Values,
-    _add_cookie_header,
-    _clf_time,
-    _cookie_pairs,
-    _encode_body,
-    _headers,
-    _multi,
-    _random_id,
-    _single,
-    _trace_id,
-)
+from pypwext.wire import _alb, _http_api, _rest
+from pypwext.wire._examples import Values
 
 
 def api_gateway_event(
@@ -72,204 +56,17 @@ def api_gateway_event(
     >>> api_gateway_event("GET", "/", version="2.0", cookies={"s": "1"})["cookies"]
     ['s=1']
     """
-    method = method.upper()
     if version == "1.0":
-        return _rest_event(
+        return _rest.example_event(
             method, path, body, headers, query, path_params, cookies, resource,
             "prod" if stage is None else stage, stage_variables, claims, region,
         )  # fmt: skip
     if version == "2.0":
-        return _http_api_event(
+        return _http_api.example_event(
             method, path, body, headers, query, path_params, cookies, resource,
             "$default" if stage is None else stage, stage_variables, claims, region,
         )  # fmt: skip
     raise ValueError(f'version must be "1.0" (REST API) or "2.0" (HTTP API), got {version!r}')
-
-
-def _rest_event(
-    method: str,
-    path: str,
-    body: Any,
-    headers: Mapping[str, Values] | None,
-    query: Mapping[str, Values] | None,
-    path_params: Mapping[str, str] | None,
-    cookies: Mapping[str, str] | None,
-    resource: str | None,
-    stage: str,
-    stage_variables: Mapping[str, str] | None,
-    claims: Mapping[str, Any] | None,
-    region: str,
-) -> dict[str, Any]:
-    now = time.time()
-    api_id = _random_id(10)
-    domain = f"{api_id}.execute-api.{region}.amazonaws.com"
-    text, b64, content_type = _encode_body(body)
-    defaults = {
-        "Accept": "*/*",
-        "Host": domain,
-        "User-Agent": _USER_AGENT,
-        "X-Amzn-Trace-Id": _trace_id(now),
-        "X-Forwarded-For": _SOURCE_IP,
-        "X-Forwarded-Port": "443",
-        "X-Forwarded-Proto": "https",
-    }
-    multi_headers = _headers(defaults, headers, content_type, lower=False)
-    _add_cookie_header(multi_headers, _cookie_pairs(cookies), "Cookie")
-    single_headers = _single(multi_headers)
-    multi_query = _multi(query) or None
-    resource = resource if resource is not None else path
-    return {
-        "version": "1.0",
-        "resource": resource,
-        "path": path,
-        "httpMethod": method,
-        "headers": single_headers,
-        "multiValueHeaders": multi_headers,
-        "queryStringParameters": _single(multi_query) if multi_query else None,
-        "multiValueQueryStringParameters": multi_query,
-        "requestContext": {
-            "accountId": _ACCOUNT_ID,
-            "apiId": api_id,
-            "authorizer": {"claims": dict(claims) if claims is not None else None, "scopes": None},
-            "domainName": domain,
-            "domainPrefix": api_id,
-            "extendedRequestId": secrets.token_urlsafe(12),
-            "httpMethod": method,
-            "identity": {
-                "accessKey": None,
-                "accountId": None,
-                "caller": None,
-                "cognitoAuthenticationProvider": None,
-                "cognitoAuthenticationType": None,
-                "cognitoIdentityId": None,
-                "cognitoIdentityPoolId": None,
-                "principalOrgId": None,
-                "sourceIp": _SOURCE_IP,
-                "user": None,
-                "userAgent": single_headers.get("User-Agent", _USER_AGENT),
-                "userArn": None,
-                "clientCert": _copy_cert(),
-            },
-            "path": path if stage == "$default" else f"/{stage}{path}",
-            "protocol": "HTTP/1.1",
-            "requestId": str(uuid.uuid4()),
-            "requestTime": _clf_time(now),
-            "requestTimeEpoch": int(now * 1000),
-            "resourceId": _random_id(6),
-            "resourcePath": resource,
-            "stage": stage,
-        },
-        "pathParameters": dict(path_params) if path_params else None,
-        "stageVariables": dict(stage_variables) if stage_variables else None,
-        "body": text,
-        "isBase64Encoded": b64,
-    }
-
-
-def _copy_cert() -> dict[str, Any]:
-    return {**_CLIENT_CERT, "validity": dict(_CLIENT_CERT["validity"])}
-
-
-def _v2_parts(
-    headers: Mapping[str, Values] | None,
-    defaults: Mapping[str, str],
-    content_type: str | None,
-    query: Mapping[str, Values] | None,
-    cookies: Mapping[str, str] | None,
-) -> tuple[dict[str, str], list[str], str, dict[str, str]]:
-    """Payload 2.0 headers (repeated ones joined with commas, cookies moved out), the cookies,
-    ``rawQueryString`` and ``queryStringParameters`` (repeated names joined with commas)."""
-    multi_headers = _headers(defaults, headers, content_type, lower=True)
-    cookie_list = [
-        pair.strip() for value in multi_headers.pop("cookie", []) for pair in value.split(";") if pair.strip()
-    ]
-    cookie_list.extend(_cookie_pairs(cookies))
-    joined = {name: ",".join(values) for name, values in multi_headers.items()}
-    multi_query = _multi(query)
-    raw_query = urlencode([(name, v) for name, values in multi_query.items() for v in values])
-    single_query = {name: ",".join(values) for name, values in multi_query.items()}
-    return joined, cookie_list, raw_query, single_query
-
-
-def _v2_context(
-    api_id: str, domain: str, method: str, raw_path: str, user_agent: str, route_key: str, stage: str
-) -> dict[str, Any]:
-    now = time.time()
-    return {
-        "accountId": _ACCOUNT_ID,
-        "apiId": api_id,
-        "domainName": domain,
-        "domainPrefix": api_id,
-        "http": {
-            "method": method,
-            "path": raw_path,
-            "protocol": "HTTP/1.1",
-            "sourceIp": _SOURCE_IP,
-            "userAgent": user_agent,
-        },
-        "requestId": str(uuid.uuid4()),
-        "routeKey": route_key,
-        "stage": stage,
-        "time": _clf_time(now),
-        "timeEpoch": int(now * 1000),
-    }
-
-
-def _v2_defaults(domain: str) -> dict[str, str]:
-    return {
-        "accept": "*/*",
-        "host": domain,
-        "user-agent": _USER_AGENT,
-        "x-amzn-trace-id": _trace_id(time.time()),
-        "x-forwarded-for": _SOURCE_IP,
-        "x-forwarded-port": "443",
-        "x-forwarded-proto": "https",
-    }
-
-
-def _http_api_event(
-    method: str,
-    path: str,
-    body: Any,
-    headers: Mapping[str, Values] | None,
-    query: Mapping[str, Values] | None,
-    path_params: Mapping[str, str] | None,
-    cookies: Mapping[str, str] | None,
-    resource: str | None,
-    stage: str,
-    stage_variables: Mapping[str, str] | None,
-    claims: Mapping[str, Any] | None,
-    region: str,
-) -> dict[str, Any]:
-    api_id = _random_id(10)
-    domain = f"{api_id}.execute-api.{region}.amazonaws.com"
-    text, b64, content_type = _encode_body(body)
-    joined, cookie_list, raw_query, single_query = _v2_parts(
-        headers, _v2_defaults(domain), content_type, query, cookies
-    )
-    raw_path = path if stage == "$default" else f"/{stage}{path}"
-    route_key = "$default" if resource is None else f"{method} {resource}"
-    context = _v2_context(
-        api_id, domain, method, raw_path, joined.get("user-agent", _USER_AGENT), route_key, stage
-    )
-    context["authentication"] = {"clientCert": _copy_cert()}
-    context["authorizer"] = {"jwt": {"claims": dict(claims or {}), "scopes": []}}
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": raw_path,
-        "rawQueryString": raw_query,
-        "cookies": cookie_list,
-        "headers": joined,
-        "queryStringParameters": single_query,
-        "requestContext": dict(sorted(context.items())),
-        "pathParameters": dict(path_params or {}),
-        "isBase64Encoded": b64,
-        "stageVariables": dict(stage_variables or {}),
-    }
-    if text is not None:
-        event["body"] = text
-    return event
 
 
 def function_url_event(
@@ -292,33 +89,7 @@ def function_url_event(
     >>> event["requestContext"]["domainName"], event["body"], event["isBase64Encoded"]
     ('abc.lambda-url.us-east-1.on.aws', 'AAE=', True)
     """
-    method = method.upper()
-    url_id = url_id if url_id is not None else uuid.uuid4().hex
-    domain = f"{url_id}.lambda-url.{region}.on.aws"
-    text, b64, content_type = _encode_body(body)
-    joined, cookie_list, raw_query, single_query = _v2_parts(
-        headers, _v2_defaults(domain), content_type, query, cookies
-    )
-    context = _v2_context(
-        url_id, domain, method, path, joined.get("user-agent", _USER_AGENT), "$default", "$default"
-    )
-    context["accountId"] = "anonymous"
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": raw_query,
-    }
-    if cookie_list:
-        event["cookies"] = cookie_list
-    event["headers"] = joined
-    if single_query:
-        event["queryStringParameters"] = single_query
-    event["requestContext"] = context
-    if text is not None:
-        event["body"] = text
-    event["isBase64Encoded"] = b64
-    return event
+    return _http_api.function_url_example(method, path, body, headers, query, cookies, url_id, region)
 
 
 def alb_event(
@@ -344,36 +115,6 @@ def alb_event(
     >>> alb_event("GET", "/", multi_value=True, headers={"X-Tag": ["1", "2"]})["multiValueHeaders"]["x-tag"]
     ['1', '2']
     """
-    method = method.upper()
-    text, b64, content_type = _encode_body(body)
-    defaults = {
-        "accept": "*/*",
-        "host": f"test-alb-{_random_id(8)}.{region}.elb.amazonaws.com",
-        "user-agent": _USER_AGENT,
-        "x-amzn-trace-id": _trace_id(time.time()),
-        "x-forwarded-for": _SOURCE_IP,
-        "x-forwarded-port": "80",
-        "x-forwarded-proto": "http",
-    }
-    multi_headers = _headers(defaults, headers, content_type, lower=True)
-    _add_cookie_header(multi_headers, _cookie_pairs(cookies), "cookie")
-    multi_query = {
-        quote(name, safe=""): [quote(v, safe="") for v in values] for name, values in _multi(query).items()
-    }
-    arn = target_group_arn or (
-        f"arn:aws:elasticloadbalancing:{region}:{_ACCOUNT_ID}:targetgroup/test/{secrets.token_hex(8)}"
+    return _alb.example_event(
+        method, path, body, headers, query, cookies, multi_value, target_group_arn, region
     )
-    event: dict[str, Any] = {
-        "requestContext": {"elb": {"targetGroupArn": arn}},
-        "httpMethod": method,
-        "path": path,
-    }
-    if multi_value:
-        event["multiValueQueryStringParameters"] = multi_query
-        event["multiValueHeaders"] = multi_headers
-    else:
-        event["queryStringParameters"] = _single(multi_query)
-        event["headers"] = _single(multi_headers)
-    event["body"] = text if text is not None else ""
-    event["isBase64Encoded"] = b64
-    return event

@@ -1,8 +1,12 @@
 """The event-source wire: what each AWS event source sends a function and what it expects back.
 
-``Request`` is the one shape every HTTP source (API Gateway REST and HTTP APIs, ALB, Function URLs)
-is read into, and ``Response`` the one shape every answer is written from; the modules of this
-folder own each source's parse, render and read-back. Nothing here knows about services.
+``Request`` (``_events``) is the one shape every HTTP source (API Gateway REST and HTTP APIs, ALB,
+Function URLs) is read into, and ``Response`` (``_responses``) the one shape every answer is
+written from. One module per source owns its parse, render, read-back and example event:
+``_rest`` (REST, payload 1.0), ``_http_api`` (HTTP API and Function URLs, payload 2.0), ``_alb``;
+``_events`` and ``_responses`` dispatch to them, with the rules every source shares in
+``_reading`` (an event's parts), ``_writing`` (an answer's, both ways) and ``_examples``. Nothing
+here knows about services.
 """
 
 from typing import TYPE_CHECKING

@@ -6,6 +6,12 @@ a direct invoke receives any JSON value. :func:`detect_source` tells the sources
 :func:`parse_request` turns any event into one :class:`Request`, so the rest of pypwext never
 looks at a raw event again.
 
+Each HTTP source's own module reads its shape (``_rest``: API Gateway REST, payload 1.0;
+``_http_api``: the HTTP API and Function URLs, payload 2.0; ``_alb``), handed out through
+``_PARSERS``; this module detects the source, dispatches, and assembles the :class:`Request` with
+the rules every source shares (``_reading``: maps, query, cookies, body, Unicode). A direct
+invoke has no HTTP shape: its event is the request's body, read here.
+
 Rules a reader should know (each tested against the real samples in ``fixtures/aws-events``):
 
 * **Detection.** ALB: ``requestContext.elb``. REST (payload 1.0): ``httpMethod`` plus a
@@ -41,25 +47,30 @@ Rules a reader should know (each tested against the real samples in ``fixtures/a
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
 from itertools import chain
 from typing import Any
-from urllib.parse import parse_qsl, unquote_plus
 
 import attrs
 
 from pypwext import codec
-from pypwext.errors import BadRequest, PayloadTooLarge
+from pypwext.errors import BadRequest
+from pypwext.wire import _alb, _http_api, _rest
+from pypwext.wire._reading import (
+    MAX_BODY_BYTES,
+    MakeHeaders,
+    Parts,
+    all_ascii,
+    body,
+    check_unicode,
+    malformed,
+    parse_cookies,
+    single_map,
+)
 
 __all__ = ["MAX_BODY_BYTES", "EventSource", "Headers", "Request", "detect_source", "parse_request"]
-
-MAX_BODY_BYTES = 1024 * 1024
-"""The largest request body accepted, in bytes after base64 decoding (1 MiB: an ALB's limit for a
-Lambda target; API Gateway allows 10 MB and Lambda 6 MB of event); larger is a 413."""
 
 
 class EventSource(str, Enum):
@@ -350,9 +361,9 @@ def _parse_direct(event: Any, context: Any) -> Request:
     try:
         body = codec.dumps(event).encode("utf-8", "surrogatepass")
     except codec.EncodeError as exc:  # NaN or Infinity (the runtime's parser takes them), a stand-in
-        raise _malformed("event", str(exc)) from None
+        raise malformed("event", str(exc)) from None
     except Exception:  # not JSON-encodable: only possible when called by hand
-        raise _malformed("event", "the event cannot be encoded as JSON") from None
+        raise malformed("event", "the event cannot be encoded as JSON") from None
     request = Request(
         source=EventSource.DIRECT,
         method="INVOKE",
@@ -367,252 +378,44 @@ def _parse_direct(event: Any, context: Any) -> Request:
     return request
 
 
-def _malformed(field: str, reason: str) -> BadRequest:
-    return BadRequest.invalid(f"malformed request: {field}", (field, reason))
-
-
-def _scalar(value: Any, field: str) -> str | None:
-    """A JSON scalar as a string (``None`` for null); anything else is malformed."""
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    raise _malformed(field, f"expected a string, got {codec.describe(value)}")
-
-
-def _single_map(event: Mapping[str, Any], field: str, decode: bool = False) -> dict[str, str] | None:
-    raw = event.get(field)
-    if raw is None:
-        return None
-    if type(raw) is not dict and not isinstance(raw, Mapping):
-        raise _malformed(field, f"expected an object, got {codec.describe(raw)}")
-    out: dict[str, str] = {}
-    for name, value in raw.items():
-        if type(value) is str and type(name) is str and not decode:  # what every real event sends
-            out[name] = value
-            continue
-        text = _scalar(value, field)
-        if text is None:
-            continue
-        key = str(name)
-        if decode:
-            key, text = unquote_plus(key), unquote_plus(text)
-        out[key] = text
-    return out
-
-
-def _multi_map(event: Mapping[str, Any], field: str, decode: bool = False) -> dict[str, list[str]] | None:
-    raw = event.get(field)
-    if raw is None:
-        return None
-    if type(raw) is not dict and not isinstance(raw, Mapping):
-        raise _malformed(field, f"expected an object, got {codec.describe(raw)}")
-    out: dict[str, list[str]] = {}
-    for name, values in raw.items():
-        if type(values) is list and type(name) is str and not decode:
-            for value in values:
-                if type(value) is not str:
-                    break
-            else:  # a list of strings: what every real event sends
-                if name in out:
-                    out[name].extend(values)
-                else:
-                    out[name] = list(values)
-                continue
-        if values is None:
-            continue
-        items = values if isinstance(values, list) else [values]
-        scalars = [v if type(v) is str else _scalar(v, field) for v in items]
-        texts: list[str] = scalars if None not in scalars else [t for t in scalars if t is not None]  # type: ignore[assignment]
-        key = str(name)
-        if decode:
-            key, texts = unquote_plus(key), [unquote_plus(t) for t in texts]
-        out.setdefault(key, []).extend(texts)
-    return out
-
-
-def _query_pairs(raw: str) -> list[tuple[str, str]]:
-    """``parse_qsl(raw, keep_blank_values=True)``, without its decoding work for the usual
-    query that has nothing to decode."""
-    if "%" in raw or "+" in raw:
-        return parse_qsl(raw, keep_blank_values=True)
-    pairs = []
-    for part in raw.split("&"):
-        if part:
-            name, _, value = part.partition("=")
-            pairs.append((name, value))
-    return pairs
-
-
-def _parse_cookies(pairs: list[str]) -> dict[str, str]:
-    cookies: dict[str, str] = {}
-    for pair_list in pairs:
-        for pair in pair_list.split(";"):
-            name, sep, value = pair.partition("=")
-            name = name.strip()
-            if not name:
-                continue
-            value = value.strip()
-            if len(value) >= 2 and value[0] == value[-1] == '"':
-                value = value[1:-1]
-            cookies[name] = value if sep else ""
-    return cookies
-
-
-def _body(event: Mapping[str, Any]) -> bytes:
-    raw = event.get("body")
-    if raw is None:
-        return b""
-    if not isinstance(raw, str):
-        raise _malformed("body", f"expected a string, got {codec.describe(raw)}")
-    if event.get("isBase64Encoded") is True:
-        if len(raw) > (MAX_BODY_BYTES + 2) // 3 * 4 + 4:  # too large whatever it decodes to
-            raise _too_large()
-        try:
-            body = base64.b64decode(raw, validate=True)
-        except (binascii.Error, ValueError):
-            raise BadRequest.invalid(
-                "request body is not valid base64", ("body", "not valid base64 (RFC 4648)")
-            ) from None
-    else:
-        if len(raw) > MAX_BODY_BYTES:  # (no character is less than one byte in UTF-8)
-            raise _too_large()
-        try:
-            body = raw.encode("utf-8")
-        except UnicodeEncodeError:
-            raise _malformed("body", _SURROGATE) from None
-    if len(body) > MAX_BODY_BYTES:
-        raise _too_large()
-    return body
-
-
-def _too_large() -> BadRequest:
-    return PayloadTooLarge.invalid(
-        "request body too large",
-        ("body", f"larger than {MAX_BODY_BYTES} bytes, the most this service accepts"),
-    )
-
-
-_SURROGATE = "holds an unpaired surrogate, which is not Unicode text"
-
-
-def _all_ascii(
-    method: str,
-    path: str,
-    singles: tuple[Mapping[str, str] | None, ...],
-    multis: tuple[Mapping[str, list[str]] | None, ...],
-) -> bool:
-    """Whether every name and value is ASCII (nearly every request): one C-level join, on the
-    way to the refusal of an unpaired surrogate (only non-ASCII text can hold one)."""
-    parts = [method, path]
-    for single in singles:
-        if single:
-            parts += single
-            parts += single.values()
-    for multi in multis:
-        if multi:
-            parts += multi
-            parts += chain.from_iterable(multi.values())
-    return "".join(parts).isascii()
-
-
-def _unicode(field: str, texts: Iterable[str]) -> None:
-    """Refuse texts that have no UTF-8 form (an unpaired surrogate): no answer could quote them."""
-    joined = "".join(texts)
-    if not joined.isascii():
-        try:
-            joined.encode("utf-8")
-        except UnicodeEncodeError:
-            raise _malformed(field, _SURROGATE) from None
+_PARSERS: dict[
+    EventSource, Callable[[Mapping[str, Any], Mapping[str, Any], MakeHeaders[Headers]], Parts[Headers]]
+] = {
+    EventSource.API_GATEWAY_REST: _rest.parse,
+    EventSource.API_GATEWAY_HTTP: _http_api.parse,
+    EventSource.FUNCTION_URL: _http_api.parse_function_url,
+    EventSource.ALB: _alb.parse,
+}
+"""Each HTTP source's reader of its own shape (its module's ``parse``)."""
 
 
 def _parse_http(source: EventSource, event: Mapping[str, Any], context: Any) -> Request:
-    ctx: Mapping[str, Any] = event["requestContext"]
-    is_alb = source is EventSource.ALB
-    v2 = source in (EventSource.API_GATEWAY_HTTP, EventSource.FUNCTION_URL)
-
-    if v2:
-        http = ctx["http"]
-        method = http.get("method")
-        if type(method) is not str:
-            method = _scalar(method, "requestContext.http.method")
-        path = event.get("rawPath")
-        if not isinstance(path, str):
-            path = http.get("path")
-        stage = ctx.get("stage")
-        if (
-            source is EventSource.API_GATEWAY_HTTP
-            and isinstance(stage, str)
-            and stage not in ("", "$default")
-            and isinstance(path, str)
-            and path.startswith(f"/{stage}/")
-        ):
-            path = path[len(stage) + 1 :]
-    else:
-        method = event.get("httpMethod")
-        if type(method) is not str:
-            method = _scalar(method, "httpMethod")
-        path = event.get("path")
-    if not method:
-        raise _malformed("method", "the event names no HTTP method")
-    if type(path) is not str:
-        path = _scalar(path, "path") or ""
-
-    single_headers = _single_map(event, "headers")
-    multi_headers = None if v2 else _multi_map(event, "multiValueHeaders")
-    headers = Headers(single_headers, multi_headers)
-
-    single_query = _single_map(event, "queryStringParameters", decode=is_alb)
-    multi_query: dict[str, list[str]] | None = None
-    query: dict[str, str] | None = single_query
-    if v2:
-        raw_qs = event.get("rawQueryString")
-        if isinstance(raw_qs, str) and raw_qs:
-            multi_query = {}
-            for name, value in _query_pairs(raw_qs):
-                multi_query.setdefault(name, []).append(value)
-            query = None
-    else:
-        multi_query = _multi_map(event, "multiValueQueryStringParameters", decode=is_alb)
+    (
+        method, path, headers, single_headers, multi_headers, query, multi_query, cookie_list, request_id,
+    ) = _PARSERS[source](event, event["requestContext"], Headers)  # fmt: skip
     if multi_query is None:
-        multi_query = {k: [v] for k, v in (single_query or {}).items()}
+        multi_query = {k: [v] for k, v in (query or {}).items()}
     if query is None:
         query = {k: vs[-1] for k, vs in multi_query.items() if vs}
 
-    path_params = _single_map(event, "pathParameters") or {}
+    path_params = single_map(event, "pathParameters") or {}
 
-    cookie_list: list[str] = []
-    if v2 and isinstance(event.get("cookies"), list):
-        cookie_list = [c for c in (_scalar(v, "cookies") for v in event["cookies"]) if c is not None]
-        _unicode("cookies", cookie_list)
-    if not cookie_list:
-        cookie_list = headers.get_all("cookie")
-
-    if not _all_ascii(method, path, (single_headers, query, path_params), (multi_headers, multi_query)):
-        _unicode("path", (method, path))  # which part has text with no UTF-8 form, if any
+    if not all_ascii(method, path, (single_headers, query, path_params), (multi_headers, multi_query)):
+        check_unicode("path", (method, path))  # which part has text with no UTF-8 form, if any
         for field, named in (
             ("headers", single_headers),
             ("queryStringParameters", query),
             ("pathParameters", path_params),
         ):
             if named:
-                _unicode(field, chain(named, named.values()))
+                check_unicode(field, chain(named, named.values()))
         for field, listed in (
             ("multiValueHeaders", multi_headers),
             ("multiValueQueryStringParameters", multi_query),
         ):
             if listed:
-                _unicode(field, chain(listed, chain.from_iterable(listed.values())))
+                check_unicode(field, chain(listed, chain.from_iterable(listed.values())))
 
-    if is_alb:
-        request_id = headers.get("x-amzn-trace-id")
-    else:
-        rid = ctx.get("requestId")
-        request_id = rid if isinstance(rid, str) else None
     if request_id is None:
         request_id = _context_request_id(context)
 
@@ -624,8 +427,8 @@ def _parse_http(source: EventSource, event: Mapping[str, Any], context: Any) -> 
         query,
         multi_query,
         path_params,
-        _parse_cookies(cookie_list),
-        _body(event),
+        parse_cookies(cookie_list),
+        body(event),
         event,
         context,
         request_id,

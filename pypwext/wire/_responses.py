@@ -1,4 +1,5 @@
-"""The :class:`Response` a service renders, and the adapters that write it for each event source.
+"""The :class:`Response` a service renders, the rules every source shares for writing it, and the
+direct-invoke document.
 
 :func:`to_source` turns one :class:`Response` into the exact dict the source of the request
 expects; it runs on every invocation, so everything that can be is computed at import.
@@ -15,29 +16,23 @@ Headers: a name is matched in any case; a name in both ``headers`` and ``multi_h
 ``headers`` value followed by the ``multi_headers`` values. A ``Set-Cookie`` given as a header
 is treated as a cookie, so that it reaches the client the way the source allows.
 
-The adapters are the one place that writes response headers, so they refuse what would let a
+:func:`to_source` is the one place that writes response headers, so it refuses what would let a
 value become another header or end the head (header injection): a name that is not an HTTP
 token, a header or cookie value with CR, LF or NUL: ``ValueError``, which a service answers
 with a 500 through ``on_error`` (it is a programming error of the service; the log says which
 header). Every answer is valid UTF-8: a lone surrogate (which UTF-8 cannot encode; a client's
 JSON ``"\\ud800"`` echoed back) in a body, a header or a cookie becomes U+FFFD.
 
-Per source:
+Per source, each written by that source's module (``_rest``, ``_http_api``, ``_alb``: see
+their docstrings), handed out through ``_RENDERERS``:
 
-* **REST (payload 1.0)**: exactly ``statusCode``, ``headers``, ``multiValueHeaders``, ``body``,
-  ``isBase64Encoded``. Single headers go into ``headers``; ``multi_headers`` and the cookies
-  (``"Set-Cookie": [...]``) into ``multiValueHeaders`` (always present, possibly empty).
-* **HTTP API and Function URL (payload 2.0)**: exactly ``statusCode``, ``headers``,
-  ``cookies``, ``body``, ``isBase64Encoded``. ``cookies`` is always present (``[]`` when there
-  are none: one shape to expect); several values of a header are joined with ``", "``, as the
-  payload 2.0 format does itself.
-* **ALB**: ``statusCode``, ``statusDescription`` (``"201 Created"``), ``body``,
-  ``isBase64Encoded`` and either ``multiValueHeaders`` (exactly when the request came with
-  ``multiValueHeaders``, i.e. the target group has multi-value headers on; cookies as
-  ``"Set-Cookie": [...]``) or ``headers``. In ``headers`` a name can appear only once, so several
-  cookies are sent under case variants of the name -- ``Set-Cookie``, ``set-Cookie``,
-  ``sEt-Cookie``, ... -- which ALB passes through as separate headers and clients read
-  case-insensitively: every cookie is delivered (up to 512 of them).
+* **REST (payload 1.0)**: ``statusCode``, ``headers``, ``multiValueHeaders`` (the cookies),
+  ``body``, ``isBase64Encoded``.
+* **HTTP API and Function URL (payload 2.0)**: ``statusCode``, ``headers``, ``cookies``,
+  ``body``, ``isBase64Encoded``.
+* **ALB**: ``statusCode``, ``statusDescription``, ``body``, ``isBase64Encoded`` and
+  ``multiValueHeaders`` or ``headers`` (the target group's mode; several cookies under case
+  variants of ``Set-Cookie``).
 * **Direct invoke**: a JSON-serialisable document ``{"statusCode", "headers", "body",
   "isBase64Encoded", "errors"}`` where ``body`` is the JSON value of the body (a ``str`` as is,
   ``bytes`` as base64 with ``isBase64Encoded`` true, ``None`` as ``null``) and ``errors`` the
@@ -53,7 +48,6 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable, Mapping
-from http import HTTPStatus
 from typing import Any
 
 import attrs
@@ -61,7 +55,9 @@ import attrs
 from pypwext import codec
 from pypwext._headers import is_token
 from pypwext.errors import ServiceError
+from pypwext.wire import _alb, _http_api, _rest
 from pypwext.wire._events import EventSource, Request
+from pypwext.wire._writing import JSON, Merged, body_text, joined
 
 __all__ = ["Response", "from_direct", "is_direct_document", "to_source"]
 
@@ -105,43 +101,6 @@ class Response:
     """Collected errors; written only into the direct-invoke document."""
 
 
-_JSON = "application/json"
-_TEXT = "text/plain; charset=utf-8"
-_OCTETS = "application/octet-stream"
-
-# ALB's status line for every status a Response can have: the known ones from HTTPStatus's
-# members (no exception per unknown code at import), the others "NNN Unknown".
-_STATUS_LINE: dict[int, str] = {code: f"{code} Unknown" for code in range(100, 600)}
-_STATUS_LINE.update({s.value: f"{s.value} {s.phrase}" for s in HTTPStatus})
-
-
-def _case_variants(name: str) -> tuple[str, ...]:
-    """Every spelling of ``name`` that differs only in letter case, ``name`` itself first."""
-    letters = [i for i, ch in enumerate(name) if ch.isalpha()]
-    variants = []
-    for mask in range(2 ** len(letters)):
-        chars = list(name)
-        for bit, index in enumerate(letters):
-            if mask >> bit & 1:
-                chars[index] = chars[index].swapcase()
-        variants.append("".join(chars))
-    return tuple(variants)
-
-
-_SET_COOKIE_COUNT = 2 ** sum(ch.isalpha() for ch in "Set-Cookie")
-_set_cookie_names: tuple[str, ...] = ()
-
-
-def _set_cookie_names_for(count: int) -> tuple[str, ...]:
-    """The first ``count`` spellings of Set-Cookie (the 512 of them are built on first need)."""
-    global _set_cookie_names
-    if count <= 1:
-        return ("Set-Cookie",)[:count]
-    if not _set_cookie_names:
-        _set_cookie_names = _case_variants("Set-Cookie")
-    return _set_cookie_names[:count]
-
-
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -151,17 +110,6 @@ def _utf8(text: str) -> str:
     if text.isascii():  # (a flag test: only other text is searched)
         return text
     return _SURROGATE.sub("\ufffd", text)
-
-
-def _encode_body(body: Any) -> tuple[str, bool, str | None]:
-    """``(text, is_base64, default content type)`` for a response body."""
-    if body is None:
-        return "", False, None
-    if isinstance(body, str):
-        return _utf8(body), False, _TEXT
-    if isinstance(body, (bytes, bytearray, memoryview)):
-        return base64.b64encode(body).decode("ascii"), True, _OCTETS
-    return _utf8(codec.dumps(body)), False, _JSON
 
 
 _UNSAFE = re.compile(r"[\r\n\0]")
@@ -183,15 +131,11 @@ def _value(value: Any, name: str) -> str:
     return _utf8(text)
 
 
-# name (lower case) -> (name as first written, values, from multi_headers)
-_Merged = dict[str, tuple[str, list[str], bool]]
-
-
-def _merge_headers(response: Response, default_type: str | None) -> tuple[_Merged, list[str]]:
+def _merge_headers(response: Response, default_type: str | None) -> tuple[Merged, list[str]]:
     """All headers by lower-case name, and the cookies (with any ``Set-Cookie`` header moved in)."""
     if not response.headers and not response.multi_headers and not response.cookies:  # most responses
         return ({"content-type": ("Content-Type", [default_type], False)} if default_type else {}), []
-    merged: _Merged = {}
+    merged: Merged = {}
     cookies = [_value(c, "Set-Cookie") for c in response.cookies]
     for name, value in response.headers.items():
         key = _name(name).lower()
@@ -215,84 +159,15 @@ def _merge_headers(response: Response, default_type: str | None) -> tuple[_Merge
     return merged, cookies
 
 
-def _joined(merged: _Merged) -> dict[str, str]:
-    return {name: ", ".join(values) for name, values, _ in merged.values()}
-
-
-def _rest(response: Response, request: Request) -> dict[str, Any]:
-    text, b64, default_type = _encode_body(response.body)
-    merged, cookies = _merge_headers(response, default_type)
-    headers: dict[str, str] = {}
-    multi: dict[str, list[str]] = {}
-    for name, values, from_multi in merged.values():
-        if from_multi or len(values) > 1:
-            multi[name] = values
-        else:
-            headers[name] = values[0]
-    if cookies:
-        multi["Set-Cookie"] = cookies
-    return {
-        "statusCode": int(response.status),
-        "headers": headers,
-        "multiValueHeaders": multi,
-        "body": text,
-        "isBase64Encoded": b64,
-    }
-
-
-def _v2(response: Response, request: Request) -> dict[str, Any]:
-    text, b64, default_type = _encode_body(response.body)
-    merged, cookies = _merge_headers(response, default_type)
-    return {
-        "statusCode": int(response.status),
-        "headers": _joined(merged),
-        "cookies": cookies,
-        "body": text,
-        "isBase64Encoded": b64,
-    }
-
-
-def _alb(response: Response, request: Request) -> dict[str, Any]:
-    text, b64, default_type = _encode_body(response.body)
-    merged, cookies = _merge_headers(response, default_type)
-    status = int(response.status)
-    out: dict[str, Any] = {"statusCode": status, "statusDescription": _STATUS_LINE[status]}
-    if request.multi_value:
-        multi = {name: values for name, values, _ in merged.values()}
-        if cookies:
-            multi["Set-Cookie"] = cookies
-        out["multiValueHeaders"] = multi
-    else:
-        if len(cookies) > _SET_COOKIE_COUNT:
-            raise ValueError(
-                f"an ALB response without multi-value headers carries at most {_SET_COOKIE_COUNT} cookies"
-            )
-        headers = _joined(merged)
-        if cookies:
-            headers.update(zip(_set_cookie_names_for(len(cookies)), cookies, strict=True))
-        out["headers"] = headers
-    out["body"] = text
-    out["isBase64Encoded"] = b64
-    return out
-
-
-def _direct(response: Response, request: Request) -> dict[str, Any]:
-    body = response.body
-    b64 = False
-    default_type: str | None = None
+def _direct(response: Response) -> dict[str, Any]:
     value: Any
-    if body is None:
-        value = None
-    elif isinstance(body, str):
-        value, default_type = _utf8(body), _TEXT
-    elif isinstance(body, (bytes, bytearray, memoryview)):
-        value, b64, default_type = base64.b64encode(body).decode("ascii"), True, _OCTETS
-    else:
-        value, default_type = codec.loads(_utf8(codec.dumps(body))), _JSON
+    value, b64, default_type = body_text(response.body)
+    if value is not None and not b64:  # the JSON value of the body: text as is, JSON parsed again
+        value = codec.loads(_utf8(value)) if default_type == JSON else _utf8(value)
     merged, _cookies = _merge_headers(response, default_type)
     return {
         "statusCode": int(response.status),
-        "headers": _joined(merged),
+        "headers": joined(merged),
         "body": value,
         "isBase64Encoded": b64,
         "errors": _error_list(response.errors),
@@ -307,13 +182,13 @@ def _error_list(errors: list[ServiceError]) -> list[Any]:
     return list(codec.loads(_utf8(codec.dumps([e.to_dict() for e in errors]))))
 
 
-_ADAPTERS: dict[EventSource, Callable[[Response, Request], dict[str, Any]]] = {
-    EventSource.API_GATEWAY_REST: _rest,
-    EventSource.API_GATEWAY_HTTP: _v2,
-    EventSource.FUNCTION_URL: _v2,
-    EventSource.ALB: _alb,
-    EventSource.DIRECT: _direct,
+_RENDERERS: dict[EventSource, Callable[[int, str, bool, Merged, list[str], bool], dict[str, Any]]] = {
+    EventSource.API_GATEWAY_REST: _rest.render,
+    EventSource.API_GATEWAY_HTTP: _http_api.render,
+    EventSource.FUNCTION_URL: _http_api.render,
+    EventSource.ALB: _alb.render,
 }
+"""Each HTTP source's writer of its own shape (its module's ``render``)."""
 
 
 def to_source(response: Response, request: Request) -> dict[str, Any]:
@@ -323,7 +198,16 @@ def to_source(response: Response, request: Request) -> dict[str, Any]:
     >>> to_source(Response(201, {"id": 7}), parse_request({"order": 7}))["body"]
     {'id': 7}
     """
-    return _ADAPTERS[request.source](response, request)
+    source = request.source
+    if source is EventSource.DIRECT:
+        return _direct(response)
+    text, b64, default_type = body_text(response.body)
+    if text is None:
+        text = ""
+    elif not b64:
+        text = _utf8(text)
+    merged, cookies = _merge_headers(response, default_type)
+    return _RENDERERS[source](int(response.status), text, b64, merged, cookies, request.multi_value)
 
 
 _DIRECT_KEYS = frozenset({"statusCode", "headers", "body", "isBase64Encoded", "errors"})
