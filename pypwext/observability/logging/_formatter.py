@@ -7,7 +7,7 @@ fields Powertools' default ``LambdaPowertoolsFormatter`` writes, in its order (`
 fields, ``exception``, ``exception_name``, ``xray_trace_id``) and the same timestamp format
 (``2024-05-01 12:00:00,123+0000``), without what makes the default slow per line: copying and
 scanning every record attribute, a ``strftime`` per line, trying to JSON-decode every string
-message, a ``getenv`` per line. The line is built by :func:`pypwext.observability.logging.format_line`, the
+message, a ``getenv`` per line. The line is built by :func:`pypwext.observability.logging._encoder.format_line`, the
 function that writes the entries of a service logger that has no Powertools logger underneath,
 so both ways give the same line.
 
@@ -28,7 +28,7 @@ from typing import Any
 
 from aws_lambda_powertools.logging.formatter import BasePowertoolsFormatter
 
-from pypwext.observability.logging import format_line, message_value, timestamp
+from pypwext.observability.logging._encoder import format_line, message_value, timestamp
 
 __all__ = ["ServiceFormatter"]
 
