@@ -4,6 +4,8 @@ entries, and the keys a thread appends stay in that thread's lines."""
 
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
 import re
 import threading
@@ -74,7 +76,6 @@ def test_keys_a_thread_appends_stay_in_its_own_lines(capsys: pytest.CaptureFixtu
     thread that called it only, ``append_keys`` to all: through ``self.logger`` and through
     the Powertools logger alike, in a plain thread and in one started with a copy of the
     invocation's context."""
-    import contextvars
 
     class Threads(BaseService):
         service = "thread-keys"
@@ -108,8 +109,6 @@ def test_keys_a_thread_appends_stay_in_its_own_lines(capsys: pytest.CaptureFixtu
 
     Threads.handler(api_gateway_event("GET", "/"), lambda_context())
     logged: dict[str, dict[str, Any]] = {}
-    import json
-
     for line in capsys.readouterr().out.splitlines():
         entry = json.loads(line)
         logged[entry["message"]] = entry
@@ -118,3 +117,34 @@ def test_keys_a_thread_appends_stay_in_its_own_lines(capsys: pytest.CaptureFixtu
         assert "worker" not in logged[name], name
     for name in ("first", "second", "main", "first, through powertools"):
         assert logged[name]["shared"] == "all"
+
+
+def test_every_line_starts_with_the_same_fields_and_appended_keys_come_after(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    class Keyed(BaseService):
+        service = "keyed-lines"
+
+        def execute(self, request: Request) -> None:
+            self.logger.info("hello", n=1)
+
+    powertools = Keyed().logger.powertools
+    powertools.append_keys(tenant="acme")
+    try:
+        Keyed.handler({}, None)
+    finally:
+        powertools.remove_keys(["tenant"])
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [e["message"] for e in logged] == ["hello", "INVOKE -> 204"]
+    for entry in logged:
+        assert list(entry)[:9] == [
+            "level",
+            "location",
+            "message",
+            "timestamp",
+            "service",
+            "classification",
+            "type",
+            "operation",
+            "tenant",
+        ]

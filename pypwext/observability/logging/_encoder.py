@@ -3,13 +3,14 @@ service logger, or through Powertools' ``Logger`` by
 :class:`~pypwext.observability.logging._formatter.ServiceFormatter` -- becomes its JSON line in
 :func:`encode`, so the two ways cannot drift.
 
-A line holds ``level``, ``location``, ``message``, ``timestamp``, the logger's keys
-(``service``, appended keys), the entry's labels (``classification``, ``type``,
-``operation``) and fields, ``exception`` and ``exception_name``, then the invocation's fields
-(:mod:`pypwext.observability.logging._invocation`) that the entry did not set. The message and
-the entry's fields -- where an invocation's data can go -- have credential-bearing
-``name=value`` pairs and the invocation's classified values masked (:func:`mask_text`); the
-fixed fields (:data:`FIXED`) are never masked.
+A line holds ``level``, ``location``, ``message``, ``timestamp``, the fixed fields
+(:data:`FIXED`: ``service`` and the entry's labels ``classification``, ``type``,
+``operation``), then the other fields in their order (the logger's appended keys, the entry's
+own fields, a record's extra fields, ``exception`` and ``exception_name``), then the
+invocation's fields (:mod:`pypwext.observability.logging._invocation`) that the entry did not
+set. The message and the other fields -- where an invocation's data can go -- have
+credential-bearing ``name=value`` pairs and the invocation's classified values masked; the
+fixed fields are never masked.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from pypwext.base import InfoClassification, LogEntryType
 from pypwext.codec import dumps, dumps_str, to_jsonable
 from pypwext.observability.logging._invocation import current_invocation_fields
-from pypwext.observability.logging._masking import Secrets, current_secrets, mask_pairs
+from pypwext.observability.logging._masking import current_secrets, mask_pairs
 from pypwext.observability.logging._redaction import _AUTH_MASK, _MAX_DEPTH, _SCALARS, _masking_lifted
 from pypwext.observability.logging._traceback import format_exception
 
@@ -36,7 +37,6 @@ __all__ = [
     "invocation_fragment",
     "label_fields",
     "line_head",
-    "mask_text",
     "message_value",
     "timestamp",
     "write_line",
@@ -105,31 +105,29 @@ def line_head(level_name: str, location: str) -> str:
     return dumps({"level": level_name, "location": location})[:-1] + ',"message":'
 
 
-def mask_text(text: str, secrets: Secrets | None) -> str:
-    """``text`` (JSON: a message, or the members of an object) with its credential-bearing
-    ``name=value`` pairs (a URL quoted with its ``?api_key=...``) and the invocation's
-    classified values (``secrets``) masked."""
-    if not _masking_lifted():
-        text = mask_pairs(text, _AUTH_MASK)
-    if secrets is not None and secrets:
-        text = secrets.mask(text)
-    return text
-
-
 def encode(head: str, message: Any, stamp: str, tail: str, members: str, fragment: str) -> str:
     """The one line encoder: ``head`` (:func:`line_head`), the message, the timestamp
     (``stamp``), ``tail`` (the fixed fields after the timestamp, starting with its closing
     ``",``), the entry's own fields already encoded (``members``, the inside of a JSON object)
-    and the invocation's (``fragment``, :func:`invocation_fragment`). The message and
-    ``members`` are masked (:func:`mask_text`); ``tail`` and ``fragment`` are not.
+    and the invocation's (``fragment``, :func:`invocation_fragment`).
+
+    The message and ``members`` -- where an invocation's data can go -- are masked: their
+    credential-bearing ``name=value`` pairs (a URL quoted with its ``?api_key=...``) and the
+    invocation's classified values; ``tail`` and ``fragment`` are not.
 
     Raises ``TypeError``/``ValueError`` when the message cannot be encoded."""
     encoded = dumps_str(message) if type(message) is str else dumps(message)
+    if not _masking_lifted():
+        encoded = mask_pairs(encoded, _AUTH_MASK)
+        if members:
+            members = mask_pairs(members, _AUTH_MASK)
     secrets = current_secrets()
-    encoded = mask_text(encoded, secrets)
+    if secrets is not None and secrets:
+        encoded = secrets.mask(encoded)
+        members = secrets.mask(members)
     line = head + encoded + ',"timestamp":"' + stamp + tail
     if members:
-        line += "," + mask_text(members, secrets)
+        line += "," + members
     if fragment:
         line += "," + fragment
     return line + "}"
@@ -148,9 +146,10 @@ def format_line(
     """One log line from an entry's parts as dicts: the logger's ``keys`` (``service``,
     appended keys), the entry's ``fields`` (its labels, then its own fields), a record's
     ``extra`` fields, ``exc_info``'s exception (unless the entry has one). A later one replaces
-    an earlier one of the same name in its place (a field replaces a key), and the entry's
-    fields replace the invocation's; a value the codec cannot encode is shown by its ``repr``.
-    Encoded by :func:`encode`, as a service logger encodes the entries it writes itself."""
+    an earlier one of the same name in its place (a field replaces a key), the entry's fields
+    replace the invocation's, and the fixed fields (:data:`FIXED`) come first; a value the
+    codec cannot encode is shown by its ``repr``. Encoded by :func:`encode`, as a service
+    logger encodes the entries it writes itself."""
     entry: dict[str, Any] = {"level": level_name, "location": location, "message": message, "timestamp": None}
     entry.update(keys)
     if fields is not None:
@@ -168,26 +167,22 @@ def format_line(
         fragment = invocation_fragment(invocation)
     else:  # the entry's own fields win
         fragment = _encode_invocation({k: v for k, v in invocation.items() if k not in entry})
-    head = line_head(_text(entry.pop("level")), _text(entry.pop("location")))
+    head = line_head(entry.pop("level"), entry.pop("location"))
     message = entry.pop("message")
     stamp = entry.pop("timestamp")
     stamp = timestamp(created) if stamp is None else dumps_str(str(stamp))[1:-1]
-    secrets = current_secrets()
-    tail = ['"']
+    tail = ['"']  # the fixed fields (never masked), in their order
+    members: list[str] = []  # the others, in theirs
     for key, value in entry.items():
         try:
             member = dumps_str(key) + ":" + dumps(value)
         except (TypeError, ValueError):  # a log line never fails: show what cannot be encoded by its repr
             member = dumps_str(key) + ":" + dumps(_safe(value, 0))
-        tail.append(member if key in FIXED else mask_text(member, secrets))
+        (tail if key in FIXED else members).append(member)
     try:
-        return encode(head, message, stamp, ",".join(tail), "", fragment)
+        return encode(head, message, stamp, ",".join(tail), ",".join(members), fragment)
     except (TypeError, ValueError):
-        return encode(head, _safe(message, 0), stamp, ",".join(tail), "", fragment)
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else str(value)
+        return encode(head, _safe(message, 0), stamp, ",".join(tail), ",".join(members), fragment)
 
 
 def _safe(value: Any, depth: int) -> Any:
