@@ -90,8 +90,8 @@ class EntryWriter:
         """The Powertools ``Logger`` underneath, built the first time something asks for it.
 
         Until then pypwext writes each entry itself: the very line this Logger writes with
-        :class:`~pypwext.observability.logging._formatter.ServiceFormatter` (:func:`format_line` builds both), straight
-        to stdout, without the ``logging`` module's per-record work and without importing
+        :class:`~pypwext.observability.logging._formatter.ServiceFormatter` (:func:`encode`
+        writes both), straight to stdout, without the ``logging`` module's per-record work and without importing
         Powertools on a cold start. Once built (to add a handler, a filter or appended keys,
         or because ``POWERTOOLS_LOGGER_SAMPLE_RATE`` is set), every entry goes through it.
         """
