@@ -28,6 +28,7 @@ one invocation), :mod:`._writer` and :mod:`._logger` (``ServiceLogger``) and
 
 from __future__ import annotations
 
+from pypwext._lazy import exports
 from pypwext.observability.logging._encoder import format_line as format_line
 from pypwext.observability.logging._encoder import message_value as message_value
 from pypwext.observability.logging._encoder import timestamp as timestamp
@@ -71,3 +72,9 @@ __all__ = [
     "redact",
     "render",
 ]
+
+# ``ServiceFormatter`` (docs/observability.md: ``pypwext.observability.logging.ServiceFormatter``)
+# imports Powertools: it is imported the first time it is asked for, not with the package.
+__getattr__, __dir__ = exports(
+    __name__, {"ServiceFormatter": "pypwext.observability.logging._formatter"}, [*__all__, "ServiceFormatter"]
+)
