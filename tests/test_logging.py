@@ -20,6 +20,7 @@ from pypwext import (
     Request,
     step,
 )
+from pypwext.observability.logging import _redaction
 from pypwext.observability.logging._formatter import ServiceFormatter
 from pypwext.testing import api_gateway_event, lambda_context
 from tests._support.logs import log_entries
@@ -218,7 +219,7 @@ def test_at_info_a_successful_invocation_writes_one_line_and_renders_nothing(
 ) -> None:
     rendered: list[Any] = []
     real = pwlog.render
-    monkeypatch.setattr(pwlog, "render", lambda value: rendered.append(value) or real(value))
+    monkeypatch.setattr(_redaction, "render", lambda value: rendered.append(value) or real(value))
 
     class Busy(BaseService):
         service = unique()
@@ -433,7 +434,7 @@ def test_unmasking_for_a_debugging_session(
 ) -> None:
     monkeypatch.setenv("LOG_LEVEL", "DEBUG")
     monkeypatch.setenv(pwlog.UNMASK_ENV, "true")
-    monkeypatch.setattr(pwlog, "_unmasked", None)
+    monkeypatch.setattr(_redaction, "_unmasked", None)
 
     class Open(BaseService):
         service = unique()
@@ -446,7 +447,7 @@ def test_unmasking_for_a_debugging_session(
     logged = log_entries(capsys.readouterr().out)
     assert logged[0]["level"] == "WARNING" and pwlog.UNMASK_ENV in logged[0]["message"]
     assert logged[1]["message"]["args"] == {"ssn": "19120102-01921"}
-    monkeypatch.setattr(pwlog, "_unmasked", None)
+    monkeypatch.setattr(_redaction, "_unmasked", None)
 
 
 def test_user_entries_are_redacted_by_their_classification(capsys: pytest.CaptureFixture[str]) -> None:
@@ -726,7 +727,8 @@ def test_set_level_takes_names_and_numbers_and_refuses_what_is_no_level(
 
 
 def test_invocation_fields_are_encoded_as_the_encoder_would():
-    from pypwext.observability.logging import _encode_invocation, invocation_fields
+    from pypwext.observability.logging._encoder import _encode_invocation
+    from pypwext.observability.logging._invocation import invocation_fields
 
     class Context:
         function_name = "orders"

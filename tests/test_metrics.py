@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-import pypwext.observability.logging as pwlog
 from pypwext import BadRequest, BaseService, Request
+from pypwext.observability.logging import _invocation
 from pypwext.testing import api_gateway_event, lambda_context
 from tests._support.logs import emf_lines
 
@@ -55,7 +55,7 @@ def make_service(namespace: str | None = "Shop") -> type[BaseService]:
 def test_automatic_and_own_metrics_every_invocation(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(pwlog, "_cold_start", True)
+    monkeypatch.setattr(_invocation, "_cold_start", True)
     Orders = make_service()
     Orders.handler(api_gateway_event("POST", "/orders", body={"items": 3}), lambda_context())
     Orders.handler({"bad": 1}, None)

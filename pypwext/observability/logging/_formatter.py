@@ -7,16 +7,17 @@ fields Powertools' default ``LambdaPowertoolsFormatter`` writes, in its order (`
 fields, ``exception``, ``exception_name``, ``xray_trace_id``) and the same timestamp format
 (``2024-05-01 12:00:00,123+0000``), without what makes the default slow per line: copying and
 scanning every record attribute, a ``strftime`` per line, trying to JSON-decode every string
-message, a ``getenv`` per line. The line is built by :func:`pypwext.observability.logging.format_line`, the
-function that writes the entries of a service logger that has no Powertools logger underneath,
-so both ways give the same line.
+message, a ``getenv`` per line. The line is built by
+:func:`pypwext.observability.logging._encoder.format_line`, which hands it to the one encoder
+(:func:`~pypwext.observability.logging._encoder.encode`) that also writes the entries of a
+service logger without a Powertools logger underneath: both ways give the same bytes.
 
 It leaves out the default's ``stack_trace`` (a structured copy of ``exception``) and its
 ``sampling_rate``; pypwext's invocation fields (``cold_start``, ``function_*``,
 ``correlation_id``, ``xray_trace_id``) come from the invocation, set once per call.
 
-This module imports Powertools; :mod:`pypwext.observability.logging` imports it only when a service's
-Powertools logger is asked for (``self.logger.powertools``).
+This module imports Powertools; a service logger imports it only when its Powertools logger is
+asked for (``self.logger.powertools``). It imports the encoder, never the package's face.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 
 from aws_lambda_powertools.logging.formatter import BasePowertoolsFormatter
 
-from pypwext.observability.logging import format_line, message_value, timestamp
+from pypwext.observability.logging._encoder import format_line, message_value, timestamp
 
 __all__ = ["ServiceFormatter"]
 
