@@ -33,13 +33,15 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from contextvars import ContextVar
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from pypwext.base import InfoClassification
 from pypwext.errors import ServiceError
-from pypwext.observability.logging import MASK, is_masked
+from pypwext.observability._trace_state import ACTIVE as _ACTIVE
+from pypwext.observability._trace_state import CLASSIFICATION as _CLASSIFICATION
+from pypwext.observability._trace_state import first_record, masked_for
+from pypwext.observability.logging import MASK
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
@@ -55,12 +57,6 @@ __all__ = [
     "xray_active",
 ]
 
-_ACTIVE: ContextVar[Any] = ContextVar("pypwext_trace_recorder", default=None)
-"""The X-Ray recorder, or the OpenTelemetry backend (an object with ``open``/``close``), of the
-traced invocation running now."""
-_CLASSIFICATION: ContextVar[InfoClassification] = ContextVar(
-    "pypwext_trace_classification", default=InfoClassification.NA
-)
 _tracer: Tracer | None = None
 _sdk: bool | None = None
 _TRUE = ("1", "true", "yes", "on")
@@ -136,28 +132,6 @@ def xray_active() -> bool:
     thread: threads must be handed it; OpenTelemetry's context follows ``contextvars``)."""
     recorder = _ACTIVE.get()
     return recorder is not None and not hasattr(recorder, "open_span")
-
-
-def first_record(exc: BaseException) -> bool:
-    """True the first time ``exc`` is to be recorded on a span or subsegment (it is recorded once,
-    on the innermost one it left), False after."""
-    if getattr(exc, "__pypwext_traced__", False):
-        return False
-    try:
-        exc.__pypwext_traced__ = True  # type: ignore[attr-defined]
-    except AttributeError:
-        pass
-    return True
-
-
-def masked_for(exc: BaseException | None) -> InfoClassification | None:
-    """The classification that masks what a trace may say about the running invocation (an
-    error message, a URL's query): the error's own when it is a masked ``ServiceError``, else
-    the service's; ``None`` when nothing is masked."""
-    classification = _CLASSIFICATION.get()
-    if isinstance(exc, ServiceError) and is_masked(exc.classification):
-        classification = exc.classification
-    return classification if is_masked(classification) else None
 
 
 def _record(subsegment: Any, exc: BaseException) -> None:

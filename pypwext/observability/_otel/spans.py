@@ -30,7 +30,7 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, Status,
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from pypwext.errors import ServiceError
-from pypwext.observability import tracing
+from pypwext.observability import _trace_state
 from pypwext.observability._otel import export
 from pypwext.observability.logging import MASK
 from pypwext.observability.logging._masking import is_credential_name
@@ -163,9 +163,9 @@ def _masked_url(url: str, template: str | None, masked: Any) -> str:
 
 def _record(span: Any, exc: BaseException) -> None:
     """Record ``exc`` on ``span`` (the first span it leaves only), masked by classification."""
-    if not tracing.first_record(exc):
+    if not _trace_state.first_record(exc):
         return
-    classification = tracing.masked_for(exc)
+    classification = _trace_state.masked_for(exc)
     name = type(exc).__qualname__
     message = MASK.format(classification=classification.value) if classification is not None else str(exc)
     frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
@@ -273,7 +273,7 @@ class OtelInvocation:
             obs.operation, context=parent, kind=kind, attributes=attrs, links=links
         )
         self._token = otel_context.attach(trace.set_span_in_context(self._span, parent))
-        self._tokens = (tracing._ACTIVE.set(self), tracing._CLASSIFICATION.set(obs.classification))
+        self._tokens = (_trace_state.ACTIVE.set(self), _trace_state.CLASSIFICATION.set(obs.classification))
 
     # --- the hooks of pypwext.observability.tracing.trace_call --------------------------------------------
 
@@ -294,7 +294,7 @@ class OtelInvocation:
         if url is not None:
             parts = urlsplit(url)
             attrs["http.request.method"] = str(annotations.get("method") or "GET")
-            attrs["url.full"] = _masked_url(url, url_template, tracing.masked_for(None))
+            attrs["url.full"] = _masked_url(url, url_template, _trace_state.masked_for(None))
             if parts.hostname:
                 attrs["server.address"] = parts.hostname
             if parts.port:
@@ -358,8 +358,8 @@ class OtelInvocation:
                 if exc is None:
                     span.set_attribute("error.type", str(status or 500))
         finally:
-            tracing._ACTIVE.reset(self._tokens[0])
-            tracing._CLASSIFICATION.reset(self._tokens[1])
+            _trace_state.ACTIVE.reset(self._tokens[0])
+            _trace_state.CLASSIFICATION.reset(self._tokens[1])
             otel_context.detach(self._token)
             span.end()
         try:
