@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from pypwext.errors import ErrorCollector
+from pypwext.errors import ErrorCollector, reset_current_collector, set_current_collector
 from pypwext.observability.logging import ServiceLogger
 from pypwext.wire._events import Request
 
@@ -137,9 +137,11 @@ reset_invocation = _CURRENT.reset
 
 @contextlib.contextmanager
 def invocation_scope(invocation: Invocation) -> Iterator[Invocation]:
-    """Make ``invocation`` current for the ``with`` block."""
+    """Make ``invocation`` current for the ``with`` block, its collector the current collector."""
+    collector_token = set_current_collector(invocation.collector)
     token = set_invocation(invocation)
     try:
         yield invocation
     finally:
         reset_invocation(token)
+        reset_current_collector(collector_token)

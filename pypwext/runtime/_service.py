@@ -34,14 +34,14 @@ from typing import Any, ClassVar, TypeVar, cast, overload
 import attrs
 
 from pypwext import _pydantic, codec
-from pypwext.base import ErrorAction, InfoClassification, LogEntryType
+from pypwext.base import InfoClassification, LogEntryType
 from pypwext.errors import (
     BadRequest,
     ConfigurationError,
     ErrorCollector,
     InternalError,
     ServiceError,
-    current_collector,
+    collect_or_raise,
     reset_current_collector,
     set_current_collector,
 )
@@ -195,14 +195,7 @@ def _run_step(
 def _collect(err: ServiceError, svc: BaseService | None) -> Any:
     """A step raised ``err``: collect it and return its ``return_value`` when its action is
     CONTINUE (re-raised otherwise, or when there is no collector to take it)."""
-    if err.effective_action is not ErrorAction.CONTINUE:
-        raise err
-    collector = current_collector()  # (an empty collector is falsy: compare with None)
-    if collector is None and svc is not None:
-        collector = svc._errors
-    if collector is None:
-        raise err
-    collector.collect(err)
+    collect_or_raise(err, fallback=svc._errors if svc is not None else None)
     return err.return_value
 
 
