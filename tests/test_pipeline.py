@@ -158,3 +158,58 @@ def test_inside_collecting_continue_errors_from_every_place_go_to_that_collector
     response = Helpers.handler(api_gateway_event("GET", "/x"), lambda_context())
     assert seen == {"codes": [409, 502, 404], "invocation": []}
     assert json.loads(response["body"]) == ["a", "b", None]
+
+
+# --- one class-time spec ----------------------------------------------------------------------
+
+
+def _pypwext_attributes(cls: type) -> set[str]:
+    return {name for name in vars(cls) if name.startswith("_pypwext")}
+
+
+def test_a_service_class_of_every_kind_carries_one_pypwext_class_attribute():
+    from pypwext.kinds._s3 import S3ObjectService
+
+    class Http(BaseService):
+        def execute(self, data: Any) -> Any:
+            return None
+
+    class Rows(S3ObjectService):
+        record_format = "csv"
+
+        def process_record(self, row: dict[str, str]) -> None:
+            return None
+
+    for cls in (Http, _audited_batch(), _audited_events(), Rows, SqsBatchService, EventService, BaseService):
+        assert _pypwext_attributes(cls) == {"_pypwext_spec"}, cls
+
+
+def test_the_kinds_declare_their_options_and_source_through_the_spec():
+    class Fifo(SqsBatchService):
+        fifo = True
+
+        def process_record(self, n: int) -> int:
+            return n
+
+    spec = Fifo._pypwext_spec
+    assert spec.kind.source == "sqs"
+    assert set(spec.kind.options) == {"parallel", "deadline_margin_ms", "fifo"}
+    assert spec.kind.lifecycle == ("validate", "process_record", "on_error")
+    assert spec.input_type is int
+    assert not spec.declares_kind and SqsBatchService._pypwext_spec.declares_kind
+    with pytest.raises(TypeError, match="FIFO queue is processed in order"):
+
+        class Both(SqsBatchService):
+            fifo = True
+            parallel = 4
+
+            def process_record(self, n: int) -> int:
+                return n
+
+    with pytest.raises(TypeError, match="unknown option 'fifoo"):
+
+        class Typo(SqsBatchService):
+            fifoo = True
+
+            def process_record(self, n: int) -> int:
+                return n

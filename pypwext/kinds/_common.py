@@ -75,7 +75,7 @@ def run_invocation(
     code of the items that failed (so an AUDIT entry says ``failure``). An exception it raises
     is re-raised after the summary line (``failed: true``, its code as the status) was written.
     """
-    from pypwext.runtime._service import Running
+    from pypwext.runtime._pipeline import Running
 
     fields: dict[str, Any] = {}
     status = 200
@@ -88,13 +88,14 @@ def run_invocation(
             raise
         finally:
             cls = type(svc)
-            cls._pypwext_obs.summary(
+            spec = cls._pypwext_spec
+            spec.obs.summary(
                 run.request,
                 status,
                 [e.code for e in svc._errors.errors],
                 run.observed.started,
                 cls.route,
-                source=getattr(cls, "_pypwext_source_name", "event"),
+                source=spec.kind.source or "event",
                 extra=fields,
             )
         run.status = 200
@@ -108,7 +109,7 @@ def _no_early_answer(event: Any, context: Any) -> tuple[Request, None]:
 def structure_item(svc: BaseService, payload: Any) -> Any:
     """``payload`` structured into the service's input type; :class:`~pypwext.BadRequest` with
     every problem by path when it does not fit."""
-    target = type(svc)._pypwext_input_type
+    target = type(svc)._pypwext_spec.input_type
     if target in (Any, object, Request) or (
         isinstance(target, type) and not typing.get_args(target) and isinstance(payload, target)
     ):
@@ -193,8 +194,8 @@ def log_failure(
     ``line``...) beside the service's usual fields; the traceback unless ``exc`` is an expected
     :class:`~pypwext.ServiceError` (or ``with_traceback`` says otherwise)."""
     cls = type(svc)
-    cls._pypwext_logger.failure(
-        cls._pypwext_operation,
+    cls._pypwext_spec.logger.failure(
+        cls._pypwext_spec.operation,
         message,
         exc,
         cls.classification,
