@@ -72,14 +72,15 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
 from pypwext import codec
 from pypwext.base import InfoClassification
-from pypwext.kinds._common import DecodeError, failure_code, run_invocation, run_item
+from pypwext.kinds._common import DecodeError, read_event, run_item
+from pypwext.kinds._dynamodb import deserialise as _deserialise
+from pypwext.runtime._pipeline import failure_code, run_invocation
 from pypwext.runtime._service import BaseService
 from pypwext.runtime._spec import Kind, below_kind
 from pypwext.wire._events import Request
@@ -188,7 +189,7 @@ class BatchService(BaseService, kind=BATCH):
 
     def __call__(self, event: Any, context: Any = None) -> Any:
         """Process one batch; returns ``{"batchItemFailures": [...]}``."""
-        return run_invocation(self, event, context, self._run_batch)
+        return run_invocation(self, event, context, read_event, self._run_batch)
 
     def _record_id(self, record: Mapping[str, Any]) -> str | None:
         raise NotImplementedError
@@ -488,24 +489,3 @@ class DynamoDBStreamBatchService(BatchService, kind=BATCH.but(source="dynamodb")
             return _deserialise(dynamodb["NewImage"])
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise DecodeError("DynamoDB image cannot be read", details={"reason": repr(exc)}) from None
-
-
-def _deserialise(image: Mapping[str, Any]) -> dict[str, Any]:
-    """A DynamoDB image as plain values: boto3's ``TypeDeserializer``, then its ``Decimal``
-    numbers as ``int`` when integral and ``float`` otherwise (a ``Decimal`` field gets the
-    same digits back), so that the shared converter structures them like JSON numbers."""
-    from boto3.dynamodb.types import TypeDeserializer
-
-    deserializer = TypeDeserializer()
-    return {name: _plain(deserializer.deserialize(value)) for name, value in image.items()}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, set, frozenset)):
-        items = [_plain(v) for v in value]
-        return items if isinstance(value, list) else set(items)
-    return value

@@ -50,7 +50,8 @@ import attrs
 from pypwext import codec
 from pypwext.base import InfoClassification
 from pypwext.errors import BadRequest
-from pypwext.kinds._common import log_failure, run_invocation, run_item
+from pypwext.kinds._common import log_failure, read_event, run_item
+from pypwext.runtime._pipeline import run_invocation
 from pypwext.runtime._service import BaseService
 from pypwext.runtime._spec import Kind
 from pypwext.wire._events import Request
@@ -169,7 +170,7 @@ class EventService(BaseService, kind=EVENTBRIDGE):
 
     def __call__(self, event: Any, context: Any = None) -> Any:
         """Handle one event; raises when it failed, so that Lambda retries it."""
-        return run_invocation(self, event, context, self._run_event)
+        return run_invocation(self, event, context, read_event, self._run_event)
 
     def _run_event(self, request: Request) -> tuple[Any, dict[str, Any], int]:
         cls = type(self)

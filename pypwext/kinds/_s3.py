@@ -51,8 +51,9 @@ import attrs
 
 from pypwext import codec
 from pypwext.errors import BadRequest, ServiceError
-from pypwext.kinds._common import DecodeError, failure_code, run_invocation, run_item
+from pypwext.kinds._common import DecodeError, read_event, run_item
 from pypwext.runtime._dependency import Dependency
+from pypwext.runtime._pipeline import failure_code, run_invocation
 from pypwext.runtime._service import BaseService
 from pypwext.runtime._spec import Kind
 from pypwext.wire._events import Request
@@ -220,7 +221,7 @@ class S3ObjectService(BaseService, kind=S3):
 
     def __call__(self, event: Any, context: Any = None) -> Any:
         """Process every object the event names; returns the row counts per object."""
-        return run_invocation(self, event, context, self._run_objects)
+        return run_invocation(self, event, context, read_event, self._run_objects)
 
     def _run_objects(self, request: Request) -> tuple[Any, dict[str, Any], int]:
         objects = _objects(request.raw_event)

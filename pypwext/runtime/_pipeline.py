@@ -1,19 +1,33 @@
-"""One invocation of any kind of service, and the lifecycle of one item in it.
+"""One invocation of any kind of service, and the lifecycle of one item in it: the one pipeline
+that HTTP services and the event-driven kinds (batch, EventBridge, S3) share.
 
 :class:`Running` is the scaffolding of one invocation: a fresh error collector, the service's
 logger as the current one, observation (log fields, correlation id, trace, metrics), and the
 invocation that helpers, dependencies and threads started with ``contextvars.copy_context()``
-see (:func:`~pypwext.observability.current_invocation`).
+see (:func:`~pypwext.observability.current_invocation`). :func:`run_invocation` runs the body of
+an event-driven kind in it and writes its summary line. :func:`run_lifecycle` takes one item (a
+request, a record, an event, a row) through ``structure``, ``validate``, the kind's main method
+(under the class's ``idempotency``) and ``on_error``; :func:`recover` is its failure half, and
+the one place that decides when a failure is written: exactly once per failed item, in the words
+of the kind's :class:`Failures`.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
-from pypwext.errors import ErrorCollector, reset_current_collector, set_current_collector
+import attrs
+
+from pypwext.errors import (
+    ErrorCollector,
+    InternalError,
+    ServiceError,
+    reset_current_collector,
+    set_current_collector,
+)
 from pypwext.observability._context import Invocation, reset_invocation, set_invocation
 from pypwext.observability._summary import Observed
 from pypwext.observability.logging import reset_current_logger, set_current_logger
@@ -23,7 +37,139 @@ from pypwext.wire._responses import Response
 if TYPE_CHECKING:
     from pypwext.runtime._service import BaseService
 
-__all__ = ["Running", "given"]
+__all__ = ["Failures", "Running", "failure_code", "given", "recover", "run_invocation", "run_lifecycle"]
+
+_NO_FIELDS: Mapping[str, Any] = {}
+
+
+@attrs.frozen
+class Failures:
+    """How a kind of service writes a failed item (the pipeline decides when):
+
+    ``failed(svc, error, unexpected, message, fields)``
+        the item failed with ``error`` (what ``on_error`` raised; ``unexpected`` is the exception
+        that was not a ``ServiceError``, if the failure began with one);
+    ``handled(svc, unexpected, message, fields)``
+        ``on_error`` returned a result for an unexpected exception;
+
+    ``catch`` is what the lifecycle catches: ``Exception`` (an HTTP service: anything else
+    escapes the invocation) or ``BaseException`` (an item of a batch fails, the batch goes on;
+    ``KeyboardInterrupt`` then skips ``on_error``: written and re-raised).
+    """
+
+    failed: Callable[[Any, BaseException, BaseException | None, str, Mapping[str, Any]], None]
+    handled: Callable[[Any, BaseException, str, Mapping[str, Any]], None]
+    catch: type[BaseException] = BaseException
+
+
+def run_lifecycle(
+    svc: BaseService,
+    main: Callable[[Any], Any],
+    raw: Any,
+    load: Callable[[Any], Any] | None,
+    structure: Callable[[Any], Any],
+    document: Callable[[Any], dict[str, Any]],
+    context: Any,
+    failures: Failures,
+    message: str,
+    fields: Mapping[str, Any] = _NO_FIELDS,
+) -> Any:
+    """One item through the lifecycle: its payload (``load(raw)``, or ``raw``), ``structure``d
+    into the input type, ``validate``, then ``main`` -- under the class's ``idempotency``, keyed
+    on ``document(payload)`` -- and, when one of them raised, :func:`recover`.
+
+    Returns ``main``'s result (or what ``on_error`` returned); raises what ``on_error`` raised,
+    written once (``message``, with ``fields`` naming the item).
+    """
+    cls = type(svc)
+    try:
+        payload = raw if load is None else load(raw)
+        validated = svc.validate(structure(payload))
+        idem = cls.idempotency
+        if idem is None:
+            return main(validated)
+        return idem.run(cls, document(payload), lambda: main(validated), context, data=validated)
+    except KeyboardInterrupt as exc:  # never through on_error
+        if failures.catch is BaseException:
+            failures.failed(svc, exc, exc, message, fields)
+        raise
+    except failures.catch as exc:
+        return recover(svc, exc, failures, message, fields)
+
+
+def recover(
+    svc: BaseService,
+    exc: BaseException,
+    failures: Failures,
+    message: str,
+    fields: Mapping[str, Any] = _NO_FIELDS,
+) -> Any:
+    """``on_error`` for ``exc`` (an unexpected exception wrapped in an
+    :class:`~pypwext.InternalError` first, the original as its ``__cause__``): returns what
+    ``on_error`` returned, or raises what it raised -- the original exception when it re-raised
+    the wrapper untouched -- after the kind wrote the failure (see :class:`Failures`)."""
+    unexpected = None if isinstance(exc, ServiceError) else exc
+    if unexpected is None:
+        error = cast(ServiceError, exc)
+    else:
+        error = InternalError()
+        error.__cause__ = unexpected
+    try:
+        result = svc.on_error(error)
+    except BaseException as raised:
+        shown = unexpected if raised is error and unexpected is not None else raised
+        failures.failed(svc, shown, unexpected, message, fields)
+        if shown is unexpected:
+            raise shown from None
+        raise
+    if unexpected is not None:
+        failures.handled(svc, unexpected, message, fields)
+    return result
+
+
+def failure_code(exc: BaseException) -> int:
+    """The status a failure counts as in the summary: a :class:`~pypwext.ServiceError`'s code,
+    500 for anything else."""
+    return int(exc.code) if isinstance(exc, ServiceError) else 500
+
+
+def run_invocation(
+    svc: BaseService,
+    event: Any,
+    context: Any,
+    parse: Callable[[Any, Any], tuple[Request, Response | None]],
+    body: Callable[[Request], tuple[Any, dict[str, Any], int]],
+) -> Any:
+    """Run ``body(request)`` as one invocation of ``svc`` (an event-driven kind) in
+    :class:`Running`, and its summary line at the end, by the writer an HTTP service's uses
+    (for an AUDIT service, the audit entry at any level, with its ``outcome``).
+
+    ``body`` returns ``(answer, summary fields, status)``: the status is 200, or the highest
+    code of the items that failed (so an AUDIT entry says ``failure``). An exception it raises
+    is re-raised after the summary line (``failed: true``, its code as the status) was written.
+    """
+    fields: dict[str, Any] = {}
+    status = 200
+    with Running(svc, event, context, parse) as run:
+        try:
+            answer, fields, status = body(run.request)
+        except BaseException as exc:
+            fields = {**fields, "failed": True}
+            status = failure_code(exc)
+            raise
+        finally:
+            spec = type(svc)._pypwext_spec
+            spec.obs.summary(
+                run.request,
+                status,
+                [e.code for e in run.collector.errors],
+                run.observed.started,
+                type(svc).route,
+                source=spec.kind.source or "event",
+                extra=fields,
+            )
+        run.status = 200
+        return answer
 
 
 class Running:

@@ -9,7 +9,7 @@ ordinary Python.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any, ClassVar, cast
 
@@ -24,7 +24,7 @@ from pypwext.observability.logging import ServiceLogger, remember_input
 from pypwext.runtime._cors import Cors
 from pypwext.runtime._http import error_body, fallback_request, http_input, with_errors
 from pypwext.runtime._idempotency import Idempotency, http_document
-from pypwext.runtime._pipeline import Running
+from pypwext.runtime._pipeline import Failures, Running, recover, run_lifecycle
 from pypwext.runtime._prepare import Handler, prepare_class
 from pypwext.runtime._spec import HTTP, LIFECYCLE, Kind, ServiceSpec
 from pypwext.runtime._step import lifecycle_step, step
@@ -265,49 +265,33 @@ class BaseService(metaclass=ServiceMeta):
         if cls.cors is not None and request.source.is_http and cls.cors.is_preflight(request):
             return self._written(cls.cors.preflight(request), request)
         try:
-            try:
-                data = self._structure_input(request)
-                validated = self.validate(data)
-                if cls.idempotency is None:
-                    result = self.execute(validated)
-                else:  # the stored result of a repeated key, or execute's (then stored)
-                    result = cls.idempotency.run(
-                        cls,
-                        http_document(request),
-                        lambda: self.execute(validated),
-                        request.context,
-                        data=validated,
-                    )
-            except ServiceError as err:
-                result = self.on_error(err)
-            except Exception as exc:
-                result = self.on_error(self._internal(exc, "unexpected error"))
+            result = run_lifecycle(
+                self,
+                self.execute,
+                request,
+                None,
+                self._structure_input,
+                http_document,
+                request.context,
+                _HTTP_FAILURES,
+                "unexpected error",
+            )
+        except Exception as exc:  # what on_error raised, written by the pipeline
+            return self._written(self._error_response(_answered(exc)), request)
+        try:
             response = self.render(result)
             try:
                 return self._write(response, request)
             except Exception as exc:  # a body that cannot be encoded, a header with CR/LF...
-                result = self.on_error(self._internal(exc, "the answer cannot be written"))
+                unwritable = exc
+            try:
+                result = recover(self, unwritable, _HTTP_FAILURES, "the answer cannot be written")
+            except Exception as exc:  # what on_error raised, written by the pipeline
+                return self._written(self._error_response(_answered(exc)), request)
             return self._write(self.render(result), request)
-        except ServiceError as err:
-            if err.code >= 500 and not getattr(err, "logged", False):
-                self.logger.failure(
-                    cls._pypwext_spec.operation, f"{err.code} {err.msg}", err, cls.classification
-                )
-            return self._written(self._error_response(err), request)
-        except Exception as exc:
-            self.logger.failure(
-                cls._pypwext_spec.operation, "unexpected error while rendering", exc, cls.classification
-            )
-            return self._written(self._error_response(InternalError()), request)
-
-    def _internal(self, exc: Exception, what: str) -> InternalError:
-        """``exc``, logged once with its traceback, as the generic 500 ``on_error`` receives."""
-        cls = type(self)
-        self.logger.failure(cls._pypwext_spec.operation, what, exc, cls.classification)
-        internal = InternalError()
-        internal.__cause__ = exc
-        internal.logged = True  # type: ignore[attr-defined]
-        return internal
+        except Exception as exc:  # render raised, or the answer on_error gave cannot be written
+            _http_failed(self, exc, None, "", {})
+            return self._written(self._error_response(_answered(exc)), request)
 
     def _write(self, response: Response, request: Request) -> tuple[Response, Any]:
         """``(response, the answer for the source)``, with the CORS headers; raises what the
@@ -364,6 +348,46 @@ class BaseService(metaclass=ServiceMeta):
         cls = type(self)
         codes = [e.code for e in response.errors] if response.errors else []
         cls._pypwext_spec.obs.summary(request, int(response.status), codes, started, cls.route)
+
+
+def _answered(exc: BaseException) -> ServiceError:
+    """The error an HTTP service answers with for ``exc``: itself, or the generic 500."""
+    return exc if isinstance(exc, ServiceError) else InternalError()
+
+
+def _http_failed(
+    svc: BaseService,
+    error: BaseException,
+    unexpected: BaseException | None,
+    message: str,
+    fields: Mapping[str, Any],
+) -> None:
+    """An HTTP service's failure lines: the unexpected exception's traceback (``message``), and
+    what ``on_error`` raised instead of it when that is a 5xx or not a ``ServiceError`` (a 4xx
+    is an answer, not a failure)."""
+    cls = type(svc)
+    spec = cls._pypwext_spec
+    if unexpected is not None:
+        spec.logger.failure(spec.operation, message, unexpected, cls.classification)
+        if error is unexpected:
+            return
+    if isinstance(error, ServiceError):
+        if error.code >= 500:
+            spec.logger.failure(spec.operation, f"{error.code} {error.msg}", error, cls.classification)
+    else:
+        spec.logger.failure(spec.operation, "unexpected error while rendering", error, cls.classification)
+
+
+def _http_handled(
+    svc: BaseService, unexpected: BaseException, message: str, fields: Mapping[str, Any]
+) -> None:
+    """An unexpected exception ``on_error`` answered for: its traceback, once."""
+    cls = type(svc)
+    spec = cls._pypwext_spec
+    spec.logger.failure(spec.operation, message, unexpected, cls.classification)
+
+
+_HTTP_FAILURES = Failures(_http_failed, _http_handled, Exception)
 
 
 # BaseService's own lifecycle methods get the same wrapping as a subclass's would.
