@@ -14,7 +14,6 @@ of the kind's :class:`Failures`.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
@@ -30,7 +29,7 @@ from pypwext.errors import (
 )
 from pypwext.observability._context import Invocation, reset_invocation, set_invocation
 from pypwext.observability._summary import Observed
-from pypwext.observability.logging import reset_current_logger, set_current_logger
+from pypwext.observability.logging import ServiceLogger, reset_current_logger, set_current_logger
 from pypwext.wire._events import Request
 from pypwext.wire._responses import Response
 
@@ -172,41 +171,28 @@ def run_invocation(
         return answer
 
 
-class Running:
-    """The scaffolding of one invocation, for every kind of service: a fresh error collector,
-    the service's logger as the current one, observation (cold start, log fields, correlation
-    id, trace, metrics -- flushed at the end, error or not), and the
-    :class:`~pypwext.observability._context.Invocation` that helpers, dependencies and threads started with
-    ``contextvars.copy_context()`` see (built the first time one asks for it). ``parse(event,
+class Running(Invocation):
+    """One invocation of any kind of service: its scaffolding -- a fresh error collector, the
+    service's logger as the current one, observation (cold start, log fields, correlation id,
+    trace, metrics -- flushed at the end, error or not) -- and the
+    :class:`~pypwext.observability._context.Invocation` itself that helpers, dependencies and
+    threads started with ``contextvars.copy_context()`` see (one object per call). ``parse(event,
     context)`` reads the event into a request, and an early answer for an event that cannot be
     read.
 
     ``with Running(svc, event, context, parse) as run:`` gives the running invocation itself:
-    ``run.request``, ``run.early``, ``run.observed``, and ``run.status``, which the caller sets
-    to the status it ends with (``None`` counts as a failure in metrics and traces). A class
-    rather than a generator: it runs on every invocation.
+    ``run.request``, ``run.early``, ``run.observed``, ``run.collector``, and ``run.status``,
+    which the caller sets to the status it ends with (``None`` counts as a failure in metrics and
+    traces). A class rather than a generator: it runs on every invocation.
     """
 
-    __slots__ = (
-        "_context",
-        "_event",
-        "_invocation",
-        "_parse",
-        "_svc",
-        "_tokens",
-        "collector",
-        "early",
-        "observed",
-        "request",
-        "status",
-    )
+    __slots__ = ("_event", "_parse", "_svc", "_tokens", "early", "observed", "status")
 
-    request: Request
+    _request: Request
     early: Response | None
     observed: Observed
-    collector: ErrorCollector
 
-    def __init__(
+    def __init__(  # (not Invocation's: what it holds is read from the service and the run)
         self,
         svc: BaseService,
         event: Any,
@@ -217,22 +203,50 @@ class Running:
         self._event = event
         self._context = context
         self._parse = parse
-        self._invocation: Invocation | None = None
         self._tokens: tuple[Any, Any, Any] = (None, None, None)
         self.status: int | None = None
 
+    @property
+    def request(self) -> Request:
+        """The request of the invocation."""
+        return self._request
+
+    @property
+    def service(self) -> type:
+        """The service class."""
+        return type(self._svc)
+
+    @property
+    def logger(self) -> ServiceLogger:
+        """The service's logger."""
+        return type(self._svc)._pypwext_spec.logger
+
+    @property
+    def correlation_id(self) -> str | None:
+        """The invocation's correlation id (see :class:`~pypwext.observability._context.Invocation`)."""
+        return self.observed.correlation_id
+
+    @property
+    def started(self) -> float:
+        """When the invocation started (``time.monotonic()``), worked out on first use."""
+        try:
+            return self._started
+        except AttributeError:
+            self._started = time.monotonic() - (time.perf_counter() - self.observed.started)
+            return self._started
+
     def __enter__(self) -> Running:
         svc = self._svc
-        cls = type(svc)
+        spec = type(svc)._pypwext_spec
         context = self._context
-        collector = self.collector = svc._errors = ErrorCollector()
-        logger_token = set_current_logger(cls._pypwext_spec.logger)
-        observed = self.observed = cls._pypwext_spec.obs.start(self._event, context)
+        collector = self._collector = svc._errors = ErrorCollector()
+        logger_token = set_current_logger(spec.logger)
+        observed = self.observed = spec.obs.start(self._event, context)
         collector_token = set_current_collector(collector)
         self._tokens = (logger_token, collector_token, None)
         try:
             request, early = self._parse(self._event, context)
-            self.request = request
+            self._request = request
             self.early = early
             svc._request = request
             observed.begin(request)
@@ -245,27 +259,6 @@ class Running:
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         self._close(exc)
 
-    def invocation(self) -> Invocation:
-        """The :class:`~pypwext.observability._context.Invocation` of this run (what ``current_invocation()``
-        returns), built on first use."""
-        built = self._invocation
-        if built is None:
-            with _BUILDING:
-                built = self._invocation
-                if built is None:
-                    cls = type(self._svc)
-                    since = time.perf_counter() - self.observed.started
-                    built = self._invocation = Invocation(
-                        cls,
-                        self.request,
-                        self._context,
-                        cls._pypwext_spec.logger,
-                        self.collector,
-                        self.observed.correlation_id,
-                        started=time.monotonic() - since,
-                    )
-        return built
-
     def _close(self, escaped: BaseException | None) -> None:
         logger_token, collector_token, invocation_token = self._tokens
         try:
@@ -276,9 +269,6 @@ class Running:
         finally:
             self._svc._request = None
             reset_current_logger(logger_token)
-
-
-_BUILDING = threading.Lock()  # one Invocation per run, whichever thread asks first
 
 
 def given(request: Request) -> Callable[[Any, Any], tuple[Request, Response | None]]:
