@@ -127,7 +127,6 @@ def run_item(
         _call,
         functools.partial(structure_item, svc),
         document if document is not None else _body_document,
-        svc.context,
         ITEM_FAILURES,
         message,
         fields,

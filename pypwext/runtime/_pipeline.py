@@ -68,7 +68,6 @@ def run_lifecycle(
     load: Callable[[Any], Any] | None,
     structure: Callable[[Any], Any],
     document: Callable[[Any], dict[str, Any]],
-    context: Any,
     failures: Failures,
     message: str,
     fields: Mapping[str, Any] = _NO_FIELDS,
@@ -87,7 +86,7 @@ def run_lifecycle(
         idem = cls.idempotency
         if idem is None:
             return main(validated)
-        return idem.run(cls, document(payload), lambda: main(validated), context, data=validated)
+        return idem.run(cls, document(payload), lambda: main(validated), svc.context, data=validated)
     except KeyboardInterrupt as exc:  # never through on_error
         if failures.catch is BaseException:
             failures.failed(svc, exc, exc, message, fields)

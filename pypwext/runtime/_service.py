@@ -272,7 +272,6 @@ class BaseService(metaclass=ServiceMeta):
                 None,
                 self._structure_input,
                 http_document,
-                request.context,
                 _HTTP_FAILURES,
                 "unexpected error",
             )
@@ -343,8 +342,8 @@ class BaseService(metaclass=ServiceMeta):
 
     def _summarise(self, request: Request, response: Response, started: float) -> None:
         """The one INFO line per invocation (for an AUDIT service: its audit entry, at any level),
-        by the one writer that the event-driven kinds (pypwext.kinds._common) and an Api's own answers
-        use too (:meth:`pypwext.observability._summary.Observability.summary`)."""
+        by the one writer that the event-driven kinds (:func:`pypwext.runtime._pipeline.run_invocation`)
+        and an Api's own answers use too (:meth:`pypwext.observability._summary.Observability.summary`)."""
         cls = type(self)
         codes = [e.code for e in response.errors] if response.errors else []
         cls._pypwext_spec.obs.summary(request, int(response.status), codes, started, cls.route)
@@ -393,7 +392,7 @@ _HTTP_FAILURES = Failures(_http_failed, _http_handled, Exception)
 # BaseService's own lifecycle methods get the same wrapping as a subclass's would.
 for _name in LIFECYCLE:
     setattr(BaseService, _name, lifecycle_step(vars(BaseService)[_name], _name))
-_obs = Observability(
+_BASE_OBS = Observability(
     "base-service",
     "base-service",
     InfoClassification.NA,
@@ -404,8 +403,8 @@ BaseService._pypwext_spec = ServiceSpec(
     kind=HTTP,
     declares_kind=True,
     operation="base-service",
-    obs=_obs,
-    logger=_obs.logger,
+    obs=_BASE_OBS,
+    logger=_BASE_OBS.logger,
     dependencies={},
     input_type=Request,
     input_fields=None,
