@@ -7,7 +7,9 @@ invocation (``RAISE``) or is collected while the work goes on (``CONTINUE``).
 
 One :class:`ErrorCollector` is installed per invocation and reachable through
 :func:`current_collector` (a ``ContextVar``), so helpers and threads started with
-``contextvars.copy_context()`` collect into the same place.
+``contextvars.copy_context()`` collect into the same place; :func:`collecting` installs another
+for a ``with`` block. :func:`collect_or_raise` is the one rule every CONTINUE error goes
+through (steps, dependencies, fan-out tasks, the testing fakes).
 
 The tree (``except PypwextError`` catches every error pypwext raises on purpose)::
 
@@ -403,6 +405,23 @@ def current_collector() -> ErrorCollector | None:
 # does around a ``with`` block. The context variable's own methods: they run on every invocation.
 set_current_collector = _CURRENT.set
 reset_current_collector = _CURRENT.reset
+
+
+def collect_or_raise(
+    error: ServiceError, action: ErrorAction | None = None, fallback: ErrorCollector | None = None
+) -> None:
+    """Collect ``error`` when its action (``action``, else the error's own) is CONTINUE, else
+    raise it: into the current collector (the one :func:`collecting` or the running invocation
+    installed), else into ``fallback`` (a service's own collector, for a step called outside an
+    invocation); raised when there is neither, since there is nowhere to collect to."""
+    if (action if action is not None else error.effective_action) is not ErrorAction.CONTINUE:
+        raise error
+    collector = _CURRENT.get()  # (an empty collector is falsy: compare with None)
+    if collector is None:
+        collector = fallback
+    if collector is None:
+        raise error
+    collector.collect(error)
 
 
 @contextlib.contextmanager

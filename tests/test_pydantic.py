@@ -528,7 +528,7 @@ def test_a_class_with_a_model_input_is_accepted_at_definition() -> None:
         def validate(self, order: Order) -> Order:
             return order
 
-    assert Accepts._pypwext_input_type is Order
+    assert Accepts._pypwext_spec.input_type is Order
     assert codec.structure(GOOD, Order).order_id == 7
 
 

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from pypwext import codec
-from pypwext.base import ErrorAction
 from pypwext.dependencies._failures import (
     _REDIRECTS,
     _details,
@@ -38,7 +37,7 @@ from pypwext.dependencies._http_options import (
 )
 from pypwext.dependencies._http_verbs import HttpVerbs
 from pypwext.dependencies._url import _encode_query, _origin, aws_endpoint
-from pypwext.errors import BadRequest, DependencyError, current_collector
+from pypwext.errors import BadRequest, DependencyError, collect_or_raise
 from pypwext.observability._context import current_invocation
 from pypwext.observability.tracing import trace_call
 from pypwext.runtime._dependency import log, log_enabled, remaining_budget_s
@@ -384,13 +383,7 @@ class HttpClient(HttpVerbs[T]):
         )
 
     def _fail(self, err: DependencyError) -> Any:
-        if self.dependency.on_error is not ErrorAction.CONTINUE:
-            raise err
-        invocation = current_invocation()
-        collector = invocation.collector if invocation is not None else current_collector()
-        if collector is None:  # outside an invocation there is nowhere to collect to
-            raise err
-        collector.collect(err)
+        collect_or_raise(err, self.dependency.on_error)
         return self.dependency.default
 
     # --- signing and logging ------------------------------------------------------------------

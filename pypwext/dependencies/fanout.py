@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from pypwext.base import ErrorAction
-from pypwext.errors import ServiceError, current_collector
+from pypwext.errors import ServiceError, collect_or_raise
 from pypwext.observability import tracing
 from pypwext.observability._context import current_invocation
 
@@ -78,9 +78,14 @@ def fan_out(
         if exc is None:
             results.append(future.result())
             continue
-        if action is ErrorAction.CONTINUE and isinstance(exc, ServiceError) and _collect(exc):
-            results.append(exc.return_value)
-            continue
+        if action is ErrorAction.CONTINUE and isinstance(exc, ServiceError):
+            try:
+                collect_or_raise(exc, action)
+            except ServiceError:
+                pass  # nowhere to collect to: raised below like any other failure
+            else:
+                results.append(exc.return_value)
+                continue
         if first is None:
             first = exc
         else:
@@ -107,15 +112,6 @@ def _traced(fn: Callable[[T], R]) -> Callable[[T], R]:
             recorder.clear_trace_entities()
 
     return run
-
-
-def _collect(error: ServiceError) -> bool:
-    invocation = current_invocation()
-    collector = invocation.collector if invocation is not None else current_collector()
-    if collector is None:
-        return False
-    collector.collect(error)
-    return True
 
 
 def _log_other(index: int, exc: BaseException) -> None:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from pypwext import codec
 from pypwext.base import ErrorAction
 from pypwext.dependencies import _template
-from pypwext.errors import DependencyError, ServiceError, current_collector
+from pypwext.errors import DependencyError, ServiceError, collect_or_raise
 from pypwext.observability.tracing import carry_trace_context, trace_call
 from pypwext.runtime._dependency import Dependency, library_words, log, log_enabled, remaining_budget_s
 from pypwext.wire._responses import from_direct, is_direct_document
@@ -400,12 +400,8 @@ class LambdaClient(Generic[T]):
 
     def _fail(self, err: ServiceError) -> Any:
         err.action = self.declaration.on_error
-        if err.effective_action is ErrorAction.CONTINUE:
-            collector = current_collector()
-            if collector is not None:
-                collector.collect(err)
-                return err.return_value
-        raise err
+        collect_or_raise(err)
+        return err.return_value
 
     def _log(self, function: str, invocation_type: str, started: float, outcome: Mapping[str, Any]) -> None:
         if not log_enabled(logging.DEBUG):

@@ -72,15 +72,17 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
 from pypwext import codec
 from pypwext.base import InfoClassification
-from pypwext.kinds._common import DecodeError, failure_code, run_invocation, run_item
+from pypwext.kinds._common import DecodeError, read_event, run_item
+from pypwext.kinds._dynamodb import deserialise as _deserialise
+from pypwext.runtime._pipeline import failure_code, run_invocation
 from pypwext.runtime._service import BaseService
+from pypwext.runtime._spec import Kind, below_kind
 from pypwext.wire._events import Request
 
 _NA = InfoClassification.NA  # framework notes that carry ids only
@@ -120,7 +122,35 @@ class DynamoDBChange:
     sequence_number: str | None = None
 
 
-class BatchService(BaseService):
+def _check_batch(cls: type[BatchService]) -> None:
+    """The checks of a batch service class (below one of the batch kinds' bases)."""
+    name = cls.__qualname__
+    if "execute" in vars(cls):
+        raise TypeError(
+            f"{name}: a batch service implements process_record(self, record), not execute; "
+            "rename execute to process_record"
+        )
+    if not any("process_record" in vars(k) for k in below_kind(cls)):
+        raise TypeError(f"{name}: a batch service must define process_record(self, record)")
+    parallel = vars(cls).get("parallel", cls.parallel)
+    if isinstance(parallel, int) and not isinstance(parallel, bool) and parallel < 1:
+        raise TypeError(f"{name}: parallel must be 1 or more threads, got {parallel}")
+    margin = vars(cls).get("deadline_margin_ms", cls.deadline_margin_ms)
+    if isinstance(margin, int) and not isinstance(margin, bool) and margin < 0:
+        raise TypeError(f"{name}: deadline_margin_ms must be 0 or more milliseconds, got {margin}")
+
+
+BATCH = Kind(
+    lifecycle=("validate", "process_record", "on_error"),
+    input_methods=("validate", "process_record"),
+    options={"parallel": (int,), "deadline_margin_ms": (int,)},
+    check=_check_batch,
+    source="batch",
+)
+"""The batch kinds' declaration (each kind names its own ``source``)."""
+
+
+class BatchService(BaseService, kind=BATCH):
     """The base of the batch kinds; subclass :class:`SqsBatchService`,
     :class:`KinesisBatchService` or :class:`DynamoDBStreamBatchService`.
 
@@ -130,16 +160,7 @@ class BatchService(BaseService):
     ``parallel`` (threads; default 1).
     """
 
-    _pypwext_kind_base = True
-    _pypwext_lifecycle = ("validate", "process_record", "on_error")
-    _pypwext_input_methods = ("validate", "process_record")
-    _pypwext_kind_options: ClassVar[dict[str, tuple[type, ...]]] = {
-        "parallel": (int,),
-        "deadline_margin_ms": (int,),
-    }
-    _pypwext_source_name: ClassVar[str] = "batch"
-    _pypwext_event_source: ClassVar[str] = ""  # the records' eventSource, e.g. "aws:sqs"
-    _pypwext_event_type: ClassVar[str] = ""  # Powertools' EventType member name
+    _event_type: ClassVar[str] = ""  # Powertools' EventType member name
 
     parallel: ClassVar[int] = 1
     """Records processed at once, on threads (1: one after another)."""
@@ -148,30 +169,6 @@ class BatchService(BaseService):
     """Milliseconds of the invocation's remaining time kept back: below this (plus the longest
     a record of the batch has taken), no record is started and every record not yet done is
     reported failed, so that a timeout never makes Lambda retry records that succeeded."""
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if vars(cls).get("_pypwext_kind_base", False):
-            return
-        name = cls.__qualname__
-        if "execute" in vars(cls):
-            raise TypeError(
-                f"{name}: a batch service implements process_record(self, record), not execute; "
-                "rename execute to process_record"
-            )
-        own = []
-        for klass in cls.__mro__:
-            if vars(klass).get("_pypwext_kind_base", False):
-                break
-            own.append(klass)
-        if not any("process_record" in vars(k) for k in own):
-            raise TypeError(f"{name}: a batch service must define process_record(self, record)")
-        parallel = vars(cls).get("parallel", cls.parallel)
-        if isinstance(parallel, int) and not isinstance(parallel, bool) and parallel < 1:
-            raise TypeError(f"{name}: parallel must be 1 or more threads, got {parallel}")
-        margin = vars(cls).get("deadline_margin_ms", cls.deadline_margin_ms)
-        if isinstance(margin, int) and not isinstance(margin, bool) and margin < 0:
-            raise TypeError(f"{name}: deadline_margin_ms must be 0 or more milliseconds, got {margin}")
 
     # --- the lifecycle -------------------------------------------------------------------------
 
@@ -192,7 +189,7 @@ class BatchService(BaseService):
 
     def __call__(self, event: Any, context: Any = None) -> Any:
         """Process one batch; returns ``{"batchItemFailures": [...]}``."""
-        return run_invocation(self, event, context, self._run_batch)
+        return run_invocation(self, event, context, read_event, self._run_batch)
 
     def _record_id(self, record: Mapping[str, Any]) -> str | None:
         raise NotImplementedError
@@ -206,7 +203,7 @@ class BatchService(BaseService):
     def _processor(self, records: list[Any]) -> BatchProcessor:
         from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 
-        event_type = EventType[type(self)._pypwext_event_type]
+        event_type = EventType[type(self)._event_type]
         if self._sequential(records):
             return BatchProcessor(event_type, raise_on_entire_batch_failure=False)
         return _threaded_processor(event_type, type(self).parallel)
@@ -290,7 +287,7 @@ class BatchService(BaseService):
 
     def _decode_payload(self, data: bytes | str) -> Any:
         """The payload as the input type wants it: text, bytes or parsed JSON."""
-        target = type(self)._pypwext_input_type
+        target = type(self)._pypwext_spec.input_type
         if target is bytes:
             return data if isinstance(data, bytes) else data.encode("utf-8")
         if isinstance(data, bytes):
@@ -372,30 +369,25 @@ def _threaded_processor(event_type: Any, workers: int) -> BatchProcessor:
     return ThreadedBatchProcessor(event_type, raise_on_entire_batch_failure=False)
 
 
-class SqsBatchService(BatchService):
+def _check_sqs(cls: type[SqsBatchService]) -> None:
+    _check_batch(cls)
+    if cls.fifo is True and isinstance(cls.parallel, int) and cls.parallel > 1:
+        raise TypeError(f"{cls.__qualname__}: a FIFO queue is processed in order; remove parallel or fifo")
+
+
+class SqsBatchService(
+    BatchService,
+    kind=BATCH.but(options={**BATCH.options, "fifo": (bool, type(None))}, check=_check_sqs, source="sqs"),
+):
     """A batch of SQS messages; ``process_record`` receives each message's body.
 
     ``fifo``: ``None`` (default) detects a FIFO queue from its ARN (``.fifo``); ``True`` or
     ``False`` decides. A FIFO batch stops at the first failure and reports the rest.
     """
 
-    _pypwext_kind_base = True
-    _pypwext_kind_options: ClassVar[dict[str, tuple[type, ...]]] = {
-        **BatchService._pypwext_kind_options,
-        "fifo": (bool, type(None)),
-    }
-    _pypwext_source_name = "sqs"
-    _pypwext_event_source = "aws:sqs"
-    _pypwext_event_type = "SQS"
+    _event_type = "SQS"
 
     fifo: ClassVar[bool | None] = None
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.fifo is True and isinstance(cls.parallel, int) and cls.parallel > 1:
-            raise TypeError(
-                f"{cls.__qualname__}: a FIFO queue is processed in order; remove parallel or fifo"
-            )
 
     def is_fifo(self, records: list[Any]) -> bool:
         """Whether this batch comes from a FIFO queue (the ``fifo`` option, else the ARN)."""
@@ -434,14 +426,11 @@ class SqsBatchService(BatchService):
         return self._decode_payload(body)
 
 
-class KinesisBatchService(BatchService):
+class KinesisBatchService(BatchService, kind=BATCH.but(source="kinesis")):
     """A batch of Kinesis Data Streams records; ``process_record`` receives each record's
     ``data``, decoded from base64 (then JSON, unless annotated ``str`` or ``bytes``)."""
 
-    _pypwext_kind_base = True
-    _pypwext_source_name = "kinesis"
-    _pypwext_event_source = "aws:kinesis"
-    _pypwext_event_type = "KinesisDataStreams"
+    _event_type = "KinesisDataStreams"
 
     def _record_id(self, record: Mapping[str, Any]) -> str | None:
         kinesis = record.get("kinesis")
@@ -459,7 +448,7 @@ class KinesisBatchService(BatchService):
         return self._decode_payload(raw)
 
 
-class DynamoDBStreamBatchService(BatchService):
+class DynamoDBStreamBatchService(BatchService, kind=BATCH.but(source="dynamodb")):
     """A batch of DynamoDB stream records; ``process_record`` receives each record's new image
     as a dict structured into the annotated type (or a :class:`DynamoDBChange`).
 
@@ -467,10 +456,7 @@ class DynamoDBStreamBatchService(BatchService):
     INFO line unless ``process_record`` takes a :class:`DynamoDBChange`.
     """
 
-    _pypwext_kind_base = True
-    _pypwext_source_name = "dynamodb"
-    _pypwext_event_source = "aws:dynamodb"
-    _pypwext_event_type = "DynamoDBStreams"
+    _event_type = "DynamoDBStreams"
 
     def _record_id(self, record: Mapping[str, Any]) -> str | None:
         dynamodb = record.get("dynamodb")
@@ -479,7 +465,7 @@ class DynamoDBStreamBatchService(BatchService):
 
     def _handle_record(self, record: Any) -> Any:
         raw: Mapping[str, Any] = record.raw_event
-        if type(self)._pypwext_input_type is not DynamoDBChange and "NewImage" not in raw["dynamodb"]:
+        if type(self)._pypwext_spec.input_type is not DynamoDBChange and "NewImage" not in raw["dynamodb"]:
             self.logger.info(
                 "record without a new image skipped (annotate DynamoDBChange to process it)",
                 classification=_NA,
@@ -492,7 +478,7 @@ class DynamoDBStreamBatchService(BatchService):
     def _payload(self, record: Mapping[str, Any]) -> Any:
         dynamodb = record["dynamodb"]
         try:
-            if type(self)._pypwext_input_type is DynamoDBChange:
+            if type(self)._pypwext_spec.input_type is DynamoDBChange:
                 return DynamoDBChange(
                     event_name=str(record.get("eventName", "")),
                     keys=_deserialise(dynamodb.get("Keys") or {}),
@@ -503,24 +489,3 @@ class DynamoDBStreamBatchService(BatchService):
             return _deserialise(dynamodb["NewImage"])
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise DecodeError("DynamoDB image cannot be read", details={"reason": repr(exc)}) from None
-
-
-def _deserialise(image: Mapping[str, Any]) -> dict[str, Any]:
-    """A DynamoDB image as plain values: boto3's ``TypeDeserializer``, then its ``Decimal``
-    numbers as ``int`` when integral and ``float`` otherwise (a ``Decimal`` field gets the
-    same digits back), so that the shared converter structures them like JSON numbers."""
-    from boto3.dynamodb.types import TypeDeserializer
-
-    deserializer = TypeDeserializer()
-    return {name: _plain(deserializer.deserialize(value)) for name, value in image.items()}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, set, frozenset)):
-        items = [_plain(v) for v in value]
-        return items if isinstance(value, list) else set(items)
-    return value

@@ -50,8 +50,10 @@ import attrs
 from pypwext import codec
 from pypwext.base import InfoClassification
 from pypwext.errors import BadRequest
-from pypwext.kinds._common import log_failure, run_invocation, run_item
+from pypwext.kinds._common import log_failure, read_event, run_item
+from pypwext.runtime._pipeline import run_invocation
 from pypwext.runtime._service import BaseService
+from pypwext.runtime._spec import Kind
 from pypwext.wire._events import Request
 
 __all__ = ["EventBridgeEvent", "EventService", "ScheduledService"]
@@ -108,7 +110,33 @@ def _str_tuple(value: Any) -> tuple[str, ...] | None:
     return tuple(str(v) for v in value)
 
 
-class EventService(BaseService):
+def _check_event_service(cls: type[EventService]) -> None:
+    """The checks of an event service class."""
+    if "process_record" in vars(cls):
+        raise TypeError(
+            f"{cls.__qualname__}: an event service implements execute(self, detail), not process_record"
+        )
+    for option in ("sources", "detail_types"):
+        value = vars(cls).get(option)
+        if value is not None and not isinstance(value, (str, tuple, list, frozenset)):
+            continue  # the metaclass names the wrong type
+        if isinstance(value, (tuple, list, frozenset)) and not all(isinstance(v, str) for v in value):
+            raise TypeError(f"{cls.__qualname__}: {option} must hold strings, got {value!r}")
+
+
+EVENTBRIDGE = Kind(
+    lifecycle=("validate", "execute", "on_error"),
+    input_methods=("validate", "execute"),
+    options={
+        "sources": (tuple, list, frozenset, type(None)),
+        "detail_types": (tuple, list, frozenset, type(None)),
+    },
+    check=_check_event_service,
+    source="eventbridge",
+)
+
+
+class EventService(BaseService, kind=EVENTBRIDGE):
     """A service for EventBridge events.
 
     Lifecycle: ``validate(detail)`` (optional), ``execute(detail)``, ``on_error(error)``.
@@ -118,32 +146,10 @@ class EventService(BaseService):
     ``detail_types``.
     """
 
-    _pypwext_kind_base = True
-    _pypwext_lifecycle = ("validate", "execute", "on_error")
-    _pypwext_input_methods = ("validate", "execute")
-    _pypwext_kind_options: ClassVar[dict[str, tuple[type, ...]]] = {
-        "sources": (tuple, list, frozenset, type(None)),
-        "detail_types": (tuple, list, frozenset, type(None)),
-    }
-    _pypwext_source_name: ClassVar[str] = "eventbridge"
-
     sources: ClassVar[tuple[str, ...] | None] = None
     """The event sources handled (``None``: any)."""
     detail_types: ClassVar[tuple[str, ...] | None] = None
     """The detail-types handled (``None``: any)."""
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "process_record" in vars(cls):
-            raise TypeError(
-                f"{cls.__qualname__}: an event service implements execute(self, detail), not process_record"
-            )
-        for option in ("sources", "detail_types"):
-            value = vars(cls).get(option)
-            if value is not None and not isinstance(value, (str, tuple, list, frozenset)):
-                continue  # the metaclass names the wrong type
-            if isinstance(value, (tuple, list, frozenset)) and not all(isinstance(v, str) for v in value):
-                raise TypeError(f"{cls.__qualname__}: {option} must hold strings, got {value!r}")
 
     @property
     def event(self) -> EventBridgeEvent:
@@ -164,7 +170,7 @@ class EventService(BaseService):
 
     def __call__(self, event: Any, context: Any = None) -> Any:
         """Handle one event; raises when it failed, so that Lambda retries it."""
-        return run_invocation(self, event, context, self._run_event)
+        return run_invocation(self, event, context, read_event, self._run_event)
 
     def _run_event(self, request: Request) -> tuple[Any, dict[str, Any], int]:
         cls = type(self)
@@ -187,7 +193,7 @@ class EventService(BaseService):
             return None, {**fields, "ignored": True}, 200
         token = _CURRENT_EVENT.set(envelope)
         try:
-            wants_envelope = cls._pypwext_input_type is EventBridgeEvent
+            wants_envelope = cls._pypwext_spec.input_type is EventBridgeEvent
             result = run_item(
                 self,
                 "execute",
@@ -213,7 +219,7 @@ def _json_form(result: Any) -> Any:
     return None if result is None else codec.loads(codec.dumps(result))
 
 
-class ScheduledService(EventService):
+class ScheduledService(EventService, kind=EVENTBRIDGE):
     """An :class:`EventService` for an EventBridge schedule rule (``rate(1 day)``,
     ``cron(0 6 * * ? *)``): it takes only ``aws.events`` / ``Scheduled Event`` events.
 
@@ -221,6 +227,5 @@ class ScheduledService(EventService):
     or ``dict`` (the empty detail).
     """
 
-    _pypwext_kind_base = True
     sources = ("aws.events",)
     detail_types = ("Scheduled Event",)

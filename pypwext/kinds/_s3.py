@@ -51,9 +51,11 @@ import attrs
 
 from pypwext import codec
 from pypwext.errors import BadRequest, ServiceError
-from pypwext.kinds._common import DecodeError, failure_code, run_invocation, run_item
+from pypwext.kinds._common import DecodeError, read_event, run_item
 from pypwext.runtime._dependency import Dependency
+from pypwext.runtime._pipeline import failure_code, run_invocation
 from pypwext.runtime._service import BaseService
+from pypwext.runtime._spec import Kind
 from pypwext.wire._events import Request
 
 __all__ = ["S3Client", "S3Object", "S3ObjectService"]
@@ -109,7 +111,37 @@ class S3Object:
     event_name: str = ""
 
 
-class S3ObjectService(BaseService):
+def _check_s3_service(cls: type[S3ObjectService]) -> None:
+    """The checks of an S3 object service class."""
+    fmt = vars(cls).get("record_format")
+    if isinstance(fmt, str) and fmt not in _FORMATS:
+        raise TypeError(
+            f"{cls.__qualname__}: record_format must be one of {', '.join(_FORMATS)}, got {fmt!r}"
+        )
+    if "execute" in vars(cls):
+        raise TypeError(
+            f"{cls.__qualname__}: an S3 object service implements process_record(self, row), not execute"
+        )
+    limit = vars(cls).get("max_record_bytes")
+    if isinstance(limit, int) and not isinstance(limit, bool) and limit < 1:
+        raise TypeError(f"{cls.__qualname__}: max_record_bytes must be 1 or more, got {limit}")
+
+
+S3 = Kind(
+    lifecycle=("validate", "process_record", "on_error"),
+    input_methods=("validate", "process_record"),
+    options={
+        "record_format": (str,),
+        "encoding": (str,),
+        "raise_on_record_errors": (bool,),
+        "max_record_bytes": (int,),
+    },
+    check=_check_s3_service,
+    source="s3",
+)
+
+
+class S3ObjectService(BaseService, kind=S3):
     """A service for S3 notifications that processes each new object row by row.
 
     Lifecycle per row: ``validate(row)`` (optional), ``process_record(row)``,
@@ -120,17 +152,6 @@ class S3ObjectService(BaseService):
     The S3 client is the dependency ``s3`` (``Service(s3=fake)`` in tests).
     """
 
-    _pypwext_kind_base = True
-    _pypwext_lifecycle = ("validate", "process_record", "on_error")
-    _pypwext_input_methods = ("validate", "process_record")
-    _pypwext_kind_options: ClassVar[dict[str, tuple[type, ...]]] = {
-        "record_format": (str,),
-        "encoding": (str,),
-        "raise_on_record_errors": (bool,),
-        "max_record_bytes": (int,),
-    }
-    _pypwext_source_name: ClassVar[str] = "s3"
-
     record_format: ClassVar[str] = "lines"
     encoding: ClassVar[str] = "utf-8"
     raise_on_record_errors: ClassVar[bool] = False
@@ -138,21 +159,6 @@ class S3ObjectService(BaseService):
     """The longest line or CSV row held in memory (bytes); a longer one is a failed row."""
 
     s3 = S3Client()
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        fmt = vars(cls).get("record_format")
-        if isinstance(fmt, str) and fmt not in _FORMATS:
-            raise TypeError(
-                f"{cls.__qualname__}: record_format must be one of {', '.join(_FORMATS)}, got {fmt!r}"
-            )
-        if "execute" in vars(cls):
-            raise TypeError(
-                f"{cls.__qualname__}: an S3 object service implements process_record(self, row), not execute"
-            )
-        limit = vars(cls).get("max_record_bytes")
-        if isinstance(limit, int) and not isinstance(limit, bool) and limit < 1:
-            raise TypeError(f"{cls.__qualname__}: max_record_bytes must be 1 or more, got {limit}")
 
     def process_record(self, row: Any) -> Any:
         """Process one row (a line, a JSON value or a CSV row, structured). Raise to fail it."""
@@ -215,7 +221,7 @@ class S3ObjectService(BaseService):
 
     def __call__(self, event: Any, context: Any = None) -> Any:
         """Process every object the event names; returns the row counts per object."""
-        return run_invocation(self, event, context, self._run_objects)
+        return run_invocation(self, event, context, read_event, self._run_objects)
 
     def _run_objects(self, request: Request) -> tuple[Any, dict[str, Any], int]:
         objects = _objects(request.raw_event)

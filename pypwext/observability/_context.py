@@ -19,11 +19,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Any, Protocol
+from typing import Any
 
-import attrs
-
-from pypwext.errors import ErrorCollector
+from pypwext.errors import ErrorCollector, reset_current_collector, set_current_collector
 from pypwext.observability.logging import ServiceLogger
 from pypwext.wire._events import Request
 
@@ -77,31 +75,82 @@ def _fallback_correlation_id(request: Request | None, context: Any) -> str:
     return str(uuid.uuid4())
 
 
-@attrs.frozen
 class Invocation:
-    """What one invocation shares with the code it runs.
+    """What one invocation shares with the code it runs: the service class, the request, the
+    Lambda context and its deadline, the logger, the error collector and the correlation id
+    (read-only). A running service installs its own invocation (one object per call, which is
+    also the service's scaffolding of the call); a test or a tool may build one and make it
+    current with :func:`invocation_scope`.
 
     >>> inv = Invocation(service=object, request=None, context=None, logger=None, collector=ErrorCollector())
     >>> inv.remaining_ms() is None
     True
     """
 
-    service: type
-    request: Request | None
-    context: Any
-    logger: ServiceLogger | None
-    collector: ErrorCollector
-    correlation_id: str | None = None
-    """The id that ties this invocation's logs and downstream calls together (the service's
-    ``correlation_id_path``, else the request id, else the Lambda request id); one that is not
-    :func:`usable_correlation_id` is replaced by the request id (else a fresh id)."""
-    started: float = attrs.field(factory=time.monotonic)
+    __slots__ = ("_collector", "_context", "_correlation_id", "_logger", "_request", "_service", "_started")
 
-    def __attrs_post_init__(self) -> None:
-        given = self.correlation_id
-        fitted = fit_correlation_id(given, self.request, self.context)
-        if fitted is not given:
-            object.__setattr__(self, "correlation_id", fitted)
+    _service: type
+    _request: Request | None
+    _context: Any
+    _logger: ServiceLogger | None
+    _collector: ErrorCollector
+    _correlation_id: str | None
+    _started: float
+
+    def __init__(
+        self,
+        service: type,
+        request: Request | None,
+        context: Any,
+        logger: ServiceLogger | None,
+        collector: ErrorCollector,
+        correlation_id: str | None = None,
+        started: float | None = None,
+    ) -> None:
+        self._service = service
+        self._request = request
+        self._context = context
+        self._logger = logger
+        self._collector = collector
+        self._correlation_id = fit_correlation_id(correlation_id, request, context)
+        self._started = time.monotonic() if started is None else started
+
+    @property
+    def service(self) -> type:
+        """The service class."""
+        return self._service
+
+    @property
+    def request(self) -> Request | None:
+        """The request of the invocation."""
+        return self._request
+
+    @property
+    def context(self) -> Any:
+        """The Lambda context, or ``None``."""
+        return self._context
+
+    @property
+    def logger(self) -> ServiceLogger | None:
+        """The service's logger."""
+        return self._logger
+
+    @property
+    def collector(self) -> ErrorCollector:
+        """The invocation's error collector."""
+        return self._collector
+
+    @property
+    def correlation_id(self) -> str | None:
+        """The id that ties this invocation's logs and downstream calls together (the service's
+        ``correlation_id_path``, else the request id, else the Lambda request id); one that is not
+        :func:`usable_correlation_id` is replaced by the request id (else a fresh id)."""
+        return self._correlation_id
+
+    @property
+    def started(self) -> float:
+        """When the invocation started (``time.monotonic()``)."""
+        return self._started
 
     def remaining_ms(self) -> float | None:
         """Milliseconds left before Lambda stops the invocation, or ``None`` without a context."""
@@ -110,26 +159,22 @@ class Invocation:
             return None
         return float(get())
 
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(service={self.service.__qualname__}, "
+            f"correlation_id={self.correlation_id!r})"
+        )
 
-class PendingInvocation(Protocol):
-    """What a service installs instead of an :class:`Invocation`: something that builds it the
-    first time it is asked for (most invocations never ask), and then always returns that one."""
 
-    def invocation(self) -> Invocation: ...
-
-
-_CURRENT: ContextVar[Invocation | PendingInvocation | None] = ContextVar("pypwext_invocation", default=None)
+_CURRENT: ContextVar[Invocation | None] = ContextVar("pypwext_invocation", default=None)
 
 
 def current_invocation() -> Invocation | None:
     """The invocation running in this context, or ``None`` outside one."""
-    value = _CURRENT.get()
-    if value is None or isinstance(value, Invocation):
-        return value
-    return value.invocation()
+    return _CURRENT.get()
 
 
-# Make an invocation (or a pending one) the current one (returns a token), and undo that: the
+# Make an invocation the current one (returns a token), and undo that: the
 # context variable's own methods, because they run on every invocation.
 set_invocation = _CURRENT.set
 reset_invocation = _CURRENT.reset
@@ -137,9 +182,11 @@ reset_invocation = _CURRENT.reset
 
 @contextlib.contextmanager
 def invocation_scope(invocation: Invocation) -> Iterator[Invocation]:
-    """Make ``invocation`` current for the ``with`` block."""
+    """Make ``invocation`` current for the ``with`` block, its collector the current collector."""
+    collector_token = set_current_collector(invocation.collector)
     token = set_invocation(invocation)
     try:
         yield invocation
     finally:
         reset_invocation(token)
+        reset_current_collector(collector_token)

@@ -19,18 +19,20 @@ _HOMES = {
     "Route": "pypwext.runtime._routes",
     "parse_template": "pypwext.runtime._routes",
     "BaseService": "pypwext.runtime._service",
-    "Handler": "pypwext.runtime._service",
+    "Handler": "pypwext.runtime._prepare",
     "ServiceMeta": "pypwext.runtime._service",
-    "prepare_class": "pypwext.runtime._service",
-    "step": "pypwext.runtime._service",
+    "prepare_class": "pypwext.runtime._prepare",
+    "step": "pypwext.runtime._step",
 }
 
 if TYPE_CHECKING:
     from pypwext.runtime._cors import Cors
     from pypwext.runtime._dependency import Dependency
     from pypwext.runtime._idempotency import Idempotency, http_document
+    from pypwext.runtime._prepare import Handler, prepare_class
     from pypwext.runtime._routes import Api, ApiHandler, Match, Route, parse_template
-    from pypwext.runtime._service import BaseService, Handler, ServiceMeta, prepare_class, step
+    from pypwext.runtime._service import BaseService, ServiceMeta
+    from pypwext.runtime._step import step
 
 __all__ = [
     "Api",

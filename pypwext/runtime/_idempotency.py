@@ -40,6 +40,7 @@ import attrs
 
 from pypwext import codec
 from pypwext.errors import BadRequest, Conflict, current_collector
+from pypwext.runtime._spec import spec_of
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
@@ -185,7 +186,8 @@ class Idempotency:
             config.register_lambda_context(context)
         if data is not None and not isinstance(data, Request):
             document = {**document, "body": canonical(data, document.get("body"))}
-        renders_errors = "render" in getattr(service, "_pypwext_lifecycle", ())
+        spec = spec_of(service)
+        renders_errors = spec is not None and "render" in spec.kind.lifecycle
 
         def _once(document: dict[str, Any]) -> dict[str, Any]:
             collector = current_collector()

@@ -61,8 +61,8 @@ import attrs
 from pypwext.base import InfoClassification, LogEntryType
 from pypwext.errors import BadRequest, NotFound, ServiceError
 from pypwext.observability._summary import Observability, reset_routed_template, set_routed_template
+from pypwext.runtime._pipeline import given as _already_read
 from pypwext.runtime._service import BaseService
-from pypwext.runtime._service import given as _already_read
 from pypwext.wire._events import EventSource, Request, detect_source, parse_request
 from pypwext.wire._responses import Response, to_source
 
@@ -155,7 +155,7 @@ class Route:
     @property
     def operation(self) -> str:
         """The service's operation name."""
-        return self.service._pypwext_operation
+        return self.service._pypwext_spec.operation
 
     @property
     def shape(self) -> tuple[tuple[int, str], ...]:
@@ -298,7 +298,7 @@ class Api:
         for service, given in flat:
             if not (isinstance(service, type) and issubclass(service, BaseService)):
                 raise TypeError(f"Api() takes service classes (BaseService subclasses), got {service!r}")
-            kind = getattr(service, "_pypwext_source_name", None)
+            kind = service._pypwext_spec.kind.source
             if kind is not None:  # a batch, EventBridge or S3 service answers events, not requests
                 raise TypeError(
                     f"{service.__qualname__} handles {kind} events, not HTTP requests: an Api routes "
@@ -508,7 +508,7 @@ def _api_observability(routes: tuple[Route, ...]) -> Observability:
     """What observes the Api's own answers: the services' common name (else
     ``POWERTOOLS_SERVICE_NAME``, else ``api``), operation ``api``, and the most protective
     classification among the routed services (a PII service's Api logs no concrete path)."""
-    names = {r.service._pypwext_logger.service for r in routes}
+    names = {r.service._pypwext_spec.logger.service for r in routes}
     service = names.pop() if len(names) == 1 else os.environ.get("POWERTOOLS_SERVICE_NAME") or "api"
     classes = [r.service.classification for r in routes]
     classification = next(

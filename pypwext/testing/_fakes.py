@@ -93,17 +93,9 @@ class _Fake:
         return None
 
     def _raise(self, err: Any) -> Any:
-        from pypwext.base import ErrorAction
-        from pypwext.errors import current_collector
-        from pypwext.observability._context import current_invocation
+        from pypwext.errors import collect_or_raise
 
-        if self.on_error is not ErrorAction.CONTINUE:
-            raise err
-        invocation = current_invocation()
-        collector = invocation.collector if invocation is not None else current_collector()
-        if collector is None:
-            raise err
-        collector.collect(err)
+        collect_or_raise(err, self.on_error)
         return self.default
 
 

@@ -164,10 +164,10 @@ def _success(builder: SchemaBuilder, service: type[BaseService]) -> dict[str, An
 
 def _operation(builder: SchemaBuilder, route: Route, method: str, many: bool) -> dict[str, Any]:
     service = route.service
-    input_type = service._pypwext_input_type
+    input_type = service._pypwext_spec.input_type
     # The Request itself, or the raw event in a Powertools data class: the service reads the
     # request as it likes, and pypwext neither parses a body nor answers 400 for it
-    typed = input_type is not Request and service._pypwext_event_sources is None
+    typed = input_type is not Request and service._pypwext_spec.event_sources is None
     fields = input_fields(input_type) if typed else {}
     doc = inspect.getdoc(service) or ""
     if doc == inspect.getdoc(BaseService):

@@ -24,6 +24,7 @@ from typing import Any
 
 from pypwext.errors import DependencyError, ServiceError
 from pypwext.runtime._service import BaseService
+from pypwext.runtime._spec import below_kind
 
 __all__ = ["DEPENDENCY_CODES", "operation_errors", "service_errors"]
 
@@ -79,7 +80,7 @@ def service_errors(service: type[BaseService]) -> dict[int, list[str]]:
         add(error.default_code, _describe(error))
     for error, code, msg in _raised(service):
         add(code, f"{error.__name__}: {msg}" if msg else _describe(error))
-    if service._pypwext_dependencies:
+    if service._pypwext_spec.dependencies:
         for code, description in DEPENDENCY_CODES.items():
             add(code, description)
     return dict(sorted(found.items()))
@@ -109,9 +110,7 @@ def _raised(service: type[BaseService]) -> list[tuple[type[ServiceError], int, s
     bases below ``BaseService``, with the code each raise answers and its message as written
     (``no order {ref.order_id}``; ``""`` when it is not a string literal)."""
     out: list[tuple[type[ServiceError], int, str]] = []
-    for klass in service.__mro__:
-        if klass is BaseService or vars(klass).get("_pypwext_kind_base", False) or klass is object:
-            break
+    for klass in below_kind(service):
         try:
             tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
         except (OSError, TypeError, SyntaxError):

@@ -75,7 +75,7 @@ class FunctionSpec:
         """The dependency descriptors the services declare (each once)."""
         found: dict[int, Any] = {}
         for service in self.services:
-            for dep in getattr(service, "_pypwext_dependencies", {}).values():
+            for dep in service._pypwext_spec.dependencies.values():
                 found.setdefault(id(dep), dep)
         return list(found.values())
 
@@ -206,7 +206,7 @@ def _source_events(service: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     ``rate(1 day)``); an EventBridge service a rule with its ``sources``/``detail_types`` as the
     pattern. S3 services get no event: SAM needs the bucket in the same template (see the docs).
     """
-    kind = getattr(service, "_pypwext_source_name", None)
+    kind = service._pypwext_spec.kind.source
     name = service.__name__
     if kind in _BATCH_EVENTS:
         sam_type, key, what, defaults = _BATCH_EVENTS[kind]
@@ -330,7 +330,7 @@ def build_template(
             "Architectures": [arch],
             "MemorySize": memory,
             "Timeout": timeout,
-            "Description": ", ".join(getattr(s, "_pypwext_operation", s.__name__) for s in spec.services),
+            "Description": ", ".join(s._pypwext_spec.operation for s in spec.services),
         }
         if variables:
             props["Environment"] = {"Variables": dict(sorted(variables.items()))}

@@ -138,7 +138,7 @@ def project_of(objects: dict[str, Any]) -> Project:
         if service in seen_services:
             return
         seen_services.add(service)
-        names = tuple(dict.fromkeys((service._pypwext_operation, service.__name__)))
+        names = tuple(dict.fromkeys((service._pypwext_spec.operation, service.__name__)))
         functions.append(Function(names, service.handler, service=service))
         if own_route and service.route is not None:
             add_route(service.route, service)
@@ -214,7 +214,7 @@ def _http_source(services: list[type[BaseService]]) -> tuple[str | None, str | N
     defined), and why none when they disagree."""
     reads: dict[str, tuple[str, ...]] = {}
     for service in services:
-        sources = service._pypwext_event_sources  # what the class check found in its input type
+        sources = service._pypwext_spec.event_sources  # what the class check found in its input type
         if sources is not None and sources[0].is_http:
             reads[service.__qualname__] = tuple(s.value for s in sources)
     if not reads:
