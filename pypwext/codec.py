@@ -33,6 +33,7 @@ import dataclasses
 import datetime as _dt
 import enum
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -90,11 +91,13 @@ __all__ = [
     "converter",
     "describe",
     "dumps",
+    "json_form",
     "loads",
     "strict",
     "structure",
     "to_jsonable",
     "unstructure",
+    "valid_text",
 ]
 
 T = TypeVar("T")
@@ -462,6 +465,40 @@ def dumps(obj: Any) -> str:
         raise EncodeError("a circular or too deeply nested value cannot be encoded as JSON") from None
     except (ValueError, TypeError) as exc:
         raise EncodeError(_encode_reason(exc)) from exc
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD, the Unicode replacement character.
+
+    A JSON ``"\\ud800"`` from a client decodes to a lone surrogate, which UTF-8 cannot encode:
+    echoed back, it would fail the Lambda runtime's encoder (Python 3.12 and later write answers
+    with ``ensure_ascii=False``) and the invocation would end without an answer.
+
+    >>> valid_text("ok \\ud800") == "ok \\ufffd"
+    True
+    """
+    if text.isascii():  # (a flag test: only other text is searched)
+        return text
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def json_form(value: Any) -> Any:
+    """The JSON value of ``value`` as pypwext writes it: what a client, or the Lambda runtime,
+    reads back from :func:`dumps`, with every lone surrogate replaced (:func:`valid_text`).
+
+    The one round trip for pypwext's own output (a direct-invoke document, an EventBridge
+    service's result, a batch answer, an idempotent result kept for a replay). It is parsed by
+    the standard library, without the checks :func:`loads` holds a client's input to: the text
+    is pypwext's own, so a result nested deeper than a client may send still goes out.
+
+    >>> import datetime
+    >>> json_form({"on": datetime.date(2024, 1, 2), "tags": {"a"}})
+    {'on': '2024-01-02', 'tags': ['a']}
+    """
+    return json.loads(valid_text(dumps(value)))
 
 
 def _encode_reason(exc: Exception) -> str:

@@ -3,6 +3,7 @@ failures raised (so Lambda retries and the DLQ gets them), ignored events."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -178,3 +179,30 @@ def test_definition_errors():
             detail_type = ("x",)
 
             def execute(self, detail: Any) -> None: ...
+
+
+class _Echo(EventService):
+    def execute(self, detail: dict[str, Any]) -> Any:
+        return detail
+
+
+def test_an_echoed_lone_surrogate_answers_valid_utf8():
+    """A JSON ``"\\ud800"`` in a detail decodes to a lone surrogate; echoed back as is, the Lambda
+    runtime's encoder (``ensure_ascii=False`` on Python 3.12+) would fail and the invocation end
+    without an answer. The answer holds U+FFFD instead, as an HTTP answer does."""
+    answer = _Echo.handler(eventbridge_event(detail={"name": "x\ud800y"}), lambda_context())
+    assert answer == {"name": "x\ufffdy"}
+    json.dumps(answer, ensure_ascii=False).encode("utf-8")  # what the runtime does: no error
+
+
+def test_a_result_deeper_than_a_client_may_send_still_goes_out():
+    """pypwext's own output is not held to the depth limit of a client's input (64 levels)."""
+    deep: Any = "bottom"
+    for _ in range(100):
+        deep = [deep]
+
+    class Deep(EventService):
+        def execute(self, detail: dict[str, Any]) -> Any:
+            return {"deep": deep}
+
+    assert Deep.handler(eventbridge_event(detail={}), lambda_context()) == {"deep": deep}

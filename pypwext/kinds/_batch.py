@@ -281,7 +281,7 @@ class BatchService(BaseService, kind=BATCH):
 
     def _document_for(self, raw: Mapping[str, Any], rid: str | None) -> Callable[[Any], dict[str, Any]]:
         def document(payload: Any) -> dict[str, Any]:
-            return {"body": codec.loads(codec.dumps(payload)), "id": rid}
+            return {"body": codec.json_form(payload), "id": rid}
 
         return document
 

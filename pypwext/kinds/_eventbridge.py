@@ -216,7 +216,7 @@ class EventService(BaseService, kind=EVENTBRIDGE):
 
 def _json_form(result: Any) -> Any:
     """The answer of an event: the result's JSON form (``None`` stays ``None``)."""
-    return None if result is None else codec.loads(codec.dumps(result))
+    return None if result is None else codec.json_form(result)
 
 
 class ScheduledService(EventService, kind=EVENTBRIDGE):

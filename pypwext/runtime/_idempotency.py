@@ -253,7 +253,7 @@ def canonical(value: Any, fallback: Any = None) -> Any:
     with sorted keys, so key order and whitespace never count), or ``fallback`` (the payload
     as received) when the input has no JSON form."""
     try:
-        return codec.loads(codec.dumps(value))
+        return codec.json_form(value)
     except (TypeError, ValueError):
         return fallback
 

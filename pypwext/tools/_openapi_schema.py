@@ -184,7 +184,7 @@ def _hints(cls: type) -> dict[str, Any]:
 
 def _jsonable_default(value: Any) -> Any:
     try:
-        return codec.loads(codec.dumps(codec.unstructure(value)))
+        return codec.json_form(codec.unstructure(value))
     except Exception:
         return _NO_JSON_DEFAULT
 

@@ -101,17 +101,6 @@ class Response:
     """Collected errors; written only into the direct-invoke document."""
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _utf8(text: str) -> str:
-    """``text`` with every lone surrogate (which UTF-8 cannot encode: a JSON ``"\\ud800"``
-    from a client, echoed back) replaced by U+FFFD, the Unicode replacement character."""
-    if text.isascii():  # (a flag test: only other text is searched)
-        return text
-    return _SURROGATE.sub("\ufffd", text)
-
-
 _UNSAFE = re.compile(r"[\r\n\0]")
 
 
@@ -128,7 +117,7 @@ def _value(value: Any, name: str) -> str:
     text = value if isinstance(value, str) else str(value)
     if _UNSAFE.search(text):
         raise ValueError(f"the value of response header {name} contains CR, LF or NUL")
-    return _utf8(text)
+    return codec.valid_text(text)
 
 
 def _merge_headers(response: Response, default_type: str | None) -> tuple[Merged, list[str]]:
@@ -163,7 +152,7 @@ def _direct(response: Response) -> dict[str, Any]:
     value: Any
     value, b64, default_type = body_text(response.body)
     if value is not None and not b64:  # the JSON value of the body: text as is, JSON parsed again
-        value = codec.loads(_utf8(value)) if default_type == JSON else _utf8(value)
+        value = codec.loads(codec.valid_text(value)) if default_type == JSON else codec.valid_text(value)
     merged, _cookies = _merge_headers(response, default_type)
     return {
         "statusCode": int(response.status),
@@ -179,7 +168,7 @@ def _error_list(errors: list[ServiceError]) -> list[Any]:
     encodes: the runtime's own encoder must never meet something it cannot write)."""
     if not errors:
         return []
-    return list(codec.loads(_utf8(codec.dumps([e.to_dict() for e in errors]))))
+    return list(codec.json_form([e.to_dict() for e in errors]))
 
 
 _RENDERERS: dict[EventSource, Callable[[int, str, bool, Merged, list[str], bool], dict[str, Any]]] = {
@@ -205,7 +194,7 @@ def to_source(response: Response, request: Request) -> dict[str, Any]:
     if text is None:
         text = ""
     elif not b64:
-        text = _utf8(text)
+        text = codec.valid_text(text)
     merged, cookies = _merge_headers(response, default_type)
     return _RENDERERS[source](int(response.status), text, b64, merged, cookies, request.multi_value)
 
