@@ -34,6 +34,7 @@ from typing import Any, ClassVar, TypeVar, cast, overload
 import attrs
 
 from pypwext import _pydantic, codec
+from pypwext._placeholders import parse_route
 from pypwext.base import ErrorAction, InfoClassification, LogEntryType
 from pypwext.errors import (
     BadRequest,
@@ -73,8 +74,6 @@ LIFECYCLE = ("validate", "execute", "on_error", "render")
 (a batch service, say) sets ``_pypwext_lifecycle`` and ``_pypwext_input_methods`` instead."""
 
 _ARG_NAMES = {"on_error": "error", "render": "result"}
-
-_ROUTE = re.compile(r"(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|ANY) (/[^\s]*)\Z")
 
 _OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "operation": (str, type(None)),
@@ -439,11 +438,11 @@ def prepare_class(
     _check_options(name, namespace, lifecycle, cls._pypwext_kind_options)
     if not 200 <= cls.status <= 399:
         raise _definition_error(name, f"status must be a success status (200-399), got {cls.status}")
-    if cls.route is not None and not _ROUTE.match(cls.route):
-        raise _definition_error(
-            name,
-            f"route must look like 'POST /orders/{{order_id}}' (METHOD, one space, a path), got {cls.route!r}",
-        )
+    if cls.route is not None:
+        try:
+            parse_route(cls.route)  # the rule Api() applies, with its words
+        except ValueError as exc:
+            raise _definition_error(name, str(exc)) from None
     if not all(isinstance(e, type) and issubclass(e, ServiceError) for e in cls.raises):
         raise _definition_error(
             name,
