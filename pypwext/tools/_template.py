@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pypwext._placeholders import environment_names, substitute_environment
+from pypwext._placeholders import environment_names, parse_route, substitute_environment
 
 __all__ = [
     "DEFAULT_MEMORY_MB",
@@ -168,7 +168,7 @@ def discover(target: Path) -> list[FunctionSpec]:
         if cls in in_apis:
             continue
         route = getattr(cls, "route", None)
-        routes = [(route.split(" ", 1)[0], route.split(" ", 1)[1])] if route else []
+        routes = [parse_route(route)[:2]] if route else []
         functions.append(FunctionSpec(f"{cls.__name__}Function", handler, [cls], routes))
     if not functions:
         raise TemplateError(
