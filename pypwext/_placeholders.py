@@ -1,6 +1,7 @@
 """The one grammar of ``{name}`` placeholders, which every template pypwext reads follows: a
 route (``GET /orders/{order_id}``, a last ``{path+}``), a dependency's name (``billing-{STAGE}``)
-or URL (``https://{HOST}/items/{item_id}``), and the resource strings of a generated template.
+or URL (``https://{HOST}/items/{item_id}``), an idempotency table (``idem-{STAGE}``), and the
+resource strings of a generated template.
 
 A placeholder is a name in braces; a name is an ASCII identifier; an UPPERCASE name may be filled
 from the environment variable of that name. Any other brace is a mistake, said when the template

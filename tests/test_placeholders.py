@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pypwext import Http, LambdaFunction, Parameter, Secret
+from pypwext import Http, Idempotency, LambdaFunction, Parameter, Secret
 
 DECLARATIONS: dict[str, Callable[[str], Any]] = {
     "Http": lambda bad: Http(f"https://example.com/items/{bad}"),
@@ -48,3 +48,13 @@ def test_a_well_formed_template_is_filled_the_same_way_everywhere(monkeypatch: p
     assert LambdaFunction("billing-{STAGE}-{tenant}").function_name(tenant="acme") == "billing-dev-acme"
     assert Parameter("/app/{STAGE}/db-url").resolved_name() == "/app/dev/db-url"
     assert Http("https://{STAGE}.example.com/items/{item_id}").template.names == ("STAGE", "item_id")
+
+
+def test_an_idempotency_table_follows_the_same_grammar(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STAGE", "dev")
+    assert Idempotency(key="body.id", table="idem-{STAGE}").table_name() == "idem-dev"
+    with pytest.raises(ValueError, match=r"^malformed Idempotency table 'idem-\{STAGE': an unmatched"):
+        Idempotency(key="body.id", table="idem-{STAGE").table_name()
+    monkeypatch.delenv("STAGE")
+    with pytest.raises(RuntimeError, match="names STAGE, which is not set in the environment"):
+        Idempotency(key="body.id", table="idem-{STAGE}").table_name()
