@@ -1,7 +1,9 @@
-"""``LambdaFunction``: another Lambda function as a dependency, declared on a service class --
-its name (a template), qualifier, answer type, timeouts, and the IAM permission it needs. Calls
-go through its :class:`~pypwext.dependencies._lambda_client.LambdaClient` (why a synchronous
-invoke is never retried is told there).
+"""``LambdaFunction``: another Lambda function as a dependency, invoked through boto3.
+
+This module owns the declaration: its name (a template), qualifier, answer type, timeouts and
+the IAM permission it needs. Calls go through its
+:class:`~pypwext.dependencies._lambda_client.LambdaClient` (why a synchronous invoke is never
+retried is told there).
 
 >>> from pypwext import BaseService, Request
 >>> class Checkout(BaseService):

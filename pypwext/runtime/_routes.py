@@ -73,8 +73,9 @@ __all__ = ["Api", "ApiHandler", "Match", "Route", "parse_template"]
 
 def parse_template(template: str) -> tuple[tuple[str, str], ...]:
     """Check a path template and split it into ``(kind, value)`` segments (kind ``"literal"``,
-    ``"param"`` or ``"greedy"``); ``ValueError`` says what is wrong (the rule:
-    :func:`pypwext._placeholders.path_segments`).
+    ``"param"`` or ``"greedy"``); ``ValueError`` says what is wrong.
+
+    The rule is :func:`pypwext._placeholders.path_segments`, which a service's class applies too.
 
     >>> parse_template("/orders/{order_id}/items/{rest+}")
     (('literal', 'orders'), ('param', 'order_id'), ('literal', 'items'), ('greedy', 'rest'))
