@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pypwext import BaseService, Cors, InfoClassification, NotFound, Request
+from pypwext import BaseService, ConfigurationError, Cors, InfoClassification, NotFound, Request
 from pypwext.runtime._routes import Api, parse_template
 from pypwext.testing import alb_event, api_gateway_event, function_url_event, invoke, lambda_context
 from tests._support import aws_samples
@@ -234,7 +234,7 @@ def test_parse_template() -> None:
     ],
 )
 def test_bad_templates_fail_at_import(template: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ConfigurationError, match=message):
 
         class Bad(BaseService):
             route = f"GET {template}"
@@ -242,7 +242,39 @@ def test_bad_templates_fail_at_import(template: str, message: str) -> None:
             def execute(self, request: Request) -> None:
                 return None
 
-        Api(Bad)
+    class Unrouted(BaseService):
+        def execute(self, request: Request) -> None:
+            return None
+
+    with pytest.raises(ValueError, match=message):
+        Api({f"GET {template}": Unrouted})
+
+
+@pytest.mark.parametrize("text", ["GET /orders/{id}.json", "GET /orders//x", "GET orders", "FETCH /orders"])
+def test_a_route_is_refused_when_its_class_is_defined_with_the_words_of_api(text: str) -> None:
+    """One rule, applied when the class is defined and by Api(), with the same words:
+    ``GET /orders/{id}.json`` used to pass the class's check and be refused only by Api()."""
+
+    class Unrouted(BaseService):
+        def execute(self, request: Request) -> None:
+            return None
+
+    with pytest.raises(ValueError) as by_api:
+        Api({text: Unrouted})
+    with pytest.raises(ConfigurationError) as by_class:
+
+        class Routed(BaseService):
+            route = text
+
+            def execute(self, request: Request) -> None:
+                return None
+
+    said_by_api = str(by_api.value).removeprefix(f"{Unrouted.__qualname__}: ")
+    assert str(by_class.value) == f"{Unrouted.__qualname__.replace('Unrouted', 'Routed')}: {said_by_api}"
+    if text == "GET /orders/{id}.json":
+        assert said_by_api == (
+            "path template '/orders/{id}.json': segment '{id}.json' mixes text and a parameter; use '/orders/{id}'"
+        )
 
 
 def test_two_services_on_one_route_and_a_service_without_route_fail() -> None:

@@ -9,35 +9,22 @@ from __future__ import annotations
 
 import enum
 import os
-import string
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["fill", "lookup", "missing", "placeholders", "resource_pattern"]
+from pypwext import _placeholders
 
-_FORMATTER = string.Formatter()
+__all__ = ["fill", "lookup", "missing", "placeholders", "resource_pattern"]
 
 
 def placeholders(template: str) -> tuple[str, ...]:
-    """The placeholders of ``template`` in order; ``ValueError`` for a malformed one.
+    """The placeholders of ``template`` in order; ``ValueError`` for a malformed one (the one
+    grammar: :mod:`pypwext._placeholders`).
 
     >>> placeholders("billing-{STAGE}-{tenant}")
     ('STAGE', 'tenant')
     """
-    names: list[str] = []
-    try:
-        parsed = list(_FORMATTER.parse(template))
-    except ValueError as exc:
-        raise ValueError(f"malformed template {template!r}: {exc}") from None
-    for _text, field, spec, conversion in parsed:
-        if field is None:
-            continue
-        if not field.isidentifier() or spec or conversion:
-            raise ValueError(
-                f"malformed template {template!r}: placeholders are plain names such as {{STAGE}}, got {{{field}}}"
-            )
-        names.append(field)
-    return tuple(names)
+    return _placeholders.names(template)
 
 
 def fill(
@@ -68,7 +55,7 @@ def fill(
         if value is None:
             raise KeyError(missing(name, f"{what} template {template!r}"))
         values[name] = escape(value) if escape is not None else value
-    return template.format(**values)
+    return _placeholders.substitute(template, values.__getitem__)
 
 
 def lookup(name: str, args: Mapping[str, Any]) -> str | None:
@@ -82,14 +69,16 @@ def lookup(name: str, args: Mapping[str, Any]) -> str | None:
     value = args.get(name)
     if value is not None:
         return str(value.value) if isinstance(value, enum.Enum) else str(value)
-    if name.isupper():
+    if _placeholders.from_environment(name):
         return os.environ.get(name)
     return None
 
 
 def missing(name: str, where: str) -> str:
     """The message for a placeholder nothing fills: what needs it and how to fill it."""
-    how = f"pass {name}=... or set the environment variable {name}" if name.isupper() else f"pass {name}=..."
+    how = f"pass {name}=..."
+    if _placeholders.from_environment(name):
+        how += f" or set the environment variable {name}"
     return f"{where} needs {{{name}}}: {how}"
 
 
@@ -100,5 +89,6 @@ def resource_pattern(template: str) -> str:
     >>> resource_pattern("orders-{STAGE}-{tenant}")
     'orders-{STAGE}-*'
     """
-    names = placeholders(template)
-    return template.format(**{n: ("{" + n + "}" if n.isupper() else "*") for n in names})
+    return _placeholders.substitute(
+        template, lambda n: "{" + n + "}" if _placeholders.from_environment(n) else "*"
+    )

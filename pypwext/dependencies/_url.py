@@ -14,14 +14,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
+from pypwext import _placeholders
 from pypwext.dependencies import _template
 from pypwext.errors import BadRequest
 
 __all__ = ["UrlTemplate", "aws_endpoint"]
 
 _CALL_ARGUMENTS = frozenset({"method", "body", "query", "headers", "into", "raw"})
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Scheme and authority of a URL (or of a template: ``{INVENTORY_URL}`` counts as authority).
 _AUTHORITY = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://)?[^/?#]*")
 _HOST_VALUE = re.compile(r"[A-Za-z0-9.-]+\Z")
@@ -56,9 +55,6 @@ class UrlTemplate:
         if not isinstance(template, str) or not template:
             raise ValueError(f"a URL template must be a non-empty string, got {template!r}")
         self.template = template
-        stripped = _PLACEHOLDER.sub("", template)
-        if "{" in stripped or "}" in stripped:
-            raise ValueError(f"the URL template {template!r} has an unmatched '{{' or '}}'")
         authority_end = _AUTHORITY.match(template)
         end = authority_end.end() if authority_end else 0
         self._pieces: list[tuple[str, str | None, bool, bool]] = []  # (literal, name, authority, path)
@@ -66,22 +62,17 @@ class UrlTemplate:
         self.names: tuple[str, ...] = ()
         pos = 0
         names: list[str] = []
-        for match in _PLACEHOLDER.finditer(template):
-            name = match.group(1)
-            if not _IDENTIFIER.match(name):
-                raise ValueError(
-                    f"the URL template {template!r} has the placeholder {{{name}}}; "
-                    "a placeholder is a Python identifier such as {item_id} or {STAGE}"
-                )
+        for field in _placeholders.fields(template, "URL template"):
+            name = field.name
             if name in _CALL_ARGUMENTS:
                 raise ValueError(
                     f"the URL template {template!r} uses {{{name}}}, which is an argument of the "
                     f"client's call() ({', '.join(sorted(_CALL_ARGUMENTS))}); rename the placeholder"
                 )
-            in_authority = match.start() < end
-            in_path = not in_authority and match.start() < query_at
-            self._pieces.append((template[pos : match.start()], name, in_authority, in_path))
-            pos = match.end()
+            in_authority = field.start < end
+            in_path = not in_authority and field.start < query_at
+            self._pieces.append((template[pos : field.start], name, in_authority, in_path))
+            pos = field.end
             if name not in names:
                 names.append(name)
         self._tail = template[pos:]

@@ -26,6 +26,7 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any, Generic, TypeVar, overload
 
+from pypwext import _placeholders
 from pypwext.base import ErrorAction
 from pypwext.dependencies._http_client import HttpClient
 from pypwext.dependencies._http_options import (
@@ -46,7 +47,7 @@ from pypwext.dependencies._http_options import (
     _check_statuses,
     _check_timeout,
 )
-from pypwext.dependencies._url import _PLACEHOLDER, UrlTemplate, aws_endpoint
+from pypwext.dependencies._url import UrlTemplate, aws_endpoint
 from pypwext.runtime._dependency import DEFAULT_SAFETY_MARGIN_S, Dependency
 
 __all__ = [
@@ -278,7 +279,7 @@ class Http(Dependency["HttpClient[T]"], Generic[T]):
         host = self.template.host_pattern()
         service, region, api_id = self.aws_service, self.region, "*"
         if host is not None:
-            marked = _PLACEHOLDER.sub(lambda m: f"\x00{m.group(1)}\x01", host)
+            marked = _placeholders.substitute(host, lambda name: f"\x00{name}\x01")
             detected = re.match(
                 r"([^.]+)\.(execute-api|lambda-url)\.([^.]+)\.(?:amazonaws\.com(?:\.cn)?|on\.aws)\Z", marked
             )
@@ -317,6 +318,6 @@ def _arn_part(text: str) -> str:
         name = match.group(1)
         if name == "AWS_REGION":
             return "${AWS::Region}"
-        return f"{{{name}}}" if name.isupper() else "*"
+        return f"{{{name}}}" if _placeholders.from_environment(name) else "*"
 
     return re.sub("\x00([^\x01]*)\x01", one, text)

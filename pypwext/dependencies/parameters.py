@@ -28,8 +28,9 @@ import time
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, overload
 
-from pypwext import codec
+from pypwext import _placeholders, codec
 from pypwext.dependencies import _template
+from pypwext.dependencies._logged import logged_failure
 from pypwext.errors import DependencyError
 from pypwext.observability.tracing import trace_call
 from pypwext.runtime._dependency import Dependency, library_words, log, log_enabled, remaining_budget_s
@@ -63,7 +64,7 @@ class _Stored(Dependency[T], Generic[T]):
         kind = type(self).__name__
         if not isinstance(name_template, str) or not name_template:
             raise TypeError(f"{kind} needs a name (template), got {name_template!r}")
-        lower = [n for n in _template.placeholders(name_template) if not n.isupper()]
+        lower = [n for n in _template.placeholders(name_template) if not _placeholders.from_environment(n)]
         if lower:
             raise ValueError(
                 f"{kind}({name_template!r}): placeholders are filled from environment variables, so they "
@@ -120,14 +121,11 @@ class _Stored(Dependency[T], Generic[T]):
         try:
             return _template.fill(self.name_template, {}, what=f"{self.noun} name")
         except KeyError as exc:
-            log(
-                logging.WARNING,
+            raise logged_failure(
+                self.name,
                 f"{self.name}: {exc.args[0]}",
-                {"dependency": self.name, "name_template": self.name_template, "store": self.store},
-            )
-            raise DependencyError(
-                f"{self.name}: the {self.noun} name cannot be filled (see the log)",
-                dependency=self.name,
+                f"the {self.noun} name cannot be filled",
+                {"name_template": self.name_template, "store": self.store},
                 code=HTTPStatus.INTERNAL_SERVER_ERROR,
             ) from None
 
@@ -144,14 +142,11 @@ class _Stored(Dependency[T], Generic[T]):
                     try:
                         self._provider_obj = self._new_provider()
                     except Exception as exc:  # NoRegionError and friends: say what to set, in the log
-                        log(
-                            logging.WARNING,
+                        raise logged_failure(
+                            self.name,
                             f"{self.name}: cannot build the {self.store} client (set AWS_REGION)",
-                            {"dependency": self.name, "store": self.store, "reason": library_words(exc)},
-                        )
-                        raise DependencyError(
-                            f"{self.name}: the client cannot be built (see the log)",
-                            dependency=self.name,
+                            "the client cannot be built",
+                            {"store": self.store, "reason": library_words(exc)},
                             code=HTTPStatus.INTERNAL_SERVER_ERROR,
                         ) from None
         return self._provider_obj
@@ -258,15 +253,14 @@ class _Stored(Dependency[T], Generic[T]):
         """A failure: the client's answer names only the declaration (``answer``); one WARNING
         line has the rest (``message``, the name, the store, the AWS error code, the library's
         words as ``reason``, redacted by the service's classification)."""
-        fields: dict[str, Any] = {"dependency": self.name, self.noun: name, "store": self.store}
+        fields: dict[str, Any] = {self.noun: name, "store": self.store}
         if error_code:
             fields["error_code"] = error_code
         if problems is not None:
             fields["problems"] = problems
         if reason:
             fields["reason"] = reason
-        log(logging.WARNING, f"{self.name}: {message}", fields)
-        return DependencyError(f"{self.name}: {answer} (see the log)", dependency=self.name, **kwargs)
+        return logged_failure(self.name, f"{self.name}: {message}", answer, fields, **kwargs)
 
     def _log(self, name: str, started: float) -> None:
         if not log_enabled(logging.DEBUG):

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from pypwext import codec
+from pypwext import _placeholders, codec
 from pypwext.errors import BadRequest, Conflict, current_collector
 from pypwext.runtime._spec import spec_of
 
@@ -114,7 +114,7 @@ class Idempotency:
                 f"Idempotency has no table: pass Idempotency(table=...) or set {TABLE_ENV} in the environment"
             )
         try:
-            return template.format_map(os.environ)
+            return _placeholders.substitute(template, os.environ.__getitem__, "Idempotency table")
         except KeyError as exc:
             raise RuntimeError(
                 f"Idempotency table {template!r} names {exc.args[0]}, which is not set in the environment"

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 import attrs
 
 from pypwext import _pydantic, codec
+from pypwext._placeholders import parse_route
 from pypwext.base import InfoClassification, LogEntryType
 from pypwext.errors import ConfigurationError, ServiceError
 from pypwext.observability._summary import Observability
@@ -40,7 +41,6 @@ __all__ = ["Handler", "prepare_class"]
 
 _ARG_NAMES = {"on_error": "error", "render": "result"}
 
-_ROUTE = re.compile(r"(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|ANY) (/[^\s]*)\Z")
 
 _OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "operation": (str, type(None)),
@@ -258,11 +258,11 @@ def prepare_class(
         kind.check(cls)
     if not 200 <= cls.status <= 399:
         raise _definition_error(name, f"status must be a success status (200-399), got {cls.status}")
-    if cls.route is not None and not _ROUTE.match(cls.route):
-        raise _definition_error(
-            name,
-            f"route must look like 'POST /orders/{{order_id}}' (METHOD, one space, a path), got {cls.route!r}",
-        )
+    if cls.route is not None:
+        try:
+            parse_route(cls.route)  # the rule Api() applies, with its words
+        except ValueError as exc:
+            raise _definition_error(name, str(exc)) from None
     if not all(isinstance(e, type) and issubclass(e, ServiceError) for e in cls.raises):
         raise _definition_error(
             name,

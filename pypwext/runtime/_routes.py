@@ -51,13 +51,15 @@ same method and template shape.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
 import attrs
 
+from pypwext._placeholders import GREEDY as _GREEDY
+from pypwext._placeholders import LITERAL as _LITERAL
+from pypwext._placeholders import METHODS, Segment, parse_route, path_segments
 from pypwext.base import InfoClassification, LogEntryType
 from pypwext.errors import BadRequest, NotFound, ServiceError
 from pypwext.observability._summary import Observability, reset_routed_template, set_routed_template
@@ -68,23 +70,12 @@ from pypwext.wire._responses import Response, to_source
 
 __all__ = ["Api", "ApiHandler", "Match", "Route", "parse_template"]
 
-_ROUTE = re.compile(r"(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|ANY) (/[^\s]*)\Z")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "ANY")
-
-# Segment kinds, ordered by how specific they are (lower sorts first = more specific).
-_LITERAL, _PARAM, _GREEDY = 0, 1, 2
-
-
-@attrs.frozen
-class _Segment:
-    kind: int
-    value: str  # the literal text, or the parameter name
-
 
 def parse_template(template: str) -> tuple[tuple[str, str], ...]:
     """Check a path template and split it into ``(kind, value)`` segments (kind ``"literal"``,
     ``"param"`` or ``"greedy"``); ``ValueError`` says what is wrong.
+
+    The rule is :func:`pypwext._placeholders.path_segments`, which a service's class applies too.
 
     >>> parse_template("/orders/{order_id}/items/{rest+}")
     (('literal', 'orders'), ('param', 'order_id'), ('literal', 'items'), ('greedy', 'rest'))
@@ -94,48 +85,7 @@ def parse_template(template: str) -> tuple[tuple[str, str], ...]:
     ValueError: path template '/orders/{id}.json': segment '{id}.json' mixes text and a parameter; use '/orders/{id}'
     """
     names = ("literal", "param", "greedy")
-    return tuple((names[s.kind], s.value) for s in _parse(template))
-
-
-def _parse(template: str) -> tuple[_Segment, ...]:
-    def bad(reason: str) -> ValueError:
-        return ValueError(f"path template {template!r}: {reason}")
-
-    if not template.startswith("/"):
-        raise bad("must start with '/'")
-    if template == "/":
-        return ()
-    if template.endswith("/"):
-        raise bad("must not end with '/' (a request's trailing '/' is ignored anyway)")
-    segments: list[_Segment] = []
-    seen: set[str] = set()
-    parts = template[1:].split("/")
-    for index, part in enumerate(parts):
-        if not part:
-            raise bad("has an empty segment ('//')")
-        if "{" not in part and "}" not in part:
-            segments.append(_Segment(_LITERAL, part))
-            continue
-        if not (part.startswith("{") and part.endswith("}")) or part.count("{") != 1 or part.count("}") != 1:
-            stem = re.sub(r"[^{}]*(\{[^{}]*\})[^{}]*", r"\1", part)
-            raise bad(
-                f"segment {part!r} mixes text and a parameter; use '/{'/'.join([*parts[:index], stem])}'"
-                if part.count("{") == 1 and part.count("}") == 1
-                else f"segment {part!r} has unbalanced braces"
-            )
-        name = part[1:-1]
-        kind = _PARAM
-        if name.endswith("+"):
-            kind, name = _GREEDY, name[:-1]
-            if index != len(parts) - 1:
-                raise bad(f"the greedy parameter {{{name}+}} must be the last segment")
-        if not _NAME.match(name):
-            raise bad(f"parameter name {name!r} is not an identifier")
-        if name in seen:
-            raise bad(f"parameter {{{name}}} appears twice")
-        seen.add(name)
-        segments.append(_Segment(kind, name))
-    return tuple(segments)
+    return tuple((names[s.kind], s.value) for s in path_segments(template))
 
 
 @attrs.frozen
@@ -145,7 +95,7 @@ class Route:
     method: str
     template: str
     service: type[BaseService]
-    segments: tuple[_Segment, ...] = attrs.field(repr=False)
+    segments: tuple[Segment, ...] = attrs.field(repr=False)
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -281,11 +231,6 @@ class Api:
                 flat.append((item, None))
             elif isinstance(item, Mapping):
                 for route_text, service in item.items():
-                    if not isinstance(route_text, str) or not _ROUTE.match(route_text):
-                        raise ValueError(
-                            f"Api(): route {route_text!r} must look like 'POST /orders/{{order_id}}' "
-                            "(METHOD, one space, a path)"
-                        )
                     flat.append((service, route_text))
             elif isinstance(item, Iterable) and not isinstance(item, (str, bytes)):
                 flat.extend((service, None) for service in item)
@@ -304,15 +249,14 @@ class Api:
                     f"{service.__qualname__} handles {kind} events, not HTTP requests: an Api routes "
                     "HTTP services only (give it a Lambda function of its own)"
                 )
-            route_text = given or service.route
+            route_text = given if given is not None else service.route
             if route_text is None:
                 raise TypeError(
                     f'{service.__qualname__} has no route: set route = "METHOD /path" on the class '
                     '(or give it here: Api({"GET /path": Service})) to put it in an Api'
                 )
-            method, _, template = route_text.partition(" ")
             try:
-                segments = _parse(template)
+                method, template, segments = parse_route(route_text)
             except ValueError as exc:
                 raise ValueError(f"{service.__qualname__}: {exc}") from None
             route = Route(method, template, service, segments)
@@ -379,11 +323,11 @@ class Api:
     def _allowed(found: list[tuple[Route, dict[str, str]]]) -> tuple[str, ...]:
         methods = {r.method for r, _ in found}
         if "ANY" in methods:
-            return tuple(m for m in _METHODS if m != "ANY")
+            return tuple(m for m in METHODS if m != "ANY")
         if "GET" in methods:
             methods.add("HEAD")
         methods.add("OPTIONS")
-        return tuple(m for m in _METHODS if m in methods)
+        return tuple(m for m in METHODS if m in methods)
 
     def allowed_methods(self, path: str) -> tuple[str, ...]:
         """The methods some service answers at ``path`` (``()`` for an unknown path)."""

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pypwext._placeholders import environment_names, parse_route, substitute_environment
+
 __all__ = [
     "DEFAULT_MEMORY_MB",
     "DEFAULT_TIMEOUT_S",
@@ -50,8 +52,6 @@ DEFAULT_TIMEOUT_S = 30
 LAMBDA_SETS = {"AWS_REGION": "AWS::Region", "AWS_DEFAULT_REGION": "AWS::Region"}
 """Environment variables Lambda sets itself (they cannot be set in a template), with the
 pseudo parameter that substitutes them in a resource."""
-
-_PLACEHOLDER = re.compile(r"(?<!\$)\{([A-Z][A-Z0-9_]*)\}")
 
 
 class TemplateError(Exception):
@@ -168,7 +168,7 @@ def discover(target: Path) -> list[FunctionSpec]:
         if cls in in_apis:
             continue
         route = getattr(cls, "route", None)
-        routes = [(route.split(" ", 1)[0], route.split(" ", 1)[1])] if route else []
+        routes = [parse_route(route)[:2]] if route else []
         functions.append(FunctionSpec(f"{cls.__name__}Function", handler, [cls], routes))
     if not functions:
         raise TemplateError(
@@ -252,19 +252,18 @@ def _parameter_id(name: str) -> str:
 def _sub(text: str, params: Mapping[str, str]) -> Any:
     """``text`` with ``{NAME}`` placeholders as ``${Param}``; a ``Fn::Sub`` when it substitutes."""
 
-    def repl(match: re.Match[str]) -> str:
-        name = match.group(1)
+    def repl(name: str) -> str:
         if name in LAMBDA_SETS:
             return "${" + LAMBDA_SETS[name] + "}"
         return "${" + params[name] + "}"
 
-    replaced = _PLACEHOLDER.sub(repl, text)
+    replaced = substitute_environment(text, repl)
     return {"Fn::Sub": replaced} if "${" in replaced else replaced
 
 
 def _placeholders(value: Any) -> set[str]:
     if isinstance(value, str):
-        return set(_PLACEHOLDER.findall(value))
+        return environment_names(value)
     if isinstance(value, Mapping):
         return set().union(*(_placeholders(v) for v in value.values())) if value else set()
     if isinstance(value, (list, tuple)):

@@ -330,6 +330,48 @@ def test_an_unknown_function_and_a_refused_connection(server: InvokeServer, monk
         Elsewhere().billing.invoke({})
 
 
+@pytest.mark.parametrize("case", ["unfilled", "no-region"])
+def test_a_name_nobody_fills_or_a_client_that_cannot_be_built_is_a_500_told_in_one_warning(
+    server: InvokeServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    """The client's answer names only the declaration and says ``(see the log)``; one WARNING
+    line has the rest (the template and what to set, or the library's words)."""
+    monkeypatch.delenv("BILLING_STAGE", raising=False)
+    if case == "no-region":
+        monkeypatch.delenv("AWS_REGION")
+        monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+
+    class Checkout(BaseService):
+        just_status_code = False
+        billing = LambdaFunction("billing-{BILLING_STAGE}")
+
+        def execute(self, request: Request) -> Any:
+            return self.billing.invoke({"order_id": 1})
+
+    capsys.readouterr()
+    result = invoke(Checkout, {}, lambda_context())
+    out = capsys.readouterr().out
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    (warning,) = [e for e in lines if e.get("level") == "WARNING"]
+    assert result.status == 500
+    assert warning["dependency"] == "billing"
+    if case == "unfilled":
+        assert [e["msg"] for e in result.errors] == [
+            "billing: the function name cannot be filled (see the log)"
+        ]
+        assert warning["message"] == (
+            "billing: function name template 'billing-{BILLING_STAGE}' needs {BILLING_STAGE}: "
+            "pass BILLING_STAGE=... or set the environment variable BILLING_STAGE"
+        )
+    else:
+        assert [e["msg"] for e in result.errors] == [
+            "billing: the Lambda client cannot be built (see the log)"
+        ]
+        assert warning["message"] == "cannot build the Lambda client (set AWS_REGION)"
+        assert "NoRegionError" in warning["reason"]
+    assert server.calls == []
+
+
 def test_dry_run_qualifier_and_name_templates(server: InvokeServer) -> None:
     class Checkout(BaseService):
         billing = LambdaFunction("billing-{stage}", qualifier="{STAGE}")
