@@ -1,7 +1,7 @@
-"""``pypwext.pytest_plugin`` is an old path, kept for one release: import from :mod:`pypwext.testing._plugin` instead.
+"""``pypwext.pytest_plugin`` is an old path, kept for one release: import from :mod:`pypwext.testing.plugin` instead.
 
 It re-exports the same names; see docs/migration.md.
 """
 
-from pypwext.testing._plugin import *  # noqa: F403
-from pypwext.testing._plugin import __all__ as __all__
+from pypwext.testing.plugin import *  # noqa: F403
+from pypwext.testing.plugin import __all__ as __all__

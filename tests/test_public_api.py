@@ -44,7 +44,7 @@ OLD_PATHS = {
         ],
         "pypwext.tools",
     ),
-    "pypwext.pytest_plugin": "pypwext.testing._plugin",
+    "pypwext.pytest_plugin": "pypwext.testing.plugin",
     "pypwext.packaging": "pypwext.tools.packaging",
 }
 
@@ -115,11 +115,13 @@ SURFACE: dict[str, list[str]] = {
         "converter",
         "describe",
         "dumps",
+        "json_form",
         "loads",
         "strict",
         "structure",
         "to_jsonable",
         "unstructure",
+        "valid_text",
     ],
     "pypwext.context": [
         "Invocation",
@@ -374,6 +376,15 @@ SURFACE: dict[str, list[str]] = {
         "scheduled_event",
         "sns_event",
         "sqs_event",
+    ],
+    "pypwext.testing.plugin": [
+        "alb_event",
+        "api_gateway_event",
+        "fake_http",
+        "fake_lambda",
+        "function_url_event",
+        "invoke",
+        "lambda_context",
     ],
     "pypwext.tools": [
         "BASIC_EXECUTION_POLICY",
