@@ -1,7 +1,7 @@
 """Test helpers: events shaped like the real ones, a Lambda context, and ``invoke``.
 
 Every factory builds an event with the keys and value types of the real AWS samples in
-``fixtures/aws-events`` (checked key by key in ``tests/test_testing.py``), with a fresh request
+``fixtures/aws-events`` (checked key by key in ``tests/testing/test_testing.py``), with a fresh request
 id and the current time, so a test says *what* request it sends, not how a source wraps it:
 
 >>> from pypwext import BaseService, Request

@@ -24,7 +24,7 @@ from pypwext.dependencies.http import CORRELATION_HEADER, HttpClient, aws_endpoi
 from pypwext.observability._context import current_invocation
 from pypwext.testing import api_gateway_event, invoke, lambda_context
 from tests._support.logs import json_lines
-from tests.xray_daemon import run_traced
+from tests.observability.xray_daemon import run_traced
 
 pytestmark = pytest.mark.integration
 

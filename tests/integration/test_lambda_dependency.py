@@ -31,7 +31,7 @@ from pypwext import (
 )
 from pypwext.testing import invoke, lambda_context
 from tests._support.logs import json_lines
-from tests.xray_daemon import run_traced
+from tests.observability.xray_daemon import run_traced
 
 pytestmark = pytest.mark.integration
 

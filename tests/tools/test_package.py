@@ -418,7 +418,7 @@ def test_the_built_wheel_installs_into_a_fresh_venv_and_works(tmp_path) -> None:
     is downloaded: the build uses this environment's setuptools (--no-isolation) and the fresh
     venv borrows this one's dependencies through a .pth line (not pypwext: that is the wheel's)."""
     pytest.importorskip("build", reason="build is a dev dependency (make dist)")
-    repo = Path(__file__).resolve().parent.parent
+    repo = Path(__file__).resolve().parents[2]
     src = tmp_path / "src"
     shutil.copytree(repo / "pypwext", src / "pypwext", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("setup.cfg", "pyproject.toml", "README.md"):

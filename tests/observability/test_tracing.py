@@ -18,9 +18,9 @@ import pytest
 
 from pypwext import BaseService, Request
 from pypwext.observability.tracing import active, read_trace_header, trace_call, wanted
-from tests.xray_daemon import run_traced
+from tests.observability.xray_daemon import run_traced
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TRACE_ROOT = "1-5759e988-bd862e3fe1be46a994272793"
 
 SCRIPT = textwrap.dedent(

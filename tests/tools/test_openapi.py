@@ -24,7 +24,7 @@ from pypwext.tools._cli import openapi as openapi_cli
 from pypwext.tools._local.targets import TargetError, load_project
 from pypwext.tools._openapi import SchemaBuilder, openapi_document
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 class Colour(enum.Enum):

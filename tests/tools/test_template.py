@@ -11,7 +11,7 @@ import pytest
 from pypwext.tools._cli import main
 from pypwext.tools._template import TemplateError, build_template, discover, to_yaml
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 cfnlint_api = pytest.importorskip(
     "cfnlint.api", reason="cfn-lint is a dev dependency (pip install -e .[dev])"

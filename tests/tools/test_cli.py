@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 APP = "examples/orders/app.py:handler"
 ORDER = '{"id": 1, "description": "books", "items": [{"id": 7, "quantity": 2, "description": "SICP"}]}'
 

@@ -33,7 +33,7 @@ from pypwext.tools._openapi import openapi_document
 from tests._support import aws_samples
 from tests._support.logs import json_lines
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 # --- the models ---------------------------------------------------------------------------------
 
