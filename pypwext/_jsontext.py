@@ -137,3 +137,21 @@ def _decode_reason(exc: json.JSONDecodeError) -> str:
 
 _decoder = json.JSONDecoder(parse_float=_finite_float, parse_constant=_no_constant)
 _scan: Callable[[str, int], tuple[Any, int]] = _decoder.scan_once  # type: ignore[attr-defined]
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD, the Unicode replacement character.
+
+    A JSON ``"\\ud800"`` from a client decodes to a lone surrogate, which UTF-8 cannot encode:
+    echoed back, it would fail the Lambda runtime's encoder (Python 3.12 and later write answers
+    with ``ensure_ascii=False``) and the invocation would end without an answer.
+
+    >>> valid_text("ok \\ud800") == "ok \\ufffd"
+    True
+    """
+    if text.isascii():  # (a flag test: only other text is searched)
+        return text
+    return _LONE_SURROGATE.sub("\ufffd", text)

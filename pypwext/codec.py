@@ -33,7 +33,6 @@ import dataclasses
 import datetime as _dt
 import enum
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -47,7 +46,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_hetero_tuple_structure_fn
 
-from pypwext._jsontext import MAX_DEPTH, DecodeError, loads
+from pypwext._jsontext import MAX_DEPTH, DecodeError, loads, valid_text
 from pypwext._problems import (
     _BUDGET,
     MAX_COUNTED_PROBLEMS,
@@ -465,24 +464,6 @@ def dumps(obj: Any) -> str:
         raise EncodeError("a circular or too deeply nested value cannot be encoded as JSON") from None
     except (ValueError, TypeError) as exc:
         raise EncodeError(_encode_reason(exc)) from exc
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def valid_text(text: str) -> str:
-    """``text`` with every lone surrogate replaced by U+FFFD, the Unicode replacement character.
-
-    A JSON ``"\\ud800"`` from a client decodes to a lone surrogate, which UTF-8 cannot encode:
-    echoed back, it would fail the Lambda runtime's encoder (Python 3.12 and later write answers
-    with ``ensure_ascii=False``) and the invocation would end without an answer.
-
-    >>> valid_text("ok \\ud800") == "ok \\ufffd"
-    True
-    """
-    if text.isascii():  # (a flag test: only other text is searched)
-        return text
-    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def json_form(value: Any) -> Any:
