@@ -90,9 +90,39 @@ def moto_server() -> Iterator[MotoServer]:
                 pytest.fail(f"moto server did not start on 127.0.0.1:{port} (exit code {process.poll()})")
             time.sleep(0.1)
     try:
+        _warm_up(server)
         yield server
     finally:
         stop_process(process)
+
+
+def _warm_up(server: MotoServer) -> None:
+    """One call to each AWS service the tests use, with a generous timeout: moto loads a service's
+    backend on its first request, which on a loaded machine takes longer than the short timeouts
+    pypwext's dependencies keep (a Parameter reads with a 2 s timeout). A test then measures
+    pypwext, not moto's first import."""
+    import boto3
+    from botocore.config import Config
+
+    env = server.env()
+    session = boto3.session.Session(
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=env["AWS_SESSION_TOKEN"],
+        region_name=env["AWS_REGION"],
+    )
+    config = Config(connect_timeout=10, read_timeout=120, retries={"max_attempts": 1})
+    calls = {
+        "ssm": ("describe_parameters", {}),
+        "secretsmanager": ("list_secrets", {}),
+        "dynamodb": ("list_tables", {}),
+        "s3": ("list_buckets", {}),
+        "lambda": ("list_functions", {}),
+        "iam": ("list_roles", {}),
+    }
+    for service, (operation, kwargs) in calls.items():
+        client = session.client(service, endpoint_url=server.endpoint, config=config)
+        getattr(client, operation)(**kwargs)
 
 
 @pytest.fixture
