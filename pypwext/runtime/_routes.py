@@ -63,6 +63,7 @@ from pypwext._placeholders import METHODS, Segment, parse_route, path_segments
 from pypwext.base import InfoClassification, LogEntryType
 from pypwext.errors import BadRequest, NotFound, ServiceError
 from pypwext.observability._summary import Observability, reset_routed_template, set_routed_template
+from pypwext.runtime._http import fallback_request
 from pypwext.runtime._pipeline import given as _already_read
 from pypwext.runtime._service import BaseService
 from pypwext.wire._events import EventSource, Request, detect_source, parse_request
@@ -344,15 +345,7 @@ class Api:
         try:
             request = parse_request(event, context)
         except BadRequest as bad:
-            fallback = Request(
-                source=source,
-                method="",
-                path="",
-                raw_event=event,
-                context=context,
-                multi_value=isinstance(event, Mapping) and "multiValueHeaders" in event,
-            )
-            return self._answer(event, context, fallback, self._error(bad))
+            return self._answer(event, context, fallback_request(event, context), self._error(bad))
         match = self.match(request.method, request.path)
         if match.route is None and request.method == "OPTIONS" and match.allowed:
             return self._options(event, context, request, match.allowed)
