@@ -56,16 +56,16 @@ def api_gateway_event(
     >>> api_gateway_event("GET", "/", version="2.0", cookies={"s": "1"})["cookies"]
     ['s=1']
     """
+    common: dict[str, Any] = dict(
+        body=body, headers=headers, query=query, path_params=path_params, cookies=cookies,
+        resource=resource, stage_variables=stage_variables, claims=claims, region=region,
+    )  # fmt: skip
+    if stage is not None:  # (each source's own default otherwise: "prod", "$default")
+        common["stage"] = stage
     if version == "1.0":
-        return _rest.example_event(
-            method, path, body, headers, query, path_params, cookies, resource,
-            "prod" if stage is None else stage, stage_variables, claims, region,
-        )  # fmt: skip
+        return _rest.example_event(method, path, **common)
     if version == "2.0":
-        return _http_api.example_event(
-            method, path, body, headers, query, path_params, cookies, resource,
-            "$default" if stage is None else stage, stage_variables, claims, region,
-        )  # fmt: skip
+        return _http_api.example_event(method, path, **common)
     raise ValueError(f'version must be "1.0" (REST API) or "2.0" (HTTP API), got {version!r}')
 
 
