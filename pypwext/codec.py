@@ -92,6 +92,7 @@ __all__ = [
     "dumps",
     "json_form",
     "loads",
+    "loads_own",
     "strict",
     "structure",
     "to_jsonable",
@@ -468,18 +469,28 @@ def dumps(obj: Any) -> str:
 
 def json_form(value: Any) -> Any:
     """The JSON value of ``value`` as pypwext writes it: what a client, or the Lambda runtime,
-    reads back from :func:`dumps`, with every lone surrogate replaced (:func:`valid_text`).
+    reads back from :func:`dumps` (:func:`loads_own` of its text).
 
     The one round trip for pypwext's own output (a direct-invoke document, an EventBridge
-    service's result, a batch answer, an idempotent result kept for a replay). It is parsed by
-    the standard library, without the checks :func:`loads` holds a client's input to: the text
-    is pypwext's own, so a result nested deeper than a client may send still goes out.
+    service's result, a batch answer, an idempotent result kept for a replay).
 
     >>> import datetime
     >>> json_form({"on": datetime.date(2024, 1, 2), "tags": {"a"}})
     {'on': '2024-01-02', 'tags': ['a']}
     """
-    return json.loads(valid_text(dumps(value)))
+    return loads_own(dumps(value))
+
+
+def loads_own(text: str) -> Any:
+    """The JSON value of ``text`` that pypwext wrote itself (:func:`dumps`' output), with every
+    lone surrogate replaced (:func:`valid_text`). Parsed by the standard library, without the
+    checks :func:`loads` holds a client's input to: a result nested deeper than a client may send
+    still goes out.
+
+    >>> loads_own('{"a":[1,2]}')
+    {'a': [1, 2]}
+    """
+    return json.loads(valid_text(text))
 
 
 def _encode_reason(exc: Exception) -> str:

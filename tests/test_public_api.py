@@ -117,6 +117,7 @@ SURFACE: dict[str, list[str]] = {
         "dumps",
         "json_form",
         "loads",
+        "loads_own",
         "strict",
         "structure",
         "to_jsonable",

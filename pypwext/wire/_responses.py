@@ -152,7 +152,7 @@ def _direct(response: Response) -> dict[str, Any]:
     value: Any
     value, b64, default_type = body_text(response.body)
     if value is not None and not b64:  # the JSON value of the body: text as is, JSON parsed again
-        value = codec.loads(codec.valid_text(value)) if default_type == JSON else codec.valid_text(value)
+        value = codec.loads_own(value) if default_type == JSON else codec.valid_text(value)
     merged, _cookies = _merge_headers(response, default_type)
     return {
         "statusCode": int(response.status),

@@ -232,6 +232,22 @@ def test_direct_body_is_a_json_value(body, value):
     assert json.loads(json.dumps(out)) == out
 
 
+def test_a_direct_answer_deeper_than_a_client_may_send_still_goes_out():
+    """The document is pypwext's own output: not held to a client's 64-level depth limit (it
+    answered 500 when its body was read back with the client's checks)."""
+    deep: Any = "bottom"
+    for _ in range(100):
+        deep = [deep]
+    out = to_source(Response(body={"deep": deep}), DIRECT)
+    assert out["statusCode"] == 200 and out["body"] == {"deep": deep}
+
+
+def test_a_lone_surrogate_in_a_direct_answer_is_written_as_the_replacement_character():
+    out = to_source(Response(body={"name": "x\ud800"}), DIRECT)
+    assert out["body"] == {"name": "x\ufffd"}
+    json.dumps(out, ensure_ascii=False).encode("utf-8")  # what Python 3.12+ runtimes do
+
+
 def test_direct_round_trip_with_errors():
     errors = [
         NotFound("no order 7", details={"order_id": 7}),
