@@ -18,8 +18,6 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-import attrs
-
 from pypwext.errors import (
     ErrorCollector,
     InternalError,
@@ -41,7 +39,6 @@ __all__ = ["Failures", "Running", "failure_code", "given", "recover", "run_invoc
 _NO_FIELDS: Mapping[str, Any] = {}
 
 
-@attrs.frozen
 class Failures:
     """How a kind of service writes a failed item (the pipeline decides when):
 
@@ -56,9 +53,17 @@ class Failures:
     ``KeyboardInterrupt`` then skips ``on_error``: written and re-raised).
     """
 
-    failed: Callable[[Any, BaseException, BaseException | None, str, Mapping[str, Any]], None]
-    handled: Callable[[Any, BaseException, str, Mapping[str, Any]], None]
-    catch: type[BaseException] = BaseException
+    __slots__ = ("catch", "failed", "handled")
+
+    def __init__(
+        self,
+        failed: Callable[[Any, BaseException, BaseException | None, str, Mapping[str, Any]], None],
+        handled: Callable[[Any, BaseException, str, Mapping[str, Any]], None],
+        catch: type[BaseException] = BaseException,
+    ) -> None:
+        self.failed = failed
+        self.handled = handled
+        self.catch = catch
 
 
 def run_lifecycle(

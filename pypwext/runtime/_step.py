@@ -15,8 +15,6 @@ import logging as _stdlib_logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast, overload
 
-import attrs
-
 from pypwext.base import InfoClassification, LogEntryType
 from pypwext.errors import ConfigurationError, ServiceError, collect_or_raise
 from pypwext.observability.logging import ServiceLogger, current_logger
@@ -29,14 +27,28 @@ __all__ = ["lifecycle_step", "step"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@attrs.frozen
 class _StepInfo:
-    name: str
-    operation: str | None
-    classification: InfoClassification | None
-    log_type: LogEntryType | None
-    exit_level: int  # DEBUG (lifecycle methods) or INFO (@step): never below DEBUG, the entry's level
-    location: str = ""  # "function:line" of the wrapped function's def, for its log entries
+    """How one wrapped method logs (a plain class: see ``ServiceSpec``). ``exit_level`` is DEBUG
+    (lifecycle methods) or INFO (``@step``), never below the entry's DEBUG; ``location`` is the
+    wrapped function's ``function:line``, for its log entries."""
+
+    __slots__ = ("classification", "exit_level", "location", "log_type", "name", "operation")
+
+    def __init__(
+        self,
+        name: str,
+        operation: str | None,
+        classification: InfoClassification | None,
+        log_type: LogEntryType | None,
+        exit_level: int,
+        location: str = "",
+    ) -> None:
+        self.name = name
+        self.operation = operation
+        self.classification = classification
+        self.log_type = log_type
+        self.exit_level = exit_level
+        self.location = location
 
 
 def _run_step(

@@ -34,8 +34,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import attrs
-
 from pypwext.tools._local.guard import header_problem
 from pypwext.wire import _alb, _http_api, _rest
 from pypwext.wire._writing import HttpAnswer, Rejected
@@ -134,4 +132,4 @@ def to_http(source: str, result: Any) -> HttpAnswer:
     if size > LAMBDA_PAYLOAD_LIMIT:
         raise Rejected(f"the response is {size} bytes; Lambda's limit is {LAMBDA_PAYLOAD_LIMIT}")
     answer = read_back(result, source == "alb-multi")
-    return attrs.evolve(answer, headers=_clean(answer.headers))
+    return HttpAnswer(answer.status, answer.reason, _clean(answer.headers), answer.body, answer.warnings)
