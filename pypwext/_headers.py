@@ -9,22 +9,22 @@ dependencies send and the requests and answers of ``pypwext serve``.
 
 from __future__ import annotations
 
-import re
+from pypwext._lazy import pattern
 
 __all__ = ["has_control", "is_token"]
 
 # RFC 9110's token (a header name); \Z, not $: "X-Foo\n" is not a name
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+_TOKEN = pattern(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 # a field value holds no control character but the tab (CR and LF would start another line)
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_CONTROL = pattern(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def is_token(name: str) -> bool:
     """Whether ``name`` can be a header name (RFC 9110 token)."""
-    return _TOKEN.match(name) is not None
+    return _TOKEN().match(name) is not None
 
 
 def has_control(text: str) -> bool:
     """Whether ``text`` holds a control character other than the tab (CR, LF, NUL...): not
     allowed in a header value, a reason phrase or a request line."""
-    return _CONTROL.search(text) is not None
+    return _CONTROL().search(text) is not None

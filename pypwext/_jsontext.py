@@ -6,11 +6,11 @@ pypwext's own words. Imports nothing of pypwext but the scalar rules' digit limi
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from itertools import accumulate
 from typing import Any
 
+from pypwext._lazy import pattern
 from pypwext._scalars import _int_digits_limit
 
 MAX_DEPTH = 64
@@ -55,7 +55,7 @@ def loads(data: str | bytes | bytearray) -> Any:
         raise DecodeError(f"nested deeper than {MAX_DEPTH} levels") from None
     except ValueError:  # only the integer conversion's limit raises another ValueError
         raise DecodeError(f"a number has more than {_int_digits_limit()} digits") from None
-    if "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None and _has_lone_surrogate(value):
+    if "\\u" in text and _SURROGATE_ESCAPE().search(text) is not None and _has_lone_surrogate(value):
         raise DecodeError("a string holds an unpaired surrogate (\\ud800 to \\udfff): not Unicode text")
     return value
 
@@ -92,7 +92,7 @@ def _check_depth(text: str) -> None:
         text = text.replace("\\\\", "").replace('\\"', "")
     if '"' in text:
         text = "".join(text.split('"')[::2])
-    brackets = _NOT_BRACKET.sub("", text).translate(_ONE_KIND)
+    brackets = _NOT_BRACKET().sub("", text).translate(_ONE_KIND)
     rounds = 0
     while len(brackets) > 1024 and rounds < 3:
         brackets = brackets.replace("[]", "")
@@ -102,9 +102,9 @@ def _check_depth(text: str) -> None:
 
 
 _STEP = {"[": 1, "]": -1}
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_NOT_BRACKET = pattern(r"[^\[\]{}]+")
 _ONE_KIND = str.maketrans("{}", "[]")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE = pattern(r"\\u[dD][89a-fA-F]")
 
 
 def _has_lone_surrogate(value: Any) -> bool:
@@ -139,7 +139,7 @@ _decoder = json.JSONDecoder(parse_float=_finite_float, parse_constant=_no_consta
 _scan: Callable[[str, int], tuple[Any, int]] = _decoder.scan_once  # type: ignore[attr-defined]
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = pattern("[\ud800-\udfff]")
 
 
 def valid_text(text: str) -> str:
@@ -154,4 +154,4 @@ def valid_text(text: str) -> str:
     """
     if text.isascii():  # (a flag test: only other text is searched)
         return text
-    return _LONE_SURROGATE.sub("\ufffd", text)
+    return _LONE_SURROGATE().sub("\ufffd", text)

@@ -19,6 +19,8 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
+from pypwext._lazy import pattern
+
 __all__ = [
     "GREEDY",
     "LITERAL",
@@ -40,11 +42,11 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "ANY")
 """The methods a route may name (``ANY`` answers every method)."""
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_IS_NAME = re.compile(_NAME + r"\Z")
-_FIELD = re.compile(r"\{([^{}]*)\}")
+_IS_NAME = pattern(_NAME + r"\Z")
+_FIELD = pattern(r"\{([^{}]*)\}")
 # In a generated template's text, ``${AWS::Region}`` belongs to CloudFormation, not to pypwext.
-_IN_TEXT = re.compile(r"(?<!\$)\{(" + _NAME + r")\}")
-_ROUTE = re.compile(r"(" + "|".join(METHODS) + r") (/\S*)\Z")
+_IN_TEXT = pattern(r"(?<!\$)\{(" + _NAME + r")\}")
+_ROUTE = pattern(r"(" + "|".join(METHODS) + r") (/\S*)\Z")
 
 # Segment kinds of a route's path, ordered by how specific they are (lower = more specific).
 LITERAL, PARAM, GREEDY = 0, 1, 2
@@ -79,15 +81,15 @@ def fields(template: str, what: str = "template") -> tuple[Field, ...]:
     (Field(start=4, end=13, name='item_id'),)
     """
     found: list[Field] = []
-    for match in _FIELD.finditer(template):
+    for match in _FIELD().finditer(template):
         name = match.group(1)
-        if not _IS_NAME.match(name):
+        if not _IS_NAME().match(name):
             raise ValueError(
                 f"malformed {what} {template!r}: {{{name}}} is not a placeholder; a placeholder is a "
                 "Python identifier in braces, such as {item_id} or {STAGE}"
             )
         found.append(Field(match.start(), match.end(), name))
-    rest = _FIELD.sub("", template)
+    rest = _FIELD().sub("", template)
     if "{" in rest or "}" in rest:
         raise ValueError(
             f"malformed {what} {template!r}: an unmatched '{{' or '}}' (a placeholder is a name in "
@@ -124,7 +126,7 @@ def environment_names(text: str) -> set[str]:
     >>> sorted(environment_names("arn:${AWS::Partition}:ssm:{AWS_REGION}:*:parameter/{STAGE}/{tenant}"))
     ['AWS_REGION', 'STAGE']
     """
-    return {name for name in _IN_TEXT.findall(text) if from_environment(name)}
+    return {name for name in _IN_TEXT().findall(text) if from_environment(name)}
 
 
 def substitute_environment(text: str, value: Callable[[str], str]) -> str:
@@ -135,13 +137,13 @@ def substitute_environment(text: str, value: Callable[[str], str]) -> str:
         name = match.group(1)
         return value(name) if from_environment(name) else match.group(0)
 
-    return _IN_TEXT.sub(repl, text)
+    return _IN_TEXT().sub(repl, text)
 
 
 def parse_route(route: str) -> tuple[str, str, tuple[Segment, ...]]:
     """``(method, path template, segments)`` of a route ``"METHOD /path"``; ``ValueError`` says
     what is wrong. The one check of a route, when its class is defined and in ``Api()``."""
-    found = _ROUTE.match(route) if isinstance(route, str) else None
+    found = _ROUTE().match(route) if isinstance(route, str) else None
     if found is None:
         raise ValueError(
             f"route must look like 'POST /orders/{{order_id}}' (METHOD, one space, a path), got {route!r}"
@@ -185,7 +187,7 @@ def path_segments(template: str) -> tuple[Segment, ...]:
             kind, name = GREEDY, name[:-1]
             if index != len(parts) - 1:
                 raise bad(f"the greedy parameter {{{name}+}} must be the last segment")
-        if not _IS_NAME.match(name):
+        if not _IS_NAME().match(name):
             raise bad(f"parameter name {name!r} is not an identifier")
         if name in seen:
             raise bad(f"parameter {{{name}}} appears twice")

@@ -9,10 +9,11 @@ import base64
 import binascii
 import datetime as _dt
 import enum
-import re
 import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+
+from pypwext._lazy import pattern
 
 if TYPE_CHECKING:
     import uuid
@@ -29,8 +30,8 @@ arithmetic never raises ``decimal.Overflow``."""
 
 # --- scalar hooks: convert only without loss ------------------------------------------------
 
-_INT_RE = re.compile(r"[+-]?\d+\Z")
-_FLOAT_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
+_INT_RE = pattern(r"[+-]?\d+\Z")
+_FLOAT_RE = pattern(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
 
 
 def _int_digits_limit() -> int:
@@ -51,7 +52,7 @@ def _structure_int(value: Any, cl: Any) -> Any:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and _INT_RE.match(value.strip()):
+    if isinstance(value, str) and _INT_RE().match(value.strip()):
         if len(value) > _int_digits_limit():
             raise ValueError(f"expected an integer of at most {_int_digits_limit()} digits")
         return int(value)
@@ -72,7 +73,7 @@ def _structure_float(value: Any, cl: Any) -> Any:
             return float(value)
         except OverflowError:
             raise ValueError("expected a finite number (this one is too large)") from None
-    if isinstance(value, str) and len(value) <= 1000 and _FLOAT_RE.match(value.strip()):
+    if isinstance(value, str) and len(value) <= 1000 and _FLOAT_RE().match(value.strip()):
         result = float(value)  # (the pattern has no nan, inf or infinity: JSON has none)
         if result - result == 0.0:
             return result
@@ -200,7 +201,12 @@ def _structure_enum(value: Any, cl: Any) -> Any:
     as text (``"2"``, what a query string sends), never a boolean or any other integer."""
     if isinstance(value, bool) and not any(type(m.value) is bool for m in cl):
         raise ValueError(f"expected one of {_allowed(cl)}, got a boolean")
-    if issubclass(cl, int) and isinstance(value, str) and len(value) <= 100 and _INT_RE.match(value.strip()):
+    if (
+        issubclass(cl, int)
+        and isinstance(value, str)
+        and len(value) <= 100
+        and _INT_RE().match(value.strip())
+    ):
         value = int(value)
     try:
         return cl(value)

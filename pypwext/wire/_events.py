@@ -56,6 +56,7 @@ from typing import Any
 import attrs
 
 from pypwext import codec
+from pypwext._lazy import pattern
 from pypwext.errors import BadRequest
 from pypwext.wire import _alb, _http_api, _rest
 from pypwext.wire._reading import (
@@ -102,7 +103,7 @@ class EventSource(str, Enum):
 
 # <id>.lambda-url.<region>.on.aws (the id is lower-case alphanumeric in practice; samples use
 # placeholders such as "<url-id>", so anything without a dot is accepted).
-_FUNCTION_URL_DOMAIN = re.compile(r"^[^.]+\.lambda-url\.[^.]+\.on\.aws$", re.IGNORECASE)
+_FUNCTION_URL_DOMAIN = pattern(r"^[^.]+\.lambda-url\.[^.]+\.on\.aws$", re.IGNORECASE)
 
 
 def detect_source(event: Any) -> EventSource:
@@ -129,7 +130,7 @@ def detect_source(event: Any) -> EventSource:
         domain = ctx.get("domainName")
         if not isinstance(domain, str):
             domain = _single_host(event.get("headers"))
-        if domain and _FUNCTION_URL_DOMAIN.match(domain):
+        if domain and _FUNCTION_URL_DOMAIN().match(domain):
             return EventSource.FUNCTION_URL
         return EventSource.API_GATEWAY_HTTP
     if (version is None or version == "1.0") and isinstance(event.get("httpMethod"), str):

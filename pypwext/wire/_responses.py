@@ -46,7 +46,6 @@ HTTP sources the service renders them into the body.
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -54,6 +53,7 @@ import attrs
 
 from pypwext import codec
 from pypwext._headers import is_token
+from pypwext._lazy import pattern
 from pypwext.errors import ServiceError
 from pypwext.wire import _alb, _http_api, _rest
 from pypwext.wire._events import EventSource, Request
@@ -101,7 +101,7 @@ class Response:
     """Collected errors; written only into the direct-invoke document."""
 
 
-_UNSAFE = re.compile(r"[\r\n\0]")
+_UNSAFE = pattern(r"[\r\n\0]")
 
 
 def _name(name: Any) -> str:
@@ -115,7 +115,7 @@ def _value(value: Any, name: str) -> str:
     """A header or cookie value as text, refused (``ValueError``) with CR, LF or NUL in it
     (which would start another header: header injection)."""
     text = value if isinstance(value, str) else str(value)
-    if _UNSAFE.search(text):
+    if _UNSAFE().search(text):
         raise ValueError(f"the value of response header {name} contains CR, LF or NUL")
     return codec.valid_text(text)
 

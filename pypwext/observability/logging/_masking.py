@@ -23,6 +23,7 @@ import re
 from contextvars import ContextVar
 from urllib.parse import unquote
 
+from pypwext._lazy import pattern
 from pypwext.codec import dumps_str
 
 __all__ = [
@@ -108,7 +109,7 @@ def is_credential_name(name: str) -> bool:
 
 # ``name=value`` after ``?``, ``&`` or ``;`` (a query string, a cookie header) in a line's text;
 # the value stops at a JSON string's quote or escape, so masking it keeps the line JSON.
-_PAIR = re.compile(r"([?&;] ?)([^=&?#;\s\"\\]+)=([^&#;\s\"\\]+)")
+_PAIR = pattern(r"([?&;] ?)([^=&?#;\s\"\\]+)=([^&#;\s\"\\]+)")
 
 
 def mask_pairs(text: str, mask: str) -> str:
@@ -129,12 +130,12 @@ def mask_pairs(text: str, mask: str) -> str:
             return match.group()
         return f"{match.group(1)}{name}={mask}"
 
-    return _PAIR.sub(pair, text)
+    return _PAIR().sub(pair, text)
 
 
 # A JSON string (unrolled: no per-character alternation) or a JSON number.
-_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?')
-_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
+_TOKEN = pattern(r'"[^"\\]*(?:\\.[^"\\]*)*"|-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?')
+_NUMBER = pattern(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
 
 
 class Secrets:
@@ -172,7 +173,7 @@ class Secrets:
             return
         self._escaped[escaped] = mask
         self._tail.append(escaped)
-        if value[-1].isdigit() and _NUMBER.match(value):
+        if value[-1].isdigit() and _NUMBER().match(value):
             self._numbers[value] = mask
 
     def _hits(self, text: str) -> list[str]:
@@ -213,7 +214,7 @@ class Secrets:
             mask = numbers.get(found)
             return found if mask is None else f'"{mask}"'
 
-        return _TOKEN.sub(token, text)
+        return _TOKEN().sub(token, text)
 
 
 _SECRETS: ContextVar[Secrets | None] = ContextVar("pypwext_log_secrets", default=None)
