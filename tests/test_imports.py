@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests._support import aws_samples
+
 REPO = Path(__file__).resolve().parent.parent
 
 HEAVY = ("boto3", "botocore", "requests", "urllib3", "pydantic")
@@ -61,3 +63,42 @@ def test_example_service_stays_within_its_module_budget() -> None:
         f"importing examples/orders/app.py adds {count} modules to sys.modules, over the budget of "
         f"{EXAMPLE_MODULE_BUDGET} (docs/performance.md): {out['added']}"
     )
+
+
+NOT_ON_THE_COLD_PATH = (
+    "uuid",  # only for a fresh correlation id when the event has no usable one
+    "pypwext.runtime._idempotency",  # only for a class that sets `idempotency`
+    "pypwext._placeholders",  # only for a route, a URL template or a dependency name
+    "pypwext.wire._examples",  # only for building example events (testing, serve)
+    "pypwext.dependencies",  # only for a class that declares a dependency
+    "pypwext.kinds",  # only for a batch, EventBridge or S3 service
+)
+"""What a cold start of examples/orders/app.py (import, then one POST /orders from a real REST
+and HTTP API sample) must not import: each is paid for only by the services that use it."""
+
+
+def test_a_cold_start_imports_only_what_the_service_uses() -> None:
+    rest = aws_samples.sample("apiGatewayProxyEvent.json")
+    http = aws_samples.sample("apiGatewayProxyV2Event.json")
+    body = '{"id": 1, "description": "d", "items": [{"id": 1, "quantity": 2, "description": "w"}]}'
+    for event in (rest, http):
+        event.update(body=body, isBase64Encoded=False)
+        event["headers"] = {"Content-Type": "application/json"}
+    rest.update(httpMethod="POST", path="/orders")
+    http["requestContext"]["http"].update(method="POST", path="/orders")
+    http["rawPath"] = "/orders"
+    out = _fresh(
+        "from examples.orders.app import handler\n"
+        f"statuses = [handler(e, None)['statusCode'] for e in {[rest, http]!r}]\n"
+        "out = {'statuses': statuses, 'loaded': sorted(sys.modules)}"
+    )
+    assert out["statuses"] == [201, 201]
+    loaded = out["loaded"]
+    assert isinstance(loaded, list)
+    paid = sorted(
+        name
+        for name in loaded
+        for absent in NOT_ON_THE_COLD_PATH
+        if name == absent or name.startswith(absent + ".")
+    )
+    assert paid == [], f"a cold start of the order service imports {paid}: import them where they are used"

@@ -12,7 +12,7 @@ _HOMES = {
     "Cors": "pypwext.runtime._cors",
     "Dependency": "pypwext.runtime._dependency",
     "Idempotency": "pypwext.runtime._idempotency",
-    "http_document": "pypwext.runtime._idempotency",
+    "http_document": "pypwext.runtime._http",
     "Api": "pypwext.runtime._routes",
     "ApiHandler": "pypwext.runtime._routes",
     "Match": "pypwext.runtime._routes",
@@ -28,7 +28,8 @@ _HOMES = {
 if TYPE_CHECKING:
     from pypwext.runtime._cors import Cors
     from pypwext.runtime._dependency import Dependency
-    from pypwext.runtime._idempotency import Idempotency, http_document
+    from pypwext.runtime._http import http_document
+    from pypwext.runtime._idempotency import Idempotency
     from pypwext.runtime._prepare import Handler, prepare_class
     from pypwext.runtime._routes import Api, ApiHandler, Match, Route, parse_template
     from pypwext.runtime._service import BaseService, ServiceMeta

@@ -11,7 +11,7 @@ from pypwext import codec
 from pypwext.errors import BadRequest, ServiceError
 from pypwext.wire._events import Request, detect_source
 
-__all__ = ["error_body", "fallback_request", "http_input", "with_errors"]
+__all__ = ["error_body", "fallback_request", "http_document", "http_input", "with_errors"]
 
 
 def fallback_request(event: Any, context: Any) -> Request:
@@ -76,3 +76,24 @@ def http_input(request: Request, fields: frozenset[str] | None) -> Any:
     merged.update(data)
     merged.update({k: request.path_params[k] for k in from_path})
     return merged
+
+
+def http_document(request: Request) -> dict[str, Any]:
+    """The document an HTTP (or direct-invoke) service's idempotency key is read from.
+
+    ``body`` (the parsed JSON body; the event itself for a direct invoke; the text when the body
+    is not JSON), ``method``, ``path``, ``query``, ``path_params`` and ``headers`` (names in
+    lower case).
+    """
+    try:
+        body: Any = request.json()
+    except BadRequest:
+        body = request.body.decode("utf-8", "replace")
+    return {
+        "body": body,
+        "method": request.method,
+        "path": request.path,
+        "query": dict(request.query),
+        "path_params": dict(request.path_params),
+        "headers": {name.lower(): value for name, value in request.headers.items()},
+    }

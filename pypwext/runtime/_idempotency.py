@@ -40,12 +40,12 @@ import attrs
 
 from pypwext import _placeholders, codec
 from pypwext.errors import BadRequest, Conflict, current_collector
+from pypwext.runtime._http import http_document
 from pypwext.runtime._spec import spec_of
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
-    from pypwext.wire._events import Request
 
 __all__ = ["Idempotency", "http_document"]
 
@@ -341,24 +341,3 @@ def _from_stored(stored: Any) -> Any:
     if "result" in stored:
         return _decode(stored["result"])
     return stored.get("value")  # a record stored by an earlier version
-
-
-def http_document(request: Request) -> dict[str, Any]:
-    """The document an HTTP (or direct-invoke) service's idempotency key is read from.
-
-    ``body`` (the parsed JSON body; the event itself for a direct invoke; the text when the body
-    is not JSON), ``method``, ``path``, ``query``, ``path_params`` and ``headers`` (names in
-    lower case).
-    """
-    try:
-        body: Any = request.json()
-    except BadRequest:
-        body = request.body.decode("utf-8", "replace")
-    return {
-        "body": body,
-        "method": request.method,
-        "path": request.path,
-        "query": dict(request.query),
-        "path_params": dict(request.path_params),
-        "headers": {name.lower(): value for name, value in request.headers.items()},
-    }

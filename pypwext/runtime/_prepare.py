@@ -15,20 +15,18 @@ import inspect
 import os
 import re
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
 from pypwext import _pydantic, codec
-from pypwext._placeholders import parse_route
 from pypwext.base import InfoClassification, LogEntryType
 from pypwext.errors import ConfigurationError, ServiceError
 from pypwext.observability._summary import Observability
 from pypwext.observability.tracing import sdk_available
 from pypwext.runtime._cors import Cors
 from pypwext.runtime._dependency import Dependency
-from pypwext.runtime._idempotency import Idempotency
 from pypwext.runtime._spec import Kind, ServiceSpec, below_kind
 from pypwext.runtime._step import _unwrap, lifecycle_step
 from pypwext.wire._event_classes import event_class_sources
@@ -42,7 +40,15 @@ __all__ = ["Handler", "prepare_class"]
 _ARG_NAMES = {"on_error": "error", "render": "result"}
 
 
-_OPTION_TYPES: dict[str, tuple[type, ...]] = {
+def _idempotency_types() -> tuple[type, ...]:
+    # The idempotency machinery is imported when a class sets the option (most never do): a
+    # class that sets it made an Idempotency, so the import is then already done.
+    from pypwext.runtime._idempotency import Idempotency
+
+    return (Idempotency, type(None))
+
+
+_OPTION_TYPES: dict[str, tuple[type, ...] | Callable[[], tuple[type, ...]]] = {
     "operation": (str, type(None)),
     "service": (str, type(None)),
     "classification": (InfoClassification,),
@@ -55,11 +61,12 @@ _OPTION_TYPES: dict[str, tuple[type, ...]] = {
     "correlation_id_path": (str, type(None)),
     "tracing": (bool, type(None)),
     "metrics_namespace": (str, type(None)),
-    "idempotency": (Idempotency, type(None)),
+    "idempotency": _idempotency_types,
     "raises": (tuple,),
 }
 """The class options a service may set, with the types they take (a kind of service adds its
-own in its :class:`~pypwext.runtime._spec.Kind`)."""
+own in its :class:`~pypwext.runtime._spec.Kind`); a function gives the types of an option whose
+type is imported only when a class sets it."""
 
 _RESERVED = frozenset({"handler", "errors", "request", "context", "logger", "metrics"})
 
@@ -145,6 +152,8 @@ def _check_options(
             )
         if key in known:
             types = known[key]
+            if callable(types):
+                types = types()
             if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
                 wanted = " or ".join("None" if t is type(None) else t.__name__ for t in types)
                 raise _definition_error(name, f"option '{key}' takes {wanted}, got {value!r}")
@@ -259,6 +268,8 @@ def prepare_class(
     if not 200 <= cls.status <= 399:
         raise _definition_error(name, f"status must be a success status (200-399), got {cls.status}")
     if cls.route is not None:
+        from pypwext._placeholders import parse_route  # (only a class with a route needs it)
+
         try:
             parse_route(cls.route)  # the rule Api() applies, with its words
         except ValueError as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import attrs
 
@@ -22,8 +22,7 @@ from pypwext.observability._metrics import ServiceMetrics
 from pypwext.observability._summary import Observability
 from pypwext.observability.logging import ServiceLogger, remember_input
 from pypwext.runtime._cors import Cors
-from pypwext.runtime._http import error_body, fallback_request, http_input, with_errors
-from pypwext.runtime._idempotency import Idempotency, http_document
+from pypwext.runtime._http import error_body, fallback_request, http_document, http_input, with_errors
 from pypwext.runtime._pipeline import Failures, Running, recover, run_lifecycle
 from pypwext.runtime._prepare import Handler, prepare_class
 from pypwext.runtime._spec import HTTP, LIFECYCLE, Kind, ServiceSpec
@@ -31,6 +30,9 @@ from pypwext.runtime._step import lifecycle_step, step
 from pypwext.wire._event_classes import event_input
 from pypwext.wire._events import EventSource, Request, parse_request
 from pypwext.wire._responses import Response, to_source
+
+if TYPE_CHECKING:  # imported when a class sets the option: most services never do
+    from pypwext.runtime._idempotency import Idempotency
 
 __all__ = ["BaseService", "Handler", "ServiceMeta", "prepare_class", "step"]
 

@@ -23,25 +23,10 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from pypwext._headers import has_control
-from pypwext.wire._examples import (
-    ACCOUNT_ID,
-    SOURCE_IP,
-    USER_AGENT,
-    Values,
-    add_cookie_header,
-    cookie_pairs,
-    encode_body,
-    example_headers,
-    multi,
-    random_id,
-    single,
-    token,
-    trace_id,
-)
 from pypwext.wire._reading import H, MakeHeaders, Parts
 from pypwext.wire._rest import read_v1
 from pypwext.wire._writing import (
@@ -55,6 +40,9 @@ from pypwext.wire._writing import (
     joined,
     require_object,
 )
+
+if TYPE_CHECKING:
+    from pypwext.wire._examples import Values
 
 __all__ = ["BODY_LIMIT", "example_event", "parse", "read_back", "render"]
 
@@ -185,6 +173,21 @@ def example_event(
 ) -> dict[str, Any]:
     """An ALB event with the keys and value types of the real samples; query names and values
     URL-encoded, as ALB passes them on."""
+    from pypwext.wire._examples import (  # (examples only: not on the cold path)
+        ACCOUNT_ID,
+        SOURCE_IP,
+        USER_AGENT,
+        add_cookie_header,
+        cookie_pairs,
+        encode_body,
+        example_headers,
+        multi,
+        random_id,
+        single,
+        token,
+        trace_id,
+    )
+
     method = method.upper()
     text, b64, content_type = encode_body(body)
     defaults = {

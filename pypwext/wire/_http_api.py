@@ -26,25 +26,10 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from pypwext.wire._examples import (
-    ACCOUNT_ID,
-    SOURCE_IP,
-    USER_AGENT,
-    Values,
-    clf_time,
-    client_cert,
-    cookie_pairs,
-    encode_body,
-    example_headers,
-    multi,
-    random_id,
-    trace_id,
-)
 from pypwext.wire._reading import (
     H,
     MakeHeaders,
@@ -64,6 +49,9 @@ from pypwext.wire._writing import (
     answer_str_map,
     joined,
 )
+
+if TYPE_CHECKING:
+    from pypwext.wire._examples import Values
 
 __all__ = ["example_event", "function_url_example", "parse", "parse_function_url", "read_back", "render"]
 
@@ -185,6 +173,15 @@ def _parts(
 ) -> tuple[dict[str, str], list[str], str, dict[str, str]]:
     """Payload 2.0 headers (repeated ones joined with commas, cookies moved out), the cookies,
     ``rawQueryString`` and ``queryStringParameters`` (repeated names joined with commas)."""
+    from pypwext.wire._examples import (  # (examples only: not on the cold path)
+        SOURCE_IP,
+        USER_AGENT,
+        cookie_pairs,
+        example_headers,
+        multi,
+        trace_id,
+    )
+
     defaults = {
         "accept": "*/*",
         "host": domain,
@@ -209,6 +206,14 @@ def _parts(
 def _context(
     api_id: str, domain: str, method: str, raw_path: str, user_agent: str, route_key: str, stage: str
 ) -> dict[str, Any]:
+    import uuid
+
+    from pypwext.wire._examples import (  # (examples only: not on the cold path)
+        ACCOUNT_ID,
+        SOURCE_IP,
+        clf_time,
+    )
+
     now = time.time()
     return {
         "accountId": ACCOUNT_ID,
@@ -247,6 +252,13 @@ def example_event(
 ) -> dict[str, Any]:
     """An HTTP API event with the keys and value types of the real samples (``raw_query``: the
     ``rawQueryString`` as received, instead of one encoded from ``query``)."""
+    from pypwext.wire._examples import (  # (examples only: not on the cold path)
+        USER_AGENT,
+        client_cert,
+        encode_body,
+        random_id,
+    )
+
     method = method.upper()
     api_id = random_id(10)
     domain = f"{api_id}.execute-api.{region}.amazonaws.com"
@@ -292,6 +304,10 @@ def function_url_example(
 ) -> dict[str, Any]:
     """A Function URL event with the keys and value types of the real samples (``url_id``
     defaults to a random 32-character id; ``raw_query`` as in :func:`example_event`)."""
+    import uuid
+
+    from pypwext.wire._examples import USER_AGENT, encode_body  # (examples only: not on the cold path)
+
     method = method.upper()
     url_id = url_id if url_id is not None else uuid.uuid4().hex
     domain = f"{url_id}.lambda-url.{region}.on.aws"

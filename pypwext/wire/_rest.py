@@ -17,27 +17,9 @@ render, read-back and example event.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pypwext.wire._examples import (
-    ACCOUNT_ID,
-    SOURCE_IP,
-    USER_AGENT,
-    Values,
-    add_cookie_header,
-    clf_time,
-    client_cert,
-    cookie_pairs,
-    encode_body,
-    example_headers,
-    multi,
-    random_id,
-    single,
-    token,
-    trace_id,
-)
 from pypwext.wire._reading import H, MakeHeaders, Parts, method_of, multi_map, scalar, single_map
 from pypwext.wire._writing import (
     HttpAnswer,
@@ -48,6 +30,9 @@ from pypwext.wire._writing import (
     answer_str_map,
     require_object,
 )
+
+if TYPE_CHECKING:
+    from pypwext.wire._examples import Values
 
 __all__ = ["example_event", "parse", "read_back", "read_v1", "render"]
 
@@ -149,6 +134,25 @@ def example_event(
 ) -> dict[str, Any]:
     """A REST proxy event with the keys and value types of the real samples (no query:
     ``queryStringParameters: null``, as API Gateway sends it)."""
+    import uuid
+
+    from pypwext.wire._examples import (  # (examples only: not on the cold path)
+        ACCOUNT_ID,
+        SOURCE_IP,
+        USER_AGENT,
+        add_cookie_header,
+        clf_time,
+        client_cert,
+        cookie_pairs,
+        encode_body,
+        example_headers,
+        multi,
+        random_id,
+        single,
+        token,
+        trace_id,
+    )
+
     method = method.upper()
     now = time.time()
     api_id = random_id(10)
