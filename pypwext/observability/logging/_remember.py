@@ -6,9 +6,17 @@ headers, query parameters and cookies, noted in the invocation's
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+import types
+import typing
+from collections import abc
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
+
+from pypwext import _pydantic
 from pypwext.base import InfoClassification
 from pypwext.codec import to_jsonable
 from pypwext.observability.logging._masking import Secrets, current_secrets, is_credential_name
@@ -38,9 +46,63 @@ def remember_input(value: Any, classification: InfoClassification) -> Any:
         return value
     if is_masked(classification):
         _remember_all(value, _mask(classification), secrets, 0)
-    else:
+    elif _may_hold_secrets(type(value)):
         _remember_fields(value, secrets, 0)
     return value
+
+
+_HOLDS: dict[Any, bool] = {}
+_SEQUENCES = frozenset(
+    {list, tuple, set, frozenset, abc.Sequence, abc.MutableSequence, abc.Set, abc.MutableSet}
+)
+
+
+def _may_hold_secrets(cls: Any) -> bool:
+    """Whether a value of the type ``cls`` can hold what :func:`_remember_fields` notes -- a
+    classified field, or a mapping (whose keys may name a credential) -- judged once per type
+    from its declared field types, so that an input type without either costs nothing per call.
+
+    An attrs class, a dataclass or a sequence holds what its fields or items hold; a union what
+    any member holds; a mapping, ``Any``, a pydantic model or a type that cannot be read is
+    assumed to hold secrets (it is walked); any other class (a scalar, an enum, a date) holds
+    none. pypwext's converter makes the value of a field exactly its declared type.
+    """
+    known = _HOLDS.get(cls)
+    if known is None:
+        _HOLDS[cls] = True  # (while judged: a type that contains itself is walked)
+        try:
+            known = _holds(cls)
+        except Exception:  # an annotation that cannot be resolved: walk
+            known = True
+        _HOLDS[cls] = known
+    return known
+
+
+def _holds(tp: Any) -> bool:
+    origin = typing.get_origin(tp)
+    if origin is typing.Literal:
+        return False
+    if origin is typing.Annotated:
+        return _may_hold_secrets(typing.get_args(tp)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_may_hold_secrets(arg) for arg in typing.get_args(tp))
+    if origin in _SEQUENCES:
+        items = [arg for arg in typing.get_args(tp) if arg is not Ellipsis]
+        return not items or any(_may_hold_secrets(arg) for arg in items)
+    if origin is not None or not isinstance(tp, type) or tp is Any or tp is object:
+        return True  # a mapping, a TypeVar, Any (a class since 3.11), a string not resolved...
+    if tp in _SCALARS or issubclass(tp, (enum.Enum, Request)):
+        return False
+    if issubclass(tp, (Mapping, list, tuple, set, frozenset)):
+        return True  # (its items are not declared)
+    if _pydantic.is_model_type(tp):
+        return True
+    if attrs.has(tp) or dataclasses.is_dataclass(tp):
+        if any(c is not None for _, c in _spec(tp)):
+            return True
+        hints = typing.get_type_hints(tp)
+        return any(_may_hold_secrets(hints.get(name, Any)) for name, _ in _spec(tp))
+    return False
 
 
 def new_secrets(request: Request | None) -> Secrets:
