@@ -191,3 +191,29 @@ def test_no_module_is_over_about_500_lines_and_each_says_what_it_owns() -> None:
     for module, path in MODULES.items():
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
         assert doc, f"{module} has no docstring saying what it owns"
+
+
+LAPTOP_ROOMS = ("pypwext.testing", "pypwext.tools")
+"""Rooms that never run in a Lambda cold start: their import-time work costs nobody's invocation."""
+
+
+def test_a_module_that_runs_in_lambda_compiles_its_regular_expressions_on_first_use() -> None:
+    eager = []
+    for module, path in MODULES.items():
+        if module.startswith(LAPTOP_ROOMS):
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:  # module-level statements only
+            for call in ast.walk(node):
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Attribute)
+                    and call.func.attr == "compile"
+                    and isinstance(call.func.value, ast.Name)
+                    and call.func.value.id == "re"
+                    and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                ):
+                    eager.append(f"{module}:{call.lineno}")
+    assert not eager, (
+        "module-level re.compile runs at every cold start (50-400 µs each); use "
+        f"pypwext._lazy.pattern: {eager}"
+    )

@@ -9,12 +9,12 @@ what an origin is (for redirects).
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from pypwext import _placeholders
+from pypwext._lazy import pattern
 from pypwext.dependencies import _template
 from pypwext.errors import BadRequest
 
@@ -22,12 +22,12 @@ __all__ = ["UrlTemplate", "aws_endpoint"]
 
 _CALL_ARGUMENTS = frozenset({"method", "body", "query", "headers", "into", "raw"})
 # Scheme and authority of a URL (or of a template: ``{INVENTORY_URL}`` counts as authority).
-_AUTHORITY = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://)?[^/?#]*")
-_HOST_VALUE = re.compile(r"[A-Za-z0-9.-]+\Z")
-_EXECUTE_API = re.compile(r"[^./]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\Z")
-_LAMBDA_URL = re.compile(r"[^./]+\.lambda-url\.([a-z0-9-]+)\.on\.aws\Z")
+_AUTHORITY = pattern(r"(?:[A-Za-z][A-Za-z0-9+.-]*://)?[^/?#]*")
+_HOST_VALUE = pattern(r"[A-Za-z0-9.-]+\Z")
+_EXECUTE_API = pattern(r"[^./]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\Z")
+_LAMBDA_URL = pattern(r"[^./]+\.lambda-url\.([a-z0-9-]+)\.on\.aws\Z")
 _DOT_SEGMENTS = frozenset({".", ".."})
-_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+_CONTROL = pattern(r"[\x00-\x20\x7f]")
 
 
 class UrlTemplate:
@@ -55,7 +55,7 @@ class UrlTemplate:
         if not isinstance(template, str) or not template:
             raise ValueError(f"a URL template must be a non-empty string, got {template!r}")
         self.template = template
-        authority_end = _AUTHORITY.match(template)
+        authority_end = _AUTHORITY().match(template)
         end = authority_end.end() if authority_end else 0
         self._pieces: list[tuple[str, str | None, bool, bool]] = []  # (literal, name, authority, path)
         query_at = min((i for i in (template.find("?"), template.find("#")) if i >= 0), default=len(template))
@@ -99,7 +99,7 @@ class UrlTemplate:
                 raise ValueError(_template.missing(name, f"{owner}: the URL template {self.template!r}"))
             if from_call:
                 used.add(name)
-                if in_authority and not _HOST_VALUE.match(text):
+                if in_authority and not _HOST_VALUE().match(text):
                     raise ValueError(
                         f"{owner}: {name}={text!r} cannot go into the host part of "
                         f"{self.template!r}: only letters, digits, '.' and '-' may"
@@ -113,7 +113,7 @@ class UrlTemplate:
             out.append(text if in_authority else quote(text, safe=""))
         out.append(self._tail)
         url = "".join(out)
-        if _CONTROL.search(url):
+        if _CONTROL().search(url):
             raise ValueError(
                 f"{owner}: the URL template {self.template!r} filled to a URL with a space or a "
                 "control character (from the environment?)"
@@ -129,7 +129,7 @@ class UrlTemplate:
     def host_pattern(self) -> str | None:
         """The host part of the template, placeholders kept, without a port (``None`` when the
         whole scheme-and-host part is a placeholder)."""
-        match = _AUTHORITY.match(self.template)
+        match = _AUTHORITY().match(self.template)
         authority = match.group(0) if match else ""
         if "://" not in authority:
             return None
@@ -174,10 +174,10 @@ def aws_endpoint(host: str) -> tuple[str, str] | None:
     True
     """
     host = host.lower().rstrip(".")
-    match = _EXECUTE_API.match(host)
+    match = _EXECUTE_API().match(host)
     if match:
         return "execute-api", match.group(1)
-    match = _LAMBDA_URL.match(host)
+    match = _LAMBDA_URL().match(host)
     if match:
         return "lambda", match.group(1)
     return None

@@ -42,7 +42,6 @@ from __future__ import annotations
 import contextvars
 import csv
 import gzip
-import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 from urllib.parse import unquote_plus
@@ -50,6 +49,7 @@ from urllib.parse import unquote_plus
 import attrs
 
 from pypwext import codec
+from pypwext._lazy import pattern
 from pypwext.errors import BadRequest, ServiceError
 from pypwext.kinds._common import DecodeError, read_event, run_item
 from pypwext.runtime._dependency import Dependency
@@ -358,7 +358,7 @@ def _too_long(size: int, limit: int) -> _Unreadable:
     return _Unreadable(f"the line is {size} bytes long, over the limit of {limit} (max_record_bytes)")
 
 
-_CONDENSED = re.compile(r'[^",\r\n]+')
+_CONDENSED = pattern(r'[^",\r\n]+')
 
 
 class _CsvLines:
@@ -398,7 +398,7 @@ class _CsvLines:
                 return line.decode(self._encoding)
             except UnicodeDecodeError:
                 self.problem = f"the row is not valid {self._encoding} text"
-        return _CONDENSED.sub("x", line.decode("latin-1"))
+        return _CONDENSED().sub("x", line.decode("latin-1"))
 
 
 def _csv_records(

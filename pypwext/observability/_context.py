@@ -14,12 +14,12 @@ since dependencies send it downstream in a header; an unfit one -- read from a c
 from __future__ import annotations
 
 import contextlib
-import re
 import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
+from pypwext._lazy import pattern
 from pypwext.errors import ErrorCollector, reset_current_collector, set_current_collector
 from pypwext.observability.logging import ServiceLogger
 from pypwext.wire._events import Request
@@ -36,7 +36,7 @@ __all__ = [
 MAX_CORRELATION_ID_CHARS = 128
 """The longest correlation id taken; a longer one is replaced (see :func:`usable_correlation_id`)."""
 
-_FIT = re.compile(r"[\x20-\x7e]+")  # visible ASCII and the space: no CR, LF, tab, DEL, NUL...
+_FIT = pattern(r"[\x20-\x7e]+")  # visible ASCII and the space: no CR, LF, tab, DEL, NUL...
 
 
 def usable_correlation_id(value: object) -> str | None:
@@ -49,7 +49,7 @@ def usable_correlation_id(value: object) -> str | None:
     """
     if not isinstance(value, str) or len(value) > MAX_CORRELATION_ID_CHARS or value != value.strip():
         return None
-    return value if _FIT.fullmatch(value) else None
+    return value if _FIT().fullmatch(value) else None
 
 
 def fit_correlation_id(candidate: str | None, request: Request | None, context: Any) -> str | None:

@@ -17,7 +17,6 @@ by botocore's signer with the function's credentials. The requests go through
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from typing import Any
@@ -29,6 +28,7 @@ from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExportResult
 
+from pypwext._lazy import pattern
 from pypwext.observability._otel.transport import SigV4Signer, Transport
 
 __all__ = [
@@ -60,7 +60,7 @@ every one."""
 MAX_SPANS = 2048
 """Spans kept for one export at most; more in one invocation are dropped (and counted)."""
 
-_XRAY_HOST = re.compile(r"^xray\.([a-z0-9-]+)\.amazonaws\.com$")
+_XRAY_HOST = pattern(r"^xray\.([a-z0-9-]+)\.amazonaws\.com$")
 _OTEL_LOGGERS = (
     "opentelemetry.exporter.otlp.proto.http.trace_exporter",
     "opentelemetry.exporter.otlp.common.http",
@@ -109,7 +109,7 @@ def _sigv4_region(endpoint: str) -> str | None:
     if mode in ("off", "false", "0", "none"):
         return None
     host = urlsplit(endpoint).hostname or ""
-    found = _XRAY_HOST.match(host)
+    found = _XRAY_HOST().match(host)
     if found is not None:
         return found.group(1)
     if mode == "xray":

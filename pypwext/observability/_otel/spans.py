@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 import traceback
 from typing import Any
@@ -29,6 +28,7 @@ from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from pypwext._lazy import pattern
 from pypwext.errors import ServiceError
 from pypwext.observability import _trace_state
 from pypwext.observability._otel import export
@@ -46,8 +46,8 @@ __all__ = [
 
 REDACTED = "REDACTED"
 _PROPAGATOR = TraceContextTextMapPropagator()
-_XRAY_ROOT = re.compile(r"1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24}")
-_HEX16 = re.compile(r"[0-9a-fA-F]{16}")
+_XRAY_ROOT = pattern(r"1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24}")
+_HEX16 = pattern(r"[0-9a-fA-F]{16}")
 _MESSAGING = {  # a record's eventSource: (messaging.system or None, faas.trigger)
     "aws:sqs": ("aws_sqs", "pubsub"),
     "aws:sns": ("aws.sns", "pubsub"),
@@ -67,7 +67,7 @@ def xray_span_context(header: str, sampled_only: bool = True) -> SpanContext | N
     if sampled_only and not sampled:
         return None
     root, parent = fields.get("Root", "").strip(), fields.get("Parent", "").strip()
-    if _XRAY_ROOT.fullmatch(root) is None or _HEX16.fullmatch(parent) is None:
+    if _XRAY_ROOT().fullmatch(root) is None or _HEX16().fullmatch(parent) is None:
         return None
     trace_id, span_id = int(root[2:10] + root[11:], 16), int(parent, 16)
     if not trace_id or not span_id:

@@ -71,7 +71,7 @@ _STEMS = (
 )
 # ... and short words that do so only as a whole word ("sig", "pwd", "auth").
 _WORDS = frozenset({"auth", "oauth", "pwd", "pass", "sig", "jwt", "sid", "otp", "bearer"})
-_SPLIT = re.compile(r"[^a-z0-9]+")
+_SPLIT = pattern(r"[^a-z0-9]+")
 _RULE_CACHE: dict[str, bool] = {}
 
 
@@ -91,7 +91,7 @@ def is_credential_name(name: str) -> bool:
     known = _RULE_CACHE.get(name)
     if known is not None:
         return known
-    words = [w for w in _SPLIT.split(name.lower()) if w]
+    words = [w for w in _SPLIT().split(name.lower()) if w]
     folded = "".join(words)
     found = (
         any(stem in folded for stem in _STEMS)
