@@ -2,8 +2,9 @@
 the bounded gathering of its problems (use :mod:`pypwext.codec`; this module is its part, split
 off for size). At most MAX_PROBLEMS are listed, in document order, and a structuring stops
 looking once it has found MAX_COUNTED_PROBLEMS: nothing holds on to one exception per bad
-element (what made a 150 KB body of bad items cost seconds and answer megabytes). Imports
-nothing of pypwext.
+element (what made a 150 KB body of bad items cost seconds and answer megabytes), nor its
+traceback (each would tie the failure in a reference cycle to the frames it went through, left
+for Python's cycle collector). Imports only :mod:`pypwext.errors`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+
+from pypwext.errors import drop_tracebacks
 
 MAX_PROBLEMS = 20
 """How many problems an :class:`InputError` (and so a 400's ``details.problems``) lists: the
@@ -93,7 +96,9 @@ class _Found:
             for problem in exc.problems[:room] if room > 0 else ():
                 self.problems.append(Problem(_prefix(path, problem.path), problem.reason))
             self.count += len(exc.problems) + exc.more
+            drop_tracebacks(exc)  # (and the failures it was made from, chained to it)
         elif isinstance(exc, (ClassValidationError, IterableValidationError)):  # cattrs' own hooks
+            exc.__traceback__ = None  # (each grouped failure is added, and forgotten, below)
             with_notes, without = exc.group_exceptions()
             for sub, note in with_notes:
                 if isinstance(note, cattrs.AttributeValidationNote):
@@ -105,8 +110,10 @@ class _Found:
         elif isinstance(exc, ForbiddenExtraKeysError):
             for name in sorted(map(str, exc.extra_fields)):
                 self._leaf(_join(path, _key(name)), "unexpected field")
+            drop_tracebacks(exc)
         else:
             self._leaf(path, _reason(exc))
+            drop_tracebacks(exc)
         return self.budget.found >= MAX_COUNTED_PROBLEMS
 
     def _leaf(self, path: str, reason: str) -> None:

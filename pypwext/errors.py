@@ -433,3 +433,32 @@ def collecting(collector: ErrorCollector | None = None) -> Iterator[ErrorCollect
         yield active
     finally:
         reset_current_collector(token)
+
+
+def drop_tracebacks(exc: BaseException) -> None:
+    """Forget the tracebacks of ``exc`` and of every exception chained to it or grouped in it,
+    once what they say is written: a failure's log line (the lifecycle's ``recover``), an error
+    answer (built from the error alone), a 400's problems (the codec's, as text).
+
+    A traceback holds the frames the exception went through, and a frame that holds the
+    exception (a parameter that is raised, ``on_error(error)``'s ``raise error``) makes a
+    reference cycle: every failing call's frames, exceptions and their locals would wait for
+    Python's cycle collector, about 100 collections per 1,000 failing calls, 10-25 µs a call
+    (issue 18). Without the tracebacks they are freed as soon as the answer is built."""
+    pending = [exc]
+    seen: set[int] = set()
+    while pending and len(seen) < _MAX_DROPPED:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        current.__traceback__ = None
+        for linked in (current.__cause__, current.__context__):
+            if linked is not None:
+                pending.append(linked)
+        grouped = getattr(current, "exceptions", None)  # an exception group (cattrs' included)
+        if isinstance(grouped, tuple):
+            pending.extend(e for e in grouped if isinstance(e, BaseException))
+
+
+_MAX_DROPPED = 10_000  # (a structuring stops at 1,000 problems; a bound all the same)

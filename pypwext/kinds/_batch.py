@@ -78,6 +78,7 @@ import attrs
 
 from pypwext import codec
 from pypwext.base import InfoClassification
+from pypwext.errors import drop_tracebacks
 from pypwext.kinds._common import DecodeError, read_event, run_item
 from pypwext.kinds._dynamodb import deserialise as _deserialise
 from pypwext.runtime._pipeline import failure_code, run_invocation
@@ -232,6 +233,13 @@ class BatchService(BaseService, kind=BATCH):
             (dict(f) for f in processor.response()["batchItemFailures"]),
             key=lambda f: order.get(str(f["itemIdentifier"]), len(order)),
         )
+        # Each failed record was written by run_item; the processor's (type, error, traceback)
+        # of it would tie its frames in a reference cycle, left for the cycle collector.
+        recorded = [info[1] for info in processor.exceptions]  # (not the tracebacks themselves)
+        processor.exceptions.clear()
+        for error in recorded:
+            if error is not None:
+                drop_tracebacks(error)
         failed = len(failures)
         skipped = [f["itemIdentifier"] for f in failures if f["itemIdentifier"] not in progress.attempted]
         if skipped:

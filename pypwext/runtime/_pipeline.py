@@ -22,6 +22,7 @@ from pypwext.errors import (
     ErrorCollector,
     InternalError,
     ServiceError,
+    drop_tracebacks,
     reset_current_collector,
     set_current_collector,
 )
@@ -34,7 +35,16 @@ from pypwext.wire._responses import Response
 if TYPE_CHECKING:
     from pypwext.runtime._service import BaseService
 
-__all__ = ["Failures", "Running", "failure_code", "given", "recover", "run_invocation", "run_lifecycle"]
+__all__ = [
+    "Failures",
+    "Running",
+    "drop_tracebacks",
+    "failure_code",
+    "given",
+    "recover",
+    "run_invocation",
+    "run_lifecycle",
+]
 
 _NO_FIELDS: Mapping[str, Any] = {}
 
@@ -97,7 +107,13 @@ def run_lifecycle(
             failures.failed(svc, exc, exc, message, fields)
         raise
     except failures.catch as exc:
-        return recover(svc, exc, failures, message, fields)
+        try:
+            return recover(svc, exc, failures, message, fields)
+        except BaseException as raised:
+            drop_tracebacks(raised)
+            raise
+        finally:
+            drop_tracebacks(exc)
 
 
 def recover(
@@ -122,12 +138,16 @@ def recover(
     except BaseException as raised:
         shown = unexpected if raised is error and unexpected is not None else raised
         failures.failed(svc, shown, unexpected, message, fields)
-        if shown is unexpected:
-            raise shown from None
-        raise
-    if unexpected is not None:
-        failures.handled(svc, unexpected, message, fields)
-    return result
+        if shown is not unexpected:
+            raise
+        drop_tracebacks(raised)  # the wrapper is dropped (its traceback holds frames that hold it)
+    else:
+        if unexpected is not None:
+            failures.handled(svc, unexpected, message, fields)
+        return result
+    # The original exception, raised outside the except block: raised inside it, it would chain
+    # the wrapper as its context, and the wrapper holds it as its cause (a reference cycle).
+    raise unexpected from None
 
 
 def failure_code(exc: BaseException) -> int:

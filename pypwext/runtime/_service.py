@@ -17,7 +17,7 @@ import attrs
 
 from pypwext import codec
 from pypwext.base import InfoClassification, LogEntryType
-from pypwext.errors import BadRequest, ErrorCollector, InternalError, ServiceError
+from pypwext.errors import BadRequest, ErrorCollector, InternalError, ServiceError, drop_tracebacks
 from pypwext.observability._metrics import ServiceMetrics
 from pypwext.observability._summary import Observability
 from pypwext.observability.logging import ServiceLogger, remember_input
@@ -335,7 +335,9 @@ class BaseService(metaclass=ServiceMeta):
 
     def _error_response(self, error: ServiceError, *, alone: bool = False) -> Response:
         """The answer for ``error`` (after the collected errors; ``alone``: without them, when
-        one of them may be what could not be written)."""
+        one of them may be what could not be written). The answer holds ``error``, whose
+        traceback would tie it in a reference cycle to the frames it went through: dropped."""
+        drop_tracebacks(error)
         errors = [error] if alone else [*self._errors.errors, error]
         body = None
         if not type(self).just_status_code:
@@ -352,7 +354,9 @@ class BaseService(metaclass=ServiceMeta):
 
 
 def _answered(exc: BaseException) -> ServiceError:
-    """The error an HTTP service answers with for ``exc``: itself, or the generic 500."""
+    """The error an HTTP service answers with for ``exc``: itself, or the generic 500 (``exc`` was
+    written where it was caught; its tracebacks are dropped, see ``drop_tracebacks``)."""
+    drop_tracebacks(exc)
     return exc if isinstance(exc, ServiceError) else InternalError()
 
 
