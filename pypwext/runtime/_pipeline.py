@@ -35,16 +35,7 @@ from pypwext.wire._responses import Response
 if TYPE_CHECKING:
     from pypwext.runtime._service import BaseService
 
-__all__ = [
-    "Failures",
-    "Running",
-    "drop_tracebacks",
-    "failure_code",
-    "given",
-    "recover",
-    "run_invocation",
-    "run_lifecycle",
-]
+__all__ = ["Failures", "Running", "failure_code", "given", "recover", "run_invocation", "run_lifecycle"]
 
 _NO_FIELDS: Mapping[str, Any] = {}
 
@@ -108,12 +99,12 @@ def run_lifecycle(
         raise
     except failures.catch as exc:
         try:
-            return recover(svc, exc, failures, message, fields)
-        except BaseException as raised:
+            result = recover(svc, exc, failures, message, fields)
+        except BaseException as raised:  # (it chains exc as its context, so both are dropped)
             drop_tracebacks(raised)
             raise
-        finally:
-            drop_tracebacks(exc)
+        drop_tracebacks(exc)
+        return result
 
 
 def recover(

@@ -354,9 +354,7 @@ class BaseService(metaclass=ServiceMeta):
 
 
 def _answered(exc: BaseException) -> ServiceError:
-    """The error an HTTP service answers with for ``exc``: itself, or the generic 500 (``exc`` was
-    written where it was caught; its tracebacks are dropped, see ``drop_tracebacks``)."""
-    drop_tracebacks(exc)
+    """The error an HTTP service answers with for ``exc``: itself, or the generic 500."""
     return exc if isinstance(exc, ServiceError) else InternalError()
 
 

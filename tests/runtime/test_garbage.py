@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 import pytest
 
-from pypwext import BadRequest, BaseService, EventService, ServiceError, SqsBatchService
+from pypwext import BadRequest, BaseService, EventService, NotFound, ServiceError, SqsBatchService
 from pypwext.testing import eventbridge_event, lambda_context, sqs_event
 from tests._support.aws_samples import sample
 
@@ -170,5 +170,29 @@ def test_a_failed_event_leaves_no_cyclic_garbage(
             Events.handler(eventbridge_event({"n": 1}), lambda_context())
 
     garbage = collected(call)
+    assert garbage == [], described(garbage)
+    capsys.readouterr()
+
+
+class BrokenRender(Orders):
+    def render(self, result: Any) -> Any:
+        if result == {"id": 2}:
+            raise NotFound("gone")  # a ServiceError raised outside the lifecycle's recover
+        raise KeyError("render broke")  # an unexpected one, answered 500
+
+
+@pytest.mark.parametrize(("order_id", "status"), [(1, 500), (2, 404)])
+def test_a_failing_render_leaves_no_cyclic_garbage(
+    order_id: int,
+    status: int,
+    collected: Callable[[Callable[[], Any]], list[Any]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    body = json.dumps({"id": order_id, "items": [{"id": 1, "quantity": 1}]})
+    answers: list[int] = []
+    garbage = collected(
+        lambda: answers.append(BrokenRender.handler(rest(body), lambda_context())["statusCode"])
+    )
+    assert answers[-1] == status
     assert garbage == [], described(garbage)
     capsys.readouterr()
