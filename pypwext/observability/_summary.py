@@ -10,7 +10,6 @@ the metrics, whatever happened.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -30,6 +29,7 @@ from pypwext.observability.logging import (
     set_invocation_fields,
     take_cold_start,
 )
+from pypwext.observability.logging._levels import INFO
 from pypwext.observability.logging._masking import reset_secrets, set_secrets
 from pypwext.observability.tracing import read_trace_header, start_trace
 from pypwext.wire._events import EventSource, Request
@@ -172,7 +172,7 @@ def _outcome(failed: bool) -> str:
     return "failure" if failed else "success"
 
 
-_INFO = logging.INFO
+_INFO = INFO
 _ROUTED: ContextVar[str | None] = ContextVar("pypwext_routed_template", default=None)
 
 # The route template an Api matched for the invocation it starts (returns a token), and undo that.

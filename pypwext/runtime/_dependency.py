@@ -8,13 +8,15 @@ where Python finds it before the descriptor (a non-data descriptor), so tests ne
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Mapping
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pypwext.observability._context import current_invocation
 from pypwext.observability.logging import ServiceLogger, current_logger
+
+if TYPE_CHECKING:
+    import logging
 
 ClientT = TypeVar("ClientT")
 
@@ -104,8 +106,13 @@ def remaining_budget_s(margin_s: float = DEFAULT_SAFETY_MARGIN_S) -> float | Non
     return remaining / 1000.0 - margin_s
 
 
-_FALLBACK = logging.getLogger("pypwext.dependencies")
-"""Where a dependency logs outside any service's invocation (a script, a test)."""
+def _fallback() -> logging.Logger:
+    """The standard logger ``pypwext.dependencies``: where a dependency logs outside any
+    service's invocation (a script, a test). The ``logging`` module is imported then, not on a
+    cold start."""
+    import logging
+
+    return logging.getLogger("pypwext.dependencies")
 
 
 def _logger() -> ServiceLogger | None:
@@ -116,7 +123,7 @@ def _logger() -> ServiceLogger | None:
 def log_enabled(level: int) -> bool:
     """Whether a dependency's line at ``level`` would be written (check before building it)."""
     service_logger = _logger()
-    return service_logger.is_enabled(level) if service_logger is not None else _FALLBACK.isEnabledFor(level)
+    return service_logger.is_enabled(level) if service_logger is not None else _fallback().isEnabledFor(level)
 
 
 def log(level: int, message: str, fields: Mapping[str, Any]) -> None:
@@ -132,7 +139,7 @@ def log(level: int, message: str, fields: Mapping[str, Any]) -> None:
         text = {"reason": fields["reason"]} if "reason" in fields else None
         service_logger.call(level, message, facts, text)
     else:
-        _FALLBACK.log(level, message, extra=dict(fields))
+        _fallback().log(level, message, extra=dict(fields))
 
 
 def library_words(exc: BaseException) -> str:

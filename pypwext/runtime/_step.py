@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import functools
 import inspect
-import logging as _stdlib_logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast, overload
 
 from pypwext.base import InfoClassification, LogEntryType
 from pypwext.errors import ConfigurationError, ServiceError, collect_or_raise
-from pypwext.observability.logging import ServiceLogger, current_logger
+from pypwext.observability.logging import DEBUG, INFO, ServiceLogger, current_logger
 from pypwext.observability.tracing import active as tracing_active
 from pypwext.observability.tracing import trace_call
 from pypwext.runtime._spec import ServiceSpec
@@ -62,7 +61,7 @@ def _run_step(
 ) -> Any:
     """Run a step that logs or is traced (see :func:`_wrap` for the others)."""
     labels = None  # built only when an entry or a trace needs them
-    debug = logger is not None and logger.is_enabled(_stdlib_logging.DEBUG)
+    debug = logger is not None and logger.is_enabled(DEBUG)
     if debug:
         assert logger is not None
         labels = _step_labels(info, spec, args)
@@ -179,7 +178,7 @@ def step(
     def decorate(f: F) -> F:
         if inspect.iscoroutinefunction(f):
             raise ConfigurationError(f"@step does not support async functions ({f.__qualname__})")
-        info = _StepInfo(f.__name__, operation, classification, log_type, _stdlib_logging.INFO, _location(f))
+        info = _StepInfo(f.__name__, operation, classification, log_type, INFO, _location(f))
         return _wrap(f, info)
 
     if fn is not None:
@@ -189,7 +188,7 @@ def step(
 
 def lifecycle_step(fn: F, name: str) -> F:
     """``fn``, a lifecycle method ``name``, wrapped like a step whose exit is logged at DEBUG."""
-    return _wrap(fn, _StepInfo(name, None, None, None, _stdlib_logging.DEBUG, _location(fn)))
+    return _wrap(fn, _StepInfo(name, None, None, None, DEBUG, _location(fn)))
 
 
 def _location(fn: Any) -> str:

@@ -175,6 +175,58 @@ def test_verbose_level(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
     assert all(e["level"] != "DEBUG" for e in logged)
 
 
+def test_levels_are_the_logging_modules_numbers_and_names() -> None:
+    from pypwext.observability.logging import _levels
+
+    for name in ("NOTSET", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        assert getattr(_levels, name) == getattr(logging, name), name
+        assert _levels.level_number(name.lower()) == getattr(logging, name)
+    assert (
+        _levels.level_number("warn") == logging.WARNING and _levels.level_number("FATAL") == logging.CRITICAL
+    )
+    assert _levels.level_number("LOUD") is None and _levels.level_name(12) == logging.getLevelName(12)
+    logging.addLevelName(25, "NOTICE")  # a level a user named: known by name and shown by its name
+    assert _levels.level_number("notice") == 25 and _levels.level_name(25) == "NOTICE"
+
+
+def test_a_service_without_the_logging_module_still_knows_every_level(tmp_path: Any) -> None:
+    """pypwext writes its own lines and imports the ``logging`` module only for the Powertools
+    Logger underneath: LOG_LEVEL=VERBOSE still works without it, and once the Logger is built,
+    ``logging`` knows the VERBOSE name too."""
+    import subprocess
+    import sys
+
+    program = (
+        "import sys, json\n"
+        "from pypwext import BaseService, Request\n"
+        "class Chatty(BaseService):\n"
+        "    service = 'chatty'\n"
+        "    def execute(self, request: Request) -> None:\n"
+        "        self.logger.verbose('details')\n"
+        "        self.logger.debug('too much')\n"
+        "Chatty.handler({}, None)\n"
+        "before = 'logging' in sys.modules\n"
+        "Chatty().logger.powertools\n"
+        "import logging\n"
+        "print(json.dumps([before, logging.getLevelName(15)]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={"LOG_LEVEL": "VERBOSE", "PATH": "/usr/bin:/bin"},
+        cwd=str(tmp_path),
+    )
+    *lines, last = done.stdout.strip().splitlines()
+    assert json.loads(last) == [False, "VERBOSE"]
+    assert [(e["level"], e["message"]) for e in log_entries("\n".join(lines))] == [
+        ("VERBOSE", "details"),
+        ("INFO", "INVOKE -> 204"),
+    ]
+
+
 def test_lifecycle_and_step_entries(debug_level: None, capsys: pytest.CaptureFixture[str]) -> None:
     class Steps(BaseService):
         service = unique()

@@ -36,6 +36,8 @@ from pypwext.observability.logging._invocation import invocation_fields as invoc
 from pypwext.observability.logging._invocation import reset_invocation_fields as reset_invocation_fields
 from pypwext.observability.logging._invocation import set_invocation_fields as set_invocation_fields
 from pypwext.observability.logging._invocation import take_cold_start as take_cold_start
+from pypwext.observability.logging._levels import DEBUG as DEBUG
+from pypwext.observability.logging._levels import INFO as INFO
 from pypwext.observability.logging._levels import VERBOSE
 from pypwext.observability.logging._levels import resolve_level as resolve_level
 from pypwext.observability.logging._logger import (

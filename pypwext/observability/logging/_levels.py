@@ -1,46 +1,115 @@
-"""The levels of service loggers: PyPwExt's ``VERBOSE`` (15) and the rule that picks the level
-from the environment (:func:`resolve_level`, Powertools' order: Lambda's advanced logging
-controls, ``POWERTOOLS_LOG_LEVEL``, ``LOG_LEVEL``, INFO)."""
+"""The levels of service loggers: the standard numbers (the ``logging`` module's, without
+importing it on a cold start: pypwext writes its own lines), PyPwExt's ``VERBOSE`` (15) and the
+rule that picks the level from the environment (:func:`resolve_level`, Powertools' order:
+Lambda's advanced logging controls, ``POWERTOOLS_LOG_LEVEL``, ``LOG_LEVEL``, INFO)."""
 
 from __future__ import annotations
 
-import logging as _stdlib_logging
 import os
-from typing import Any
+import sys
 
-__all__ = ["VERBOSE", "level_name", "resolve_level"]
+__all__ = [
+    "CRITICAL",
+    "DEBUG",
+    "ERROR",
+    "INFO",
+    "NOTSET",
+    "VERBOSE",
+    "WARNING",
+    "level_name",
+    "level_number",
+    "register_verbose",
+    "resolve_level",
+]
+
+# The standard library's numbers (fixed since logging exists; tests/observability pins them).
+NOTSET = 0
+DEBUG = 10
+INFO = 20
+WARNING = 30
+ERROR = 40
+CRITICAL = 50
 
 VERBOSE = 15
 """PyPwExt's ``VERBOSE`` level: between ``DEBUG`` (10) and ``INFO`` (20). ``LOG_LEVEL=VERBOSE``
 shows what services log with ``self.logger.verbose(...)`` without the DEBUG entry/exit lines."""
-_stdlib_logging.addLevelName(VERBOSE, "VERBOSE")
 
 _LEVEL_NAMES = {
-    _stdlib_logging.DEBUG: "DEBUG",
+    DEBUG: "DEBUG",
     VERBOSE: "VERBOSE",
-    _stdlib_logging.INFO: "INFO",
-    _stdlib_logging.WARNING: "WARNING",
-    _stdlib_logging.ERROR: "ERROR",
-    _stdlib_logging.CRITICAL: "CRITICAL",
+    INFO: "INFO",
+    WARNING: "WARNING",
+    ERROR: "ERROR",
+    CRITICAL: "CRITICAL",
 }
-_DEBUG = _stdlib_logging.DEBUG
-_INFO = _stdlib_logging.INFO
-_WARNING = _stdlib_logging.WARNING
-_ERROR = _stdlib_logging.ERROR
+_LEVEL_NUMBERS = {
+    "NOTSET": NOTSET,
+    "DEBUG": DEBUG,
+    "VERBOSE": VERBOSE,
+    "INFO": INFO,
+    "WARN": WARNING,
+    "WARNING": WARNING,
+    "ERROR": ERROR,
+    "CRITICAL": CRITICAL,
+    "FATAL": CRITICAL,
+}
+
+
+def register_verbose() -> None:
+    """Give ``VERBOSE`` its name in the ``logging`` module (for the Powertools ``Logger``
+    underneath, and for anything else that formats records with it): done when pypwext first
+    uses that module, and at import when something imported it before."""
+    import logging
+
+    if logging.getLevelName(VERBOSE) != "VERBOSE":
+        logging.addLevelName(VERBOSE, "VERBOSE")
+
+
+if "logging" in sys.modules:
+    register_verbose()
 
 
 def level_name(level: int) -> str:
-    """The name a line shows for ``level`` (``INFO``, ``VERBOSE``, ``Level 12``)."""
-    return _LEVEL_NAMES.get(level) or _stdlib_logging.getLevelName(level)
+    """The name a line shows for ``level`` (``INFO``, ``VERBOSE``, ``Level 12``).
+
+    >>> level_name(15), level_name(12)
+    ('VERBOSE', 'Level 12')
+    """
+    known = _LEVEL_NAMES.get(level)
+    if known is not None:
+        return known
+    logging = sys.modules.get("logging")  # a level a user named (only with that module imported)
+    if logging is not None:
+        return str(logging.getLevelName(level))
+    return f"Level {level}"
+
+
+def level_number(name: str) -> int | None:
+    """The number of the level called ``name`` (any case, ``WARN`` and ``FATAL`` too), or
+    ``None`` when there is no such level. A level a user named with ``logging.addLevelName`` counts.
+
+    >>> level_number("verbose"), level_number("Warn"), level_number("LOUD")
+    (15, 30, None)
+    """
+    key = name.strip().upper()
+    number = _LEVEL_NUMBERS.get(key)
+    if number is not None:
+        return number
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        found = logging.getLevelName(key)
+        if isinstance(found, int):
+            return found
+    return None
 
 
 _LAMBDA_LEVELS = {
-    "TRACE": _stdlib_logging.NOTSET,
-    "DEBUG": _stdlib_logging.DEBUG,
-    "INFO": _stdlib_logging.INFO,
-    "WARN": _stdlib_logging.WARNING,
-    "ERROR": _stdlib_logging.ERROR,
-    "FATAL": _stdlib_logging.CRITICAL,
+    "TRACE": NOTSET,
+    "DEBUG": DEBUG,
+    "INFO": INFO,
+    "WARN": WARNING,
+    "ERROR": ERROR,
+    "FATAL": CRITICAL,
 }
 
 
@@ -54,11 +123,10 @@ def resolve_level() -> tuple[int, str | None]:
     """
     lambda_level = _LAMBDA_LEVELS.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", ""))
     name = os.environ.get("POWERTOOLS_LOG_LEVEL") or os.environ.get("LOG_LEVEL") or ""
-    level: Any = _stdlib_logging.getLevelName(name.strip().upper()) if name.strip() else None
+    level = level_number(name) if name.strip() else None
     warning = None
-    if level is not None and not isinstance(level, int):
+    if name.strip() and level is None:
         warning = f"log level {name!r} is not a level (DEBUG, VERBOSE, INFO, WARNING, ERROR, CRITICAL); logging at INFO"
-        level = None
     if lambda_level is not None:
         if level is not None and level < lambda_level:
             warning = (
@@ -66,4 +134,4 @@ def resolve_level() -> tuple[int, str | None]:
                 f"({os.environ['AWS_LAMBDA_LOG_LEVEL']}): Lambda drops the entries in between"
             )
         return lambda_level, warning
-    return (level if level is not None else _stdlib_logging.INFO), warning
+    return (level if level is not None else INFO), warning

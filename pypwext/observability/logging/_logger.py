@@ -7,7 +7,6 @@ entries go is :class:`~pypwext.observability.logging._writer.EntryWriter`'s.
 
 from __future__ import annotations
 
-import logging as _stdlib_logging
 import sys
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -16,17 +15,17 @@ from typing import Any
 from pypwext.base import InfoClassification, LogEntryType
 from pypwext.errors import ServiceError
 from pypwext.observability.logging._encoder import PREFIXED, label_fields, message_value
-from pypwext.observability.logging._levels import VERBOSE
+from pypwext.observability.logging._levels import CRITICAL, DEBUG, ERROR, INFO, VERBOSE, WARNING
 from pypwext.observability.logging._redaction import _mask, is_masked, redact
 from pypwext.observability.logging._traceback import format_exception, innermost_location
 from pypwext.observability.logging._writer import EntryWriter
 
 __all__ = ["ServiceLogger", "current_logger", "reset_current_logger", "set_current_logger"]
 
-_DEBUG = _stdlib_logging.DEBUG
-_INFO = _stdlib_logging.INFO
-_WARNING = _stdlib_logging.WARNING
-_ERROR = _stdlib_logging.ERROR
+_DEBUG = DEBUG
+_INFO = INFO
+_WARNING = WARNING
+_ERROR = ERROR
 
 
 class ServiceLogger(EntryWriter):
@@ -53,10 +52,10 @@ class ServiceLogger(EntryWriter):
     ) -> None:
         """Log the entry of a lifecycle method or step at DEBUG: the message is PyPwExt's
         ``{"msg": ..., "args": ...}``."""
-        if not self.is_enabled(_stdlib_logging.DEBUG):
+        if not self.is_enabled(DEBUG):
             return
         self._emit(
-            _stdlib_logging.DEBUG,
+            DEBUG,
             {"msg": f"enter {method}", "args": redact(args, classification)},
             (operation, classification, log_type),
             {},
@@ -70,7 +69,7 @@ class ServiceLogger(EntryWriter):
         result: Any,
         classification: InfoClassification,
         log_type: LogEntryType = LogEntryType.STD,
-        level: int = _stdlib_logging.DEBUG,
+        level: int = DEBUG,
         location: str | None = None,
     ) -> None:
         """Log the exit of a lifecycle method or step: the message is ``{"msg": ..., "return": ...}``."""
@@ -100,7 +99,7 @@ class ServiceLogger(EntryWriter):
 
         ``with_traceback=False`` logs only the error's type and message (an expected failure, or
         one already logged with its traceback); ``fields`` say which item failed (``record_id``)."""
-        if not self.is_enabled(_stdlib_logging.ERROR):
+        if not self.is_enabled(ERROR):
             return
         masked = classification if is_masked(classification) else None
         if masked is None and isinstance(exc, ServiceError) and is_masked(exc.classification):
@@ -114,7 +113,7 @@ class ServiceLogger(EntryWriter):
         if isinstance(exc, ServiceError):
             fields.setdefault("code", exc.code)
         self._emit(
-            _stdlib_logging.ERROR,
+            ERROR,
             message,
             (operation, classification, log_type),
             {"exception": described, "exception_name": type(exc).__name__, **fields},
@@ -131,10 +130,10 @@ class ServiceLogger(EntryWriter):
     ) -> None:
         """The one INFO line per invocation that sums it up. For an AUDIT service it is the
         audit entry (``type: AUDIT``) and is written whatever the level."""
-        if log_type is not LogEntryType.AUDIT and not self.is_enabled(_stdlib_logging.INFO):
+        if log_type is not LogEntryType.AUDIT and not self.is_enabled(INFO):
             return
         self._emit(
-            _stdlib_logging.INFO,
+            INFO,
             message,
             (operation, classification, log_type),
             fields,
@@ -173,7 +172,7 @@ class ServiceLogger(EntryWriter):
         """
         if not isinstance(level, int) or isinstance(level, bool):
             kwargs.setdefault("level", level)
-            level = _stdlib_logging.INFO
+            level = INFO
         if msg is None and "msg" in kwargs:
             msg = kwargs.pop("msg")
         self._write(level, msg, args, kwargs)
@@ -277,7 +276,7 @@ class ServiceLogger(EntryWriter):
 
     def critical(self, msg: Any = None, /, *args: Any, **kwargs: Any) -> None:
         """Write a CRITICAL entry (see :meth:`log`)."""
-        self._write(_stdlib_logging.CRITICAL, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
+        self._write(CRITICAL, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
 
     def __repr__(self) -> str:
         return f"ServiceLogger({self.service!r})"

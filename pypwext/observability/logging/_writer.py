@@ -12,7 +12,6 @@ it, not on a cold start.
 
 from __future__ import annotations
 
-import logging as _stdlib_logging
 import os
 import sys
 import time
@@ -34,15 +33,24 @@ from pypwext.observability.logging._encoder import (
     write_line,
 )
 from pypwext.observability.logging._invocation import current_invocation_fields
-from pypwext.observability.logging._levels import level_name, resolve_level
+from pypwext.observability.logging._levels import (
+    INFO,
+    WARNING,
+    level_name,
+    level_number,
+    register_verbose,
+    resolve_level,
+)
 from pypwext.observability.logging._redaction import UNMASK_ENV, _masking_lifted
 
 if TYPE_CHECKING:
+    import logging as _stdlib_logging
+
     from aws_lambda_powertools import Logger
 
 __all__ = ["EntryWriter"]
 
-_INFO = _stdlib_logging.INFO
+_INFO = INFO
 
 
 class _CurrentStdout:
@@ -98,6 +106,8 @@ class EntryWriter:
         if self._logger is None:
             from aws_lambda_powertools import Logger
 
+            register_verbose()
+
             from pypwext.observability.logging._formatter import ServiceFormatter
 
             logger = Logger(
@@ -131,7 +141,7 @@ class EntryWriter:
     def _warn(self, message: str) -> None:
         """A WARNING about the logger's own set-up, written whatever the level."""
         labels = (self.operation, InfoClassification.NA, LogEntryType.STD)
-        self._emit(_stdlib_logging.WARNING, message, labels, {}, self.location)
+        self._emit(WARNING, message, labels, {}, self.location)
 
     def is_enabled(self, level: int) -> bool:
         """Whether an entry at ``level`` would be written (check before building its arguments)."""
@@ -150,7 +160,7 @@ class EntryWriter:
         if self._logger is not None:
             self._logger.setLevel(level)
             return
-        number = _stdlib_logging.getLevelName(level.upper()) if isinstance(level, str) else level
+        number = level_number(level) if isinstance(level, str) else level
         if not isinstance(number, int):
             raise ValueError(f"unknown log level {level!r}")
         if self._level is None:
