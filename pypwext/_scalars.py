@@ -5,9 +5,6 @@ compute with, enums that are enums. :mod:`pypwext.codec` registers these hooks o
 
 from __future__ import annotations
 
-import base64
-import binascii
-import datetime as _dt
 import enum
 import sys
 from collections.abc import Callable, Mapping
@@ -16,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pypwext._lazy import pattern
 
 if TYPE_CHECKING:
+    import datetime as _dt
     import uuid
     from decimal import Decimal
 
@@ -161,6 +159,8 @@ def _parse_iso(value: Any, kind: str) -> str:
 
 
 def _structure_datetime(value: Any, _: type) -> _dt.datetime:
+    import datetime as _dt
+
     text = _parse_iso(value, "date-time")
     try:
         return _dt.datetime.fromisoformat(text)
@@ -169,6 +169,8 @@ def _structure_datetime(value: Any, _: type) -> _dt.datetime:
 
 
 def _structure_date(value: Any, _: type) -> _dt.date:
+    import datetime as _dt
+
     text = _parse_iso(value, "date")
     try:
         return _dt.date.fromisoformat(text)
@@ -187,11 +189,32 @@ def _structure_uuid(value: Any, _: type) -> uuid.UUID:
     raise ValueError(f"expected a UUID, got {_describe(value)}")
 
 
+def base64_bytes(text: str | bytes) -> bytes:
+    """The bytes that ``text`` encodes in strict base64 (RFC 4648's alphabet and padding,
+    nothing else); ``ValueError`` when it is not that. The one decoding of base64 of
+    pypwext: request bodies, ``bytes`` fields, answers read back. (``base64`` is imported on
+    first use: most services never see base64.)
+
+    >>> base64_bytes("aGk="), base64_text(b"hi")
+    (b'hi', 'aGk=')
+    """
+    import base64
+
+    return base64.b64decode(text, validate=True)  # (binascii.Error is a ValueError)
+
+
+def base64_text(data: bytes | bytearray | memoryview) -> str:
+    """``data`` in base64 (the one encoding of pypwext: ``bytes`` values, bodies on the wire)."""
+    import binascii
+
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
+
+
 def _structure_bytes(value: Any, _: type) -> bytes:
     if isinstance(value, str):
         try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
+            return base64_bytes(value)
+        except ValueError:
             pass
     raise ValueError(f"expected base64-encoded bytes, got {_describe(value)}")
 

@@ -28,11 +28,10 @@ It imports nothing else of pypwext.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import datetime as _dt
 import enum
 import json
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -75,6 +74,8 @@ from pypwext._scalars import (
     _structure_uuid,
     describe,
 )
+from pypwext._scalars import base64_bytes as base64_bytes  # (the wire's too; not in __all__)
+from pypwext._scalars import base64_text as base64_text
 from pypwext.base import CONFIDENTIAL
 
 __all__ = [
@@ -140,22 +141,24 @@ for _type, _hook in (
     (float, _structure_float),
     (str, _structure_str),
     (bool, _structure_bool),
-    (_dt.datetime, _structure_datetime),
-    (_dt.date, _structure_date),
     (bytes, _structure_bytes),
 ):
     converter.register_structure_hook(_type, _hook)
+# datetime, Decimal and UUID are imported by the services that use them, not by pypwext: a
+# field of such a type exists only once its module is loaded. (Later registrations are tried
+# first: datetime, a subclass of date, after date.)
+converter.register_structure_hook_func(_is_loaded_subclass("datetime", "date"), _structure_date)
+converter.register_structure_hook_func(_is_loaded_subclass("datetime", "datetime"), _structure_datetime)
 converter.register_structure_hook_func(_is_loaded_subclass("decimal", "Decimal"), _structure_decimal)
 converter.register_structure_hook_func(_is_loaded_subclass("uuid", "UUID"), _structure_uuid)
 converter.register_structure_hook_func(
     lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
 )
 
-converter.register_unstructure_hook(_dt.datetime, lambda v: v.isoformat())
-converter.register_unstructure_hook(_dt.date, lambda v: v.isoformat())
+converter.register_unstructure_hook_func(_is_loaded_subclass("datetime", "date"), lambda v: v.isoformat())
 converter.register_unstructure_hook_func(_is_loaded_subclass("uuid", "UUID"), str)
 converter.register_unstructure_hook_func(_is_loaded_subclass("decimal", "Decimal"), str)
-converter.register_unstructure_hook(bytes, lambda v: base64.b64encode(v).decode("ascii"))
+converter.register_unstructure_hook(bytes, base64_text)
 
 
 # --- container hooks: the wrong JSON shape is refused before anything iterates it, and a
@@ -386,14 +389,15 @@ def to_jsonable(obj: Any) -> Any:
         return converter.unstructure(obj)
     if isinstance(obj, enum.Enum):
         return obj.value
-    if isinstance(obj, (_dt.datetime, _dt.date, _dt.time)):
-        return obj.isoformat()
+    dates = sys.modules.get("datetime")  # (no date, time or datetime exists before it is loaded)
+    if dates is not None and isinstance(obj, (dates.date, dates.time)):  # (datetime is a date)
+        return str(obj.isoformat())
     for module, name in _AS_STRING:
         cls = _loaded_class(module, name)
         if cls is not None and isinstance(obj, cls):
             return str(obj)
     if isinstance(obj, (bytes, bytearray, memoryview)):
-        return base64.b64encode(bytes(obj)).decode("ascii")
+        return base64_text(obj)
     if isinstance(obj, (set, frozenset)):
         try:
             return sorted(obj)
@@ -447,8 +451,9 @@ def dumps(obj: Any) -> str:
     and objects with PyPwExt's ``dict()``/``json()`` protocols. Anything else, NaN or Infinity,
     a cycle or an integer too long for text raises :class:`EncodeError`.
 
+    >>> import datetime
     >>> from decimal import Decimal
-    >>> dumps({"when": _dt.date(2024, 1, 2), "amount": Decimal("1.10")})
+    >>> dumps({"when": datetime.date(2024, 1, 2), "amount": Decimal("1.10")})
     '{"when":"2024-01-02","amount":"1.10"}'
     >>> dumps(float("nan"))
     Traceback (most recent call last):

@@ -72,6 +72,9 @@ NOT_ON_THE_COLD_PATH = (
     "pypwext.wire._examples",  # only for building example events (testing, serve)
     "pypwext.dependencies",  # only for a class that declares a dependency
     "pypwext.kinds",  # only for a batch, EventBridge or S3 service
+    "logging",  # pypwext writes its own lines: only for the Powertools Logger underneath
+    "base64",  # only for a base64 body or a bytes value
+    "datetime",  # only for a service whose types hold dates (it imports the module itself)
 )
 """What a cold start of examples/orders/app.py (import, then one POST /orders from a real REST
 and HTTP API sample) must not import: each is paid for only by the services that use it."""

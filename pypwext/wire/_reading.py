@@ -9,8 +9,6 @@ refusal is a :class:`~pypwext.errors.BadRequest` with ``details["problems"]``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable, Iterable, Mapping
 from itertools import chain
 from typing import Any, Protocol, TypeVar
@@ -190,8 +188,8 @@ def body(event: Mapping[str, Any]) -> bytes:
         if len(raw) > (MAX_BODY_BYTES + 2) // 3 * 4 + 4:  # too large whatever it decodes to
             raise _too_large()
         try:
-            data = base64.b64decode(raw, validate=True)
-        except (binascii.Error, ValueError):
+            data = codec.base64_bytes(raw)
+        except ValueError:
             raise BadRequest.invalid(
                 "request body is not valid base64", ("body", "not valid base64 (RFC 4648)")
             ) from None

@@ -45,7 +45,6 @@ HTTP sources the service renders them into the body.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -239,6 +238,6 @@ def from_direct(document: Mapping[str, Any]) -> tuple[int, Any, list[ServiceErro
         raise ValueError("not a pypwext direct-invoke document (statusCode, headers, body, errors)")
     body = document["body"]
     if document.get("isBase64Encoded") is True and isinstance(body, str):
-        body = base64.b64decode(body)
+        body = codec.base64_bytes(body)
     errors = [ServiceError.from_dict(e) for e in document["errors"]]
     return int(document["statusCode"]), body, errors

@@ -10,8 +10,6 @@ source module (``_rest``, ``_http_api``, ``_alb``) reads its own shape with them
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,7 +46,7 @@ def body_text(body: Any) -> tuple[str | None, bool, str | None]:
     if isinstance(body, str):
         return body, False, TEXT
     if isinstance(body, (bytes, bytearray, memoryview)):
-        return base64.b64encode(body).decode("ascii"), True, OCTETS
+        return codec.base64_text(body), True, OCTETS
     return codec.dumps(body), False, JSON
 
 
@@ -141,8 +139,8 @@ def answer_body(result: Mapping[str, Any]) -> bytes:
         raise Rejected(f"isBase64Encoded must be a boolean, got {b64!r}")
     if b64:
         try:
-            return base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError):
+            return codec.base64_bytes(body)
+        except ValueError:
             raise Rejected("isBase64Encoded is true but the body is not valid base64") from None
     return body.encode("utf-8")
 
