@@ -32,7 +32,6 @@ from pypwext.errors import (
     UnprocessableEntity,
     current_collector,
 )
-from pypwext.runtime._cors import Cors
 from pypwext.runtime._service import BaseService, step
 from pypwext.wire._events import EventSource, Request
 from pypwext.wire._responses import Response
@@ -50,6 +49,7 @@ _LAZY = {
     "S3Object": "pypwext.kinds._s3",
     "S3ObjectService": "pypwext.kinds._s3",
     "Idempotency": "pypwext.runtime._idempotency",
+    "Cors": "pypwext.runtime._cors",
     "fan_out": "pypwext.dependencies.fanout",
     "Http": "pypwext.dependencies.http",
     "LambdaFunction": "pypwext.dependencies.lambda_",
@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     )
     from pypwext.kinds._eventbridge import EventBridgeEvent, EventService, ScheduledService
     from pypwext.kinds._s3 import S3Object, S3ObjectService
+    from pypwext.runtime._cors import Cors
     from pypwext.runtime._idempotency import Idempotency
 
 

@@ -75,6 +75,8 @@ NOT_ON_THE_COLD_PATH = (
     "logging",  # pypwext writes its own lines: only for the Powertools Logger underneath
     "base64",  # only for a base64 body or a bytes value
     "datetime",  # only for a service whose types hold dates (it imports the module itself)
+    "pypwext.wire._alb",  # only for an ALB event
+    "pypwext.runtime._cors",  # only for a class that sets `cors`
 )
 """What a cold start of examples/orders/app.py (import, then one POST /orders from a real REST
 and HTTP API sample) must not import: each is paid for only by the services that use it."""

@@ -30,7 +30,6 @@ spans instead of subsegments, exported by the function itself at the end of each
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from types import TracebackType
@@ -66,6 +65,8 @@ def sdk_available() -> bool:
     """Whether the X-Ray SDK is installed (looked up once, without importing it)."""
     global _sdk
     if _sdk is None:
+        import importlib.util  # (only a class that sets tracing = True asks)
+
         _sdk = importlib.util.find_spec("aws_xray_sdk") is not None
     return _sdk
 

@@ -25,7 +25,6 @@ from pypwext.base import InfoClassification, LogEntryType
 from pypwext.errors import ConfigurationError, ServiceError
 from pypwext.observability._summary import Observability
 from pypwext.observability.tracing import sdk_available
-from pypwext.runtime._cors import Cors
 from pypwext.runtime._dependency import Dependency
 from pypwext.runtime._spec import Kind, ServiceSpec, below_kind
 from pypwext.runtime._step import _unwrap, lifecycle_step
@@ -48,6 +47,14 @@ def _idempotency_types() -> tuple[type, ...]:
     return (Idempotency, type(None))
 
 
+def _cors_types() -> tuple[type, ...]:
+    # The same for CORS: a class that sets it made a Cors (most HTTP services sit behind a
+    # gateway that answers for them).
+    from pypwext.runtime._cors import Cors
+
+    return (Cors, type(None))
+
+
 _OPTION_TYPES: dict[str, tuple[type, ...] | Callable[[], tuple[type, ...]]] = {
     "operation": (str, type(None)),
     "service": (str, type(None)),
@@ -56,7 +63,7 @@ _OPTION_TYPES: dict[str, tuple[type, ...] | Callable[[], tuple[type, ...]]] = {
     "status": (int,),
     "just_status_code": (bool,),
     "code_from_error": (bool,),
-    "cors": (Cors, type(None)),
+    "cors": _cors_types,
     "route": (str, type(None)),
     "correlation_id_path": (str, type(None)),
     "tracing": (bool, type(None)),

@@ -21,7 +21,6 @@ from pypwext.errors import BadRequest, ErrorCollector, InternalError, ServiceErr
 from pypwext.observability._metrics import ServiceMetrics
 from pypwext.observability._summary import Observability
 from pypwext.observability.logging import ServiceLogger, remember_input
-from pypwext.runtime._cors import Cors
 from pypwext.runtime._http import error_body, fallback_request, http_document, http_input, with_errors
 from pypwext.runtime._pipeline import Failures, Running, recover, run_lifecycle
 from pypwext.runtime._prepare import Handler, prepare_class
@@ -32,6 +31,7 @@ from pypwext.wire._events import EventSource, Request, parse_request
 from pypwext.wire._responses import Response, to_source
 
 if TYPE_CHECKING:  # imported when a class sets the option: most services never do
+    from pypwext.runtime._cors import Cors
     from pypwext.runtime._idempotency import Idempotency
 
 __all__ = ["BaseService", "Handler", "ServiceMeta", "prepare_class", "step"]

@@ -8,7 +8,7 @@ looks at a raw event again.
 
 Each HTTP source's own module reads its shape (``_rest``: API Gateway REST, payload 1.0;
 ``_http_api``: the HTTP API and Function URLs, payload 2.0; ``_alb``), handed out through
-``_PARSERS``; this module detects the source, dispatches, and assembles the :class:`Request` with
+:func:`source_function` (imported when its source is first met); this module detects the source, dispatches, and assembles the :class:`Request` with
 the rules every source shares (``_reading``: maps, query, cookies, body, Unicode). A direct
 invoke has no HTTP shape: its event is the request's body, read here.
 
@@ -47,6 +47,7 @@ Rules a reader should know (each tested against the real samples in ``fixtures/a
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
@@ -58,7 +59,6 @@ import attrs
 from pypwext import codec
 from pypwext._lazy import pattern
 from pypwext.errors import BadRequest
-from pypwext.wire import _alb, _http_api, _rest
 from pypwext.wire._reading import (
     MAX_BODY_BYTES,
     MakeHeaders,
@@ -379,21 +379,39 @@ def _parse_direct(event: Any, context: Any) -> Request:
     return request
 
 
-_PARSERS: dict[
-    EventSource, Callable[[Mapping[str, Any], Mapping[str, Any], MakeHeaders[Headers]], Parts[Headers]]
-] = {
-    EventSource.API_GATEWAY_REST: _rest.parse,
-    EventSource.API_GATEWAY_HTTP: _http_api.parse,
-    EventSource.FUNCTION_URL: _http_api.parse_function_url,
-    EventSource.ALB: _alb.parse,
+_SOURCE_MODULES = {
+    EventSource.API_GATEWAY_REST: "pypwext.wire._rest",
+    EventSource.API_GATEWAY_HTTP: "pypwext.wire._http_api",
+    EventSource.FUNCTION_URL: "pypwext.wire._http_api",
+    EventSource.ALB: "pypwext.wire._alb",
 }
-"""Each HTTP source's reader of its own shape (its module's ``parse``)."""
+_FUNCTIONS: dict[tuple[EventSource, str], Any] = {}
+
+
+def source_function(source: EventSource, name: str) -> Any:
+    """The function ``name`` of the module that owns the HTTP ``source``'s shape (its
+    ``parse``, ``render``...), that module imported the first time its source is met: a REST
+    service's cold start never imports the HTTP API's or the ALB's module.
+
+    >>> source_function(EventSource.ALB, "parse").__module__
+    'pypwext.wire._alb'
+    """
+    key = (source, name)
+    found = _FUNCTIONS.get(key)
+    if found is None:
+        found = _FUNCTIONS[key] = getattr(importlib.import_module(_SOURCE_MODULES[source]), name)
+    return found
+
+
+_PARSE = {EventSource.FUNCTION_URL: "parse_function_url"}  # (the others' are called parse)
 
 
 def _parse_http(source: EventSource, event: Mapping[str, Any], context: Any) -> Request:
+    parse: Callable[[Mapping[str, Any], Mapping[str, Any], MakeHeaders[Headers]], Parts[Headers]]
+    parse = source_function(source, _PARSE.get(source, "parse"))  # (the source module's own reader)
     (
         method, path, headers, single_headers, multi_headers, query, multi_query, cookie_list, request_id,
-    ) = _PARSERS[source](event, event["requestContext"], Headers)  # fmt: skip
+    ) = parse(event, event["requestContext"], Headers)  # fmt: skip
     if multi_query is None:
         multi_query = {k: [v] for k, v in (query or {}).items()}
     if query is None:

@@ -24,7 +24,7 @@ header). Every answer is valid UTF-8: a lone surrogate (which UTF-8 cannot encod
 JSON ``"\\ud800"`` echoed back) in a body, a header or a cookie becomes U+FFFD.
 
 Per source, each written by that source's module (``_rest``, ``_http_api``, ``_alb``: see
-their docstrings), handed out through ``_RENDERERS``:
+their docstrings), handed out through :func:`~pypwext.wire._events.source_function`:
 
 * **REST (payload 1.0)**: ``statusCode``, ``headers``, ``multiValueHeaders`` (the cookies),
   ``body``, ``isBase64Encoded``.
@@ -54,8 +54,7 @@ from pypwext import codec
 from pypwext._headers import is_token
 from pypwext._lazy import pattern
 from pypwext.errors import ServiceError
-from pypwext.wire import _alb, _http_api, _rest
-from pypwext.wire._events import EventSource, Request
+from pypwext.wire._events import EventSource, Request, source_function
 from pypwext.wire._writing import JSON, Merged, body_text, joined
 
 __all__ = ["Response", "from_direct", "is_direct_document", "to_source"]
@@ -170,15 +169,6 @@ def _error_list(errors: list[ServiceError]) -> list[Any]:
     return list(codec.json_form([e.to_dict() for e in errors]))
 
 
-_RENDERERS: dict[EventSource, Callable[[int, str, bool, Merged, list[str], bool], dict[str, Any]]] = {
-    EventSource.API_GATEWAY_REST: _rest.render,
-    EventSource.API_GATEWAY_HTTP: _http_api.render,
-    EventSource.FUNCTION_URL: _http_api.render,
-    EventSource.ALB: _alb.render,
-}
-"""Each HTTP source's writer of its own shape (its module's ``render``)."""
-
-
 def to_source(response: Response, request: Request) -> dict[str, Any]:
     """The dict ``request.source`` expects for ``response`` (see the module docs for each shape).
 
@@ -195,7 +185,9 @@ def to_source(response: Response, request: Request) -> dict[str, Any]:
     elif not b64:
         text = codec.valid_text(text)
     merged, cookies = _merge_headers(response, default_type)
-    return _RENDERERS[source](int(response.status), text, b64, merged, cookies, request.multi_value)
+    render: Callable[[int, str, bool, Merged, list[str], bool], dict[str, Any]]
+    render = source_function(source, "render")  # (the source module's own writer of its shape)
+    return render(int(response.status), text, b64, merged, cookies, request.multi_value)
 
 
 _DIRECT_KEYS = frozenset({"statusCode", "headers", "body", "isBase64Encoded", "errors"})

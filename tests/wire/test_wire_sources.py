@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from pypwext import codec, testing
-from pypwext.wire import _alb, _events, _http_api, _responses, _rest
+from pypwext.wire import _alb, _events, _http_api, _rest
 from pypwext.wire._events import EventSource, parse_request
 from pypwext.wire._responses import Response, to_source
 from pypwext.wire._writing import HttpAnswer
@@ -67,8 +67,9 @@ def test_the_example_event_parses_with_the_module_that_renders_its_answer(
         query={"q": ["a b", "c"], "page": "2"},
         cookies={"session": "abc"},
     )
-    assert _events._PARSERS[source].__module__ == module.__name__
-    assert _responses._RENDERERS[source].__module__ == module.__name__
+    parse = "parse_function_url" if source is EventSource.FUNCTION_URL else "parse"
+    assert _events.source_function(source, parse).__module__ == module.__name__
+    assert _events.source_function(source, "render").__module__ == module.__name__
 
     request = parse_request(event)
     assert request.source is source

@@ -56,7 +56,7 @@ FIXED = PREFIXED - {"message"}
 
 _stamp_second = -1
 _stamp = ("", "")
-_MILLIS = tuple(f",{ms:03d}" for ms in range(1000))
+_MILLIS = tuple(map(",{:03d}".format, range(1000)))  # (",000" to ",999")
 
 
 def timestamp(created: float) -> str:
