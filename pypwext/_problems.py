@@ -4,11 +4,13 @@ off for size). At most MAX_PROBLEMS are listed, in document order, and a structu
 looking once it has found MAX_COUNTED_PROBLEMS: nothing holds on to one exception per bad
 element (what made a 150 KB body of bad items cost seconds and answer megabytes), nor its
 traceback (each would tie the failure in a reference cycle to the frames it went through, left
-for Python's cycle collector). Imports only :mod:`pypwext.errors`.
+for Python's cycle collector); the problems of one object from cattrs' failures
+(:func:`_model_error`). Imports only :mod:`pypwext.errors`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -51,8 +53,14 @@ class InputError(ValueError):
     def __init__(self, problems: list[Problem], more: int = 0) -> None:
         self.problems = problems[:MAX_PROBLEMS]
         self.more = more + max(0, len(problems) - MAX_PROBLEMS)
+        super().__init__()  # (the text is written when asked for: a nested one never is)
+
+    def __str__(self) -> str:
         text = "; ".join(f"{p.path or '<input>'}: {p.reason}" for p in self.problems)
-        super().__init__(f"{text}; and {self.more} more" if self.more else text)
+        return f"{text}; and {self.more} more" if self.more else text
+
+    def __repr__(self) -> str:
+        return f"InputError({str(self)!r})"
 
     def details(self) -> dict[str, Any]:
         """The ``details`` of the 400 this error becomes: ``{"problems": [...]}``, plus
@@ -167,3 +175,47 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, AttributeError | TypeError):
         return "wrong type"
     return "invalid value"
+
+
+def _model_error(
+    exc: ClassValidationError | ForbiddenExtraKeysError,
+    value: Mapping[Any, Any],
+    declared: tuple[str, ...],
+    classified: frozenset[str],
+) -> InputError:
+    """The problems of one object, in document order: fields in the order the input has them
+    (unexpected ones included), a required field it lacks where it would have been written
+    (before the next declared field the input has, else at the end)."""
+    drop_tracebacks(exc)  # (its failures are read below; their frames may hold them: a cycle)
+    parts: list[tuple[str, BaseException | None]] = []  # (field name, its failure or None: unexpected)
+    subs: Sequence[tuple[str, BaseException]] = [("", exc)]
+    if isinstance(exc, ClassValidationError):
+        with_notes, without = exc.group_exceptions()
+        subs = [(note.name, sub) for sub, note in with_notes] + [("", sub) for sub in without]
+    for name, sub in subs:
+        if isinstance(sub, ForbiddenExtraKeysError):
+            parts += [(key, None) for key in value if key in sub.extra_fields]
+        else:
+            parts.append((name, sub))
+    position = {key: i for i, key in enumerate(value)}
+    end = len(position)
+    where: dict[str, float] = {}  # a missing field: just before the next declared one it has
+    following = float(end)
+    for name in reversed(declared):
+        if name in position:
+            following = position[name] - 0.5
+        else:
+            where[name] = following
+    found = _Found()
+    for name, failure in sorted(parts, key=lambda part: position.get(part[0], where.get(part[0], end))):
+        if failure is None:
+            found._leaf(_key(name), "unexpected field")
+        elif name in classified:  # the reasons without the value they quote
+            listed = len(found.problems)
+            found.add(failure, name)
+            for i in range(listed, len(found.problems)):
+                problem = found.problems[i]
+                found.problems[i] = Problem(problem.path, problem.reason.split(", got ", 1)[0])
+        else:
+            found.add(failure, name)
+    return found.error()

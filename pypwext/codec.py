@@ -32,7 +32,7 @@ import dataclasses
 import enum
 import json
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import attrs
@@ -54,6 +54,7 @@ from pypwext._problems import (
     Problem,
     _Found,
     _key,
+    _model_error,
 )
 from pypwext._scalars import (
     DECIMAL_MAX_DIGITS,
@@ -186,52 +187,12 @@ def _model_hook(t: type) -> Callable[[Any, Any], Any]:
         try:
             return inner(value, cl)
         except (ClassValidationError, ForbiddenExtraKeysError) as exc:
-            raise _model_error(exc, value, declared, classified) from None
+            failed = exc
+        # Raised outside the except block, so that nothing is chained to it, and not bound to a
+        # name of this frame, which its traceback holds (a reference cycle)
+        raise _model_error(failed, value, declared, classified)
 
     return structure_model
-
-
-def _model_error(
-    exc: ClassValidationError | ForbiddenExtraKeysError,
-    value: Mapping[Any, Any],
-    declared: tuple[str, ...],
-    classified: frozenset[str],
-) -> InputError:
-    """The problems of one object, in document order: fields in the order the input has them
-    (unexpected ones included), a required field it lacks where it would have been written
-    (before the next declared field the input has, else at the end)."""
-    parts: list[tuple[str, BaseException | None]] = []  # (field name, its failure or None: unexpected)
-    subs: Sequence[tuple[str, BaseException]] = [("", exc)]
-    if isinstance(exc, ClassValidationError):
-        with_notes, without = exc.group_exceptions()
-        subs = [(note.name, sub) for sub, note in with_notes] + [("", sub) for sub in without]
-    for name, sub in subs:
-        if isinstance(sub, ForbiddenExtraKeysError):
-            parts += [(key, None) for key in value if key in sub.extra_fields]
-        else:
-            parts.append((name, sub))
-    position = {key: i for i, key in enumerate(value)}
-    end = len(position)
-    where: dict[str, float] = {}  # a missing field: just before the next declared one it has
-    following = float(end)
-    for name in reversed(declared):
-        if name in position:
-            following = position[name] - 0.5
-        else:
-            where[name] = following
-    found = _Found()
-    for name, failure in sorted(parts, key=lambda part: position.get(part[0], where.get(part[0], end))):
-        if failure is None:
-            found._leaf(_key(name), "unexpected field")
-        elif name in classified:  # the reasons without the value they quote
-            listed = len(found.problems)
-            found.add(failure, name)
-            for i in range(listed, len(found.problems)):
-                problem = found.problems[i]
-                found.problems[i] = Problem(problem.path, problem.reason.split(", got ", 1)[0])
-        else:
-            found.add(failure, name)
-    return found.error()
 
 
 def _is_array(t: Any) -> bool:
@@ -260,7 +221,7 @@ def _array_hook(t: Any) -> Callable[[Any, Any], Any]:
             except IterableValidationError as exc:
                 found = _Found()
                 found.add(exc, "")
-                raise found.error() from None
+            raise found.error()
 
         return structure_fixed
     build: Callable[[Any], Any] = {tuple: tuple, set: set, frozenset: frozenset}.get(origin, list)
@@ -362,13 +323,15 @@ def structure(data: Any, cl: type[T] | Any) -> T:
         _BUDGET.set(None)
         raise
     except Exception as exc:  # a scalar at the top, or a hook of cattrs' own (a union, ...)
-        found = _Found()
-        found.add(exc, "")
-        _BUDGET.set(None)
-        raise found.error() from None
-    if _BUDGET.get() is not None:  # a failure that a hook caught and got over (a union's try)
-        _BUDGET.set(None)
-    return result  # type: ignore[no-any-return]
+        failed = exc
+    else:
+        if _BUDGET.get() is not None:  # a failure that a hook caught and got over (a union's try)
+            _BUDGET.set(None)
+        return result  # type: ignore[no-any-return]
+    found = _Found()
+    found.add(failed, "")
+    _BUDGET.set(None)
+    raise found.error()  # (outside the except block, not bound to a name: see _model_hook)
 
 
 def unstructure(obj: Any) -> Any:

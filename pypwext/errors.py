@@ -157,8 +157,13 @@ class ServiceError(PypwextError):
             msg = self.default_msg if self.default_msg is not None else _reason(self.code)
         self.msg = msg
         self.details: dict[str, Any] = dict(details or {})
-        self.classification = InfoClassification(classification)
-        self.action = ErrorAction(action)
+        # (an enum's call is Python-level work: skipped for a member, what nearly every caller passes)
+        self.classification = (
+            classification
+            if type(classification) is InfoClassification
+            else InfoClassification(classification)
+        )
+        self.action = action if type(action) is ErrorAction else ErrorAction(action)
         self.return_value = return_value
         self.headers: dict[str, str] = dict(headers or {})
         super().__init__(self.msg)
@@ -445,6 +450,9 @@ def drop_tracebacks(exc: BaseException) -> None:
     reference cycle: every failing call's frames, exceptions and their locals would wait for
     Python's cycle collector, about 100 collections per 1,000 failing calls, 10-25 µs a call
     (issue 18). Without the tracebacks they are freed as soon as the answer is built."""
+    if exc.__cause__ is None and exc.__context__ is None and getattr(exc, "exceptions", None) is None:
+        exc.__traceback__ = None  # (one exception alone: most failures)
+        return
     pending = [exc]
     seen: set[int] = set()
     while pending and len(seen) < _MAX_DROPPED:

@@ -331,7 +331,8 @@ class BaseService(metaclass=ServiceMeta):
         try:
             return remember_input(codec.structure(data, target), cls.classification)
         except codec.InputError as exc:
-            raise BadRequest("invalid request", details=exc.details()) from None
+            details = exc.details()
+        raise BadRequest("invalid request", details=details)  # (outside: nothing chained to it)
 
     def _error_response(self, error: ServiceError, *, alone: bool = False) -> Response:
         """The answer for ``error`` (after the collected errors; ``alone``: without them, when
