@@ -39,6 +39,7 @@ def loads(data: str | bytes | bytearray) -> Any:
     text = data if type(data) is str else _text(data)
     if len(text) > MAX_DEPTH * 2 and text.count("[") + text.count("{") > MAX_DEPTH:
         _check_depth(text)
+    reason = None
     try:
         try:  # a value from the first character to the last: the scanner alone (every body)
             value, end = _scan(text, 0)
@@ -50,11 +51,13 @@ def loads(data: str | bytes | bytearray) -> Any:
     except DecodeError:
         raise
     except json.JSONDecodeError as exc:
-        raise DecodeError(_decode_reason(exc)) from None
+        reason = _decode_reason(exc)
     except RecursionError:  # (the depth check keeps the scanner far from it)
-        raise DecodeError(f"nested deeper than {MAX_DEPTH} levels") from None
+        reason = f"nested deeper than {MAX_DEPTH} levels"
     except ValueError:  # only the integer conversion's limit raises another ValueError
-        raise DecodeError(f"a number has more than {_int_digits_limit()} digits") from None
+        reason = f"a number has more than {_int_digits_limit()} digits"
+    if reason is not None:  # raised outside the except blocks: nothing is chained to it
+        raise DecodeError(reason)
     if "\\u" in text and _SURROGATE_ESCAPE().search(text) is not None and _has_lone_surrogate(value):
         raise DecodeError("a string holds an unpaired surrogate (\\ud800 to \\udfff): not Unicode text")
     return value

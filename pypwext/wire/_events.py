@@ -324,9 +324,10 @@ class Request:
         try:
             return codec.loads(text)
         except codec.DecodeError as exc:  # the codec's own sentence: the line and column, the limit
-            raise BadRequest.invalid("malformed JSON body", ("body", str(exc))) from None
+            reason = str(exc)
         except Exception:  # (nothing else is expected: never Python's text in an answer)
-            raise BadRequest.invalid("malformed JSON body", ("body", "not valid JSON")) from None
+            reason = "not valid JSON"
+        raise BadRequest.invalid("malformed JSON body", ("body", reason))  # (outside: nothing chained)
 
     @property
     def content_type(self) -> str | None:
