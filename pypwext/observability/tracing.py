@@ -72,26 +72,39 @@ def sdk_available() -> bool:
 
 
 _TRACE_KEY = "_X_AMZN_TRACE_ID"
-_TRACE_KEY_BYTES = _TRACE_KEY.encode("ascii")
 _FS_ENCODING = sys.getfilesystemencoding()
 
 
 def read_trace_header() -> str:
     """This invocation's ``_X_AMZN_TRACE_ID`` (``""`` when unset), which Lambda's runtime puts in
-    ``os.environ`` before each invocation.
+    ``os.environ`` before each invocation."""
+    return environ_value(_TRACE_KEY)
 
-    Read on every invocation, so it looks in the dict under ``os.environ`` where there is one
-    (POSIX): ``os.environ.get`` encodes the name and raises and catches a ``KeyError`` when the
-    variable is unset, several times the cost of the lookup itself.
+
+_ENV_KEYS: dict[str, bytes] = {}
+
+
+def environ_value(name: str) -> str:
+    """``os.environ.get(name, "")``, for what is read on every invocation (the trace header,
+    whether OpenTelemetry is asked for): it looks in the dict under ``os.environ`` where there
+    is one (POSIX), as ``os.environ`` itself does, without ``os.environ.get``'s cost -- it encodes
+    the name, and raises and catches a ``KeyError`` when the variable is unset, several times
+    the cost of the lookup itself.
+
+    >>> environ_value("PYPWEXT_SURELY_UNSET")
+    ''
     """
     data = getattr(os.environ, "_data", None)
     if type(data) is dict:
-        raw = data.get(_TRACE_KEY_BYTES)
+        key = _ENV_KEYS.get(name)
+        if key is None:
+            key = _ENV_KEYS[name] = name.encode(_FS_ENCODING, "surrogateescape")
+        raw = data.get(key)
         if raw is None:
             return ""
         if type(raw) is bytes:
             return raw.decode(_FS_ENCODING, "surrogateescape")
-    return os.environ.get(_TRACE_KEY, "")
+    return os.environ.get(name, "")
 
 
 def wanted(option: bool | None, trace_header: str | None = None) -> bool:
@@ -271,7 +284,7 @@ def start_trace(
     service's ``tracing`` is not ``False``, else X-Ray as :func:`wanted` decides.
 
     ``obs`` is the service's :class:`~pypwext.observability._summary.Observability`."""
-    if obs.tracing is not False and os.environ.get("OTEL_TRACES_EXPORTER"):
+    if obs.tracing is not False and environ_value("OTEL_TRACES_EXPORTER"):
         from pypwext.observability import _otel
 
         if _otel.enabled(obs.logger):
