@@ -137,7 +137,11 @@ class Observability:
         method = request.method
         shown_source = request.source.value if source is None else source
         duration = int((time.perf_counter() - started) * 1e6) / 1000  # ms, to the microsecond
-        message = " ".join(p for p in (method, path, "->", str(status)) if p)
+        message = (
+            f"{method} {path} -> {status}"
+            if method and path
+            else " ".join(p for p in (method, path, "->", str(status)) if p)
+        )
         outcome = _outcome(status >= 400) if self.log_type is LogEntryType.AUDIT else None
         labels = (self.operation, self.classification, self.log_type)
         # The fields, encoded here (the dict below, as dumps would write it, field for field),

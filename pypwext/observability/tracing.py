@@ -141,6 +141,11 @@ def active() -> bool:
     return _ACTIVE.get() is not None
 
 
+current_recorder = _ACTIVE.get
+"""The recorder of the traced invocation running now, or ``None``: :func:`active` without a
+Python call, for the check every step makes."""
+
+
 def xray_active() -> bool:
     """Whether the code running now is traced by the X-Ray SDK (whose current segment is per
     thread: threads must be handed it; OpenTelemetry's context follows ``contextvars``)."""

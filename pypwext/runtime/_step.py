@@ -17,8 +17,7 @@ from typing import Any, TypeVar, cast, overload
 from pypwext.base import InfoClassification, LogEntryType
 from pypwext.errors import ConfigurationError, ServiceError, collect_or_raise
 from pypwext.observability.logging import DEBUG, INFO, ServiceLogger, current_logger
-from pypwext.observability.tracing import active as tracing_active
-from pypwext.observability.tracing import trace_call
+from pypwext.observability.tracing import current_recorder, trace_call
 from pypwext.runtime._spec import ServiceSpec
 
 __all__ = ["lifecycle_step", "step"]
@@ -69,7 +68,7 @@ def _run_step(
         shown: Any = call_args[0] if len(call_args) == 1 and not kwargs else {"args": call_args, **kwargs}
         logger.entry(operation, info.name, shown, classification, log_type, info.location)
     try:
-        if tracing_active():  # a subsegment per step, only when the invocation is traced
+        if current_recorder() is not None:  # a subsegment per step, only when the invocation is traced
             labels = labels or _step_labels(info, spec, args)
             with trace_call(f"{labels[0]}.{info.name}"):
                 result = fn(*args, **kwargs)
@@ -126,7 +125,7 @@ def _wrap(fn: F, info: _StepInfo) -> F:
             logger = current_logger()
         # The entry is logged at DEBUG, the exit at exit_level (DEBUG or INFO): below exit_level
         # nothing is written, and untraced, the step is only a call that collects CONTINUE errors
-        if (logger is None or not logger.is_enabled(exit_level)) and not tracing_active():
+        if (logger is None or not logger.is_enabled(exit_level)) and current_recorder() is None:
             try:
                 return fn(*args, **kwargs)
             except ServiceError as err:
