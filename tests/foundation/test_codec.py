@@ -294,3 +294,38 @@ def test_dumps_is_strict_json() -> None:
         with pytest.raises(EncodeError):
             dumps(value)
     assert dumps({"a": 1e308}) == '{"a":1e+308}'
+
+
+def test_dates_loaded_after_pypwext_structure_and_encode() -> None:
+    """pypwext does not import ``datetime``: the converter's date hooks match once the service's
+    own module has loaded it, after pypwext (a fresh interpreter, where nothing loaded it before)."""
+    import json
+    import subprocess
+    import sys
+
+    program = (
+        "import sys, json\n"
+        "from pypwext import codec\n"
+        "before = 'datetime' in sys.modules\n"
+        "import datetime, attrs\n"
+        "@attrs.frozen\n"
+        "class Booking:\n"
+        "    day: datetime.date\n"
+        "    at: datetime.datetime\n"
+        "b = codec.structure({'day': '2024-05-01', 'at': '2024-05-01T12:30:00Z'}, Booking)\n"
+        "try:\n"
+        "    codec.structure({'day': 'May 1st', 'at': '2024-05-01T12:30:00Z'}, Booking)\n"
+        "except codec.InputError as exc:\n"
+        "    refused = [p.path for p in exc.problems]\n"
+        "print(json.dumps([before, type(b.at).__name__, str(b.at.tzinfo), codec.dumps(b), refused]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", program], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [
+        False,
+        "datetime",
+        "UTC",
+        '{"day":"2024-05-01","at":"2024-05-01T12:30:00+00:00"}',
+        ["day"],
+    ]
