@@ -77,6 +77,7 @@ NOT_ON_THE_COLD_PATH = (
     "datetime",  # only for a service whose types hold dates (it imports the module itself)
     "pypwext.wire._alb",  # only for an ALB event
     "pypwext.runtime._cors",  # only for a class that sets `cors`
+    "pypwext.runtime._dependency",  # only for a class that declares a dependency
 )
 """What a cold start of examples/orders/app.py (import, then one POST /orders from a real REST
 and HTTP API sample) must not import: each is paid for only by the services that use it."""

@@ -14,6 +14,7 @@ import dataclasses
 import inspect
 import os
 import re
+import sys
 import typing
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
@@ -25,13 +26,13 @@ from pypwext.base import InfoClassification, LogEntryType
 from pypwext.errors import ConfigurationError, ServiceError
 from pypwext.observability._summary import Observability
 from pypwext.observability.tracing import sdk_available
-from pypwext.runtime._dependency import Dependency
 from pypwext.runtime._spec import Kind, ServiceSpec, below_kind
 from pypwext.runtime._step import _unwrap, lifecycle_step
 from pypwext.wire._event_classes import event_class_sources
 from pypwext.wire._events import Request
 
 if TYPE_CHECKING:
+    from pypwext.runtime._dependency import Dependency
     from pypwext.runtime._service import BaseService
 
 __all__ = ["Handler", "prepare_class"]
@@ -291,10 +292,12 @@ def prepare_class(
             _check_signature(name, method_name, namespace[method_name], _ARG_NAMES.get(method_name, "data"))
 
     deps: dict[str, Dependency[Any]] = {}
-    for klass in reversed(cls.__mro__):
-        for key, value in vars(klass).items():
-            if isinstance(value, Dependency):
-                deps[key] = value
+    declared_deps = sys.modules.get("pypwext.runtime._dependency")  # (no dependency exists before it)
+    if declared_deps is not None:
+        for klass in reversed(cls.__mro__):
+            for key, value in vars(klass).items():
+                if isinstance(value, declared_deps.Dependency):
+                    deps[key] = value
 
     operation = namespace.get("operation") or cls.operation or _kebab(cls.__name__)
     if cls.tracing is True and not sdk_available():
