@@ -6,12 +6,10 @@ These tests count modules, they time nothing: speed is measured by ``make bench`
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 from tests._support import aws_samples
+from tests._support.fresh import fresh_python
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -35,11 +33,7 @@ def _fresh(code: str) -> dict[str, object]:
         f"{code}\n"
         "print(json.dumps(out))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-I", "-c", program], capture_output=True, text=True, check=False, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, object] = fresh_python(program)[0]
     return result
 
 

@@ -90,3 +90,14 @@ def test_log_lines_are_read_back_as_a_service_wrote_them(capsys: pytest.CaptureF
     emf = '{"_aws": {"Timestamp": 1}, "orders": 1}'
     assert emf_lines(f"{out}{emf}\n") == [json.loads(emf)]
     assert log_entries(f"{out}{emf}\n") == [summary]
+
+
+def test_fresh_python_reads_back_the_last_line_and_fails_with_the_programs_stderr() -> None:
+    from tests._support.fresh import fresh_python
+
+    result, before = fresh_python(
+        "import sys, json\nprint('a line')\nprint(json.dumps({'modules': 'json' in sys.modules}))"
+    )
+    assert result == {"modules": True} and before == ["a line"]
+    with pytest.raises(AssertionError, match="ZeroDivisionError"):
+        fresh_python("1 / 0")

@@ -13,6 +13,7 @@ import attrs
 import pytest
 
 from pypwext.codec import InputError, dumps, loads, strict, structure, unstructure
+from tests._support.fresh import fresh_python
 
 
 @attrs.frozen
@@ -299,10 +300,6 @@ def test_dumps_is_strict_json() -> None:
 def test_dates_loaded_after_pypwext_structure_and_encode() -> None:
     """pypwext does not import ``datetime``: the converter's date hooks match once the service's
     own module has loaded it, after pypwext (a fresh interpreter, where nothing loaded it before)."""
-    import json
-    import subprocess
-    import sys
-
     program = (
         "import sys, json\n"
         "from pypwext import codec\n"
@@ -319,10 +316,7 @@ def test_dates_loaded_after_pypwext_structure_and_encode() -> None:
         "    refused = [p.path for p in exc.problems]\n"
         "print(json.dumps([before, type(b.at).__name__, str(b.at.tzinfo), codec.dumps(b), refused]))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-I", "-c", program], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == [
+    assert fresh_python(program)[0] == [
         False,
         "datetime",
         "UTC",

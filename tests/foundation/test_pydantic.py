@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,6 +29,7 @@ from pypwext.testing import (
 )
 from pypwext.tools._openapi import openapi_document
 from tests._support import aws_samples
+from tests._support.fresh import fresh_python
 from tests._support.logs import json_lines
 
 REPO = Path(__file__).resolve().parents[2]
@@ -516,11 +515,7 @@ def test_a_service_without_pydantic_models_imports_nothing_of_pydantic() -> None
         "openapi_document(Put)\n"
         "print(json.dumps([ok, bad, sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_core'))]))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-I", "-c", program], capture_output=True, text=True, check=False, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == [200, 400, []]
+    assert fresh_python(program)[0] == [200, 400, []]
 
 
 def test_a_class_with_a_model_input_is_accepted_at_definition() -> None:

@@ -23,6 +23,7 @@ from pypwext import (
 from pypwext.observability.logging import _redaction
 from pypwext.observability.logging._formatter import ServiceFormatter
 from pypwext.testing import api_gateway_event, lambda_context
+from tests._support.fresh import fresh_python
 from tests._support.logs import log_entries
 
 PII = {"classification": InfoClassification.PII}
@@ -193,9 +194,6 @@ def test_a_service_without_the_logging_module_still_knows_every_level(tmp_path: 
     """pypwext writes its own lines and imports the ``logging`` module only for the Powertools
     Logger underneath: LOG_LEVEL=VERBOSE still works without it, and once the Logger is built,
     ``logging`` knows the VERBOSE name too."""
-    import subprocess
-    import sys
-
     program = (
         "import sys, json\n"
         "from pypwext import BaseService, Request\n"
@@ -210,17 +208,10 @@ def test_a_service_without_the_logging_module_still_knows_every_level(tmp_path: 
         "import logging\n"
         "print(json.dumps([before, logging.getLevelName(15)]))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", program],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        env={"LOG_LEVEL": "VERBOSE", "PATH": "/usr/bin:/bin"},
-        cwd=str(tmp_path),
+    result, lines = fresh_python(
+        program, env={"LOG_LEVEL": "VERBOSE", "PATH": "/usr/bin:/bin"}, cwd=str(tmp_path)
     )
-    *lines, last = done.stdout.strip().splitlines()
-    assert json.loads(last) == [False, "VERBOSE"]
+    assert result == [False, "VERBOSE"]
     assert [(e["level"], e["message"]) for e in log_entries("\n".join(lines))] == [
         ("VERBOSE", "details"),
         ("INFO", "INVOKE -> 204"),
@@ -744,14 +735,7 @@ def test_the_first_invocation_writes_its_line_without_importing_powertools() -> 
         "print(json.dumps({'status': answer['statusCode'], 'lines': out.getvalue().splitlines(),\n"
         "                  'powertools': sorted(m for m in sys.modules if m.startswith('aws_lambda_powertools'))}))\n"
     )
-    import subprocess
-    import sys
-
-    done = subprocess.run(
-        [sys.executable, "-I", "-c", program], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    result = fresh_python(program)[0]
     assert result["status"] == 201
     (line,) = result["lines"]
     assert json.loads(line)["message"] == "POST /orders -> 201"

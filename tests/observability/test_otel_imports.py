@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests._support.fresh import fresh_python
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -29,16 +28,7 @@ print(json.dumps({{"status": answer["statusCode"], "loaded": loaded}}))
 
 def _run(**env: str) -> dict[str, object]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_") and k != "_X_AMZN_TRACE_ID"}
-    done = subprocess.run(
-        [sys.executable, "-I", "-c", PROGRAM.format(repo=str(REPO))],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        env={**clean, **env},
-    )
-    assert done.returncode == 0, done.stderr
-    out: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    out: dict[str, object] = fresh_python(PROGRAM.format(repo=str(REPO)), env={**clean, **env})[0]
     return out
 
 
