@@ -14,7 +14,6 @@ boto3 and botocore are imported when the first client is built.
 
 from __future__ import annotations
 
-import base64
 import collections
 import logging
 import math
@@ -205,7 +204,7 @@ class LambdaClient(Generic[T]):
         return body
 
     def _encode_client_context(self, function: str, custom: Mapping[str, Any]) -> str:
-        encoded = base64.b64encode(codec.dumps({"custom": dict(custom)}).encode("utf-8")).decode("ascii")
+        encoded = codec.base64_text(codec.dumps({"custom": dict(custom)}).encode("utf-8"))
         if len(encoded) > CLIENT_CONTEXT_LIMIT:
             raise self._error(
                 f"the client context for {self.declaration.name} is {len(encoded):,} bytes base64-encoded; "

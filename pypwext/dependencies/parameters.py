@@ -21,8 +21,6 @@ error code and the library's words go to one WARNING line.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import time
 from http import HTTPStatus
@@ -207,8 +205,8 @@ class _Stored(Dependency[T], Generic[T]):
             if isinstance(raw, (bytes, bytearray)):
                 return bytes(raw)
             try:
-                return base64.b64decode(str(raw), validate=True)
-            except (binascii.Error, ValueError):
+                return codec.base64_bytes(str(raw))
+            except ValueError:
                 raise self._fail(
                     _UNFIT, f"{self.noun} {name} is not base64 (transform='binary')", name
                 ) from None

@@ -65,8 +65,6 @@ True
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextvars
 import threading
 import time
@@ -450,8 +448,8 @@ class KinesisBatchService(BatchService, kind=BATCH.but(source="kinesis")):
         if not isinstance(data, str):
             raise DecodeError("Kinesis record without data", details={"reason": "data is missing"})
         try:
-            raw = base64.b64decode(data, validate=True)
-        except (binascii.Error, ValueError) as exc:
+            raw = codec.base64_bytes(data)
+        except ValueError as exc:
             raise DecodeError("Kinesis data is not base64", details={"reason": str(exc)}) from None
         return self._decode_payload(raw)
 

@@ -30,7 +30,6 @@ Powertools and boto3 are imported on the first idempotent call, never at ``impor
 
 from __future__ import annotations
 
-import base64
 import os
 import threading
 from collections.abc import Callable
@@ -292,7 +291,7 @@ def _encode(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
         return {"text": value}
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
+        return {"base64": codec.base64_text(value)}
     return {"json": codec.dumps(value)}
 
 
@@ -303,7 +302,7 @@ def _decode(stored: dict[str, Any]) -> Any:
     if "text" in stored:
         return stored["text"]
     if "base64" in stored:
-        return base64.b64decode(stored["base64"])
+        return codec.base64_bytes(stored["base64"])
     if "json" in stored:
         value = codec.loads(stored["json"])
         return _Json(stored["json"]) if isinstance(value, str) else value
