@@ -111,7 +111,7 @@ class Observability:
     def summary_wanted(self) -> bool:
         """Whether the invocation's summary line is written: at INFO, and at any level for an
         AUDIT service, whose summary is its audit entry."""
-        return self.log_type is LogEntryType.AUDIT or self.logger.is_enabled(_INFO)
+        return self.log_type is LogEntryType.AUDIT or self.logger.is_enabled(INFO)
 
     def summary(
         self,
@@ -176,7 +176,6 @@ def _outcome(failed: bool) -> str:
     return "failure" if failed else "success"
 
 
-_INFO = INFO
 _ROUTED: ContextVar[str | None] = ContextVar("pypwext_routed_template", default=None)
 
 # The route template an Api matched for the invocation it starts (returns a token), and undo that.

@@ -22,11 +22,6 @@ from pypwext.observability.logging._writer import EntryWriter
 
 __all__ = ["ServiceLogger", "current_logger", "reset_current_logger", "set_current_logger"]
 
-_DEBUG = DEBUG
-_INFO = INFO
-_WARNING = WARNING
-_ERROR = ERROR
-
 
 class ServiceLogger(EntryWriter):
     """The logger of one service class (``self.logger``).
@@ -251,7 +246,7 @@ class ServiceLogger(EntryWriter):
 
     def debug(self, msg: Any = None, /, *args: Any, **kwargs: Any) -> None:
         """Write a DEBUG entry (see :meth:`log`)."""
-        self._write(_DEBUG, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
+        self._write(DEBUG, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
 
     def verbose(self, msg: Any = None, /, *args: Any, **kwargs: Any) -> None:
         """Write a VERBOSE entry (level 15, see :data:`VERBOSE`)."""
@@ -259,20 +254,20 @@ class ServiceLogger(EntryWriter):
 
     def info(self, msg: Any = None, /, *args: Any, **kwargs: Any) -> None:
         """Write an INFO entry (see :meth:`log`)."""
-        self._write(_INFO, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
+        self._write(INFO, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
 
     def warning(self, msg: Any = None, /, *args: Any, **kwargs: Any) -> None:
         """Write a WARNING entry (see :meth:`log`)."""
-        self._write(_WARNING, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
+        self._write(WARNING, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
 
     def error(self, msg: Any = None, /, *args: Any, **kwargs: Any) -> None:
         """Write an ERROR entry (see :meth:`log`)."""
-        self._write(_ERROR, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
+        self._write(ERROR, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
 
     def exception(self, msg: Any = None, /, *args: Any, **kwargs: Any) -> None:
         """Write an ERROR entry with the exception being handled and its traceback."""
         kwargs.setdefault("exc_info", True)
-        self._write(_ERROR, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
+        self._write(ERROR, kwargs.pop("msg", None) if msg is None else msg, args, kwargs)
 
     def critical(self, msg: Any = None, /, *args: Any, **kwargs: Any) -> None:
         """Write a CRITICAL entry (see :meth:`log`)."""

@@ -50,8 +50,6 @@ if TYPE_CHECKING:
 
 __all__ = ["EntryWriter"]
 
-_INFO = INFO
-
 
 class _CurrentStdout:
     """Writes to whatever ``sys.stdout`` is at the time of writing (Lambda's stdout, a test's
@@ -253,7 +251,7 @@ class EntryWriter:
         if self._std is not None:
             return False
         location = self.location
-        parts = self._parts.get((_INFO, location, labels)) or self._new_parts(_INFO, location, labels)
+        parts = self._parts.get((INFO, location, labels)) or self._new_parts(INFO, location, labels)
         stamp = timestamp(time.time())
         write_line(
             encode(
