@@ -119,9 +119,9 @@ def wanted(option: bool | None, trace_header: str | None = None) -> bool:
             trace_header = read_trace_header()
         if not trace_header or "Sampled=1" not in trace_header:
             return False
-        if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or not sdk_available():
+        if not environ_value("AWS_LAMBDA_FUNCTION_NAME") or not sdk_available():
             return False
-    return os.environ.get("POWERTOOLS_TRACE_DISABLED", "").strip().lower() not in _TRUE
+    return environ_value("POWERTOOLS_TRACE_DISABLED").strip().lower() not in _TRUE
 
 
 def tracer() -> Tracer:
