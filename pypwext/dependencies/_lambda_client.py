@@ -14,11 +14,8 @@ boto3 and botocore are imported when the first client is built.
 
 from __future__ import annotations
 
-import collections
 import logging
-import math
 import random
-import threading
 import time
 from collections.abc import Mapping
 from http import HTTPStatus
@@ -26,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
 from pypwext import codec
 from pypwext.base import ErrorAction
+from pypwext.dependencies._fitted import FittedClients, fit_timeouts
 from pypwext.errors import DependencyError, ServiceError, collect_or_raise
 from pypwext.observability.tracing import carry_trace_context, trace_call
 from pypwext.runtime._dependency import library_words, log, log_enabled, remaining_budget_s
@@ -47,7 +45,6 @@ CLIENT_CONTEXT_LIMIT = 3583
 """Bytes of the base64-encoded client context that Lambda accepts."""
 
 _BACKOFF_S = 0.1
-_CAPPED_CLIENTS = 8  # clients kept for read timeouts shortened by the deadline
 
 
 class _Declaration(Protocol):
@@ -68,12 +65,6 @@ class _Declaration(Protocol):
     def qualifier_for(self, **params: Any) -> str | None: ...
 
 
-def _bucket(seconds: float) -> float:
-    """Round a read timeout *down* to a coarse step so that few clients are ever built."""
-    step = 0.1 if seconds < 1 else 0.25 if seconds < 2 else 1.0 if seconds < 60 else 10.0
-    return max(round(math.floor(seconds / step) * step, 2), 0.1)
-
-
 class LambdaClient(Generic[T]):
     """What ``self.<name>`` gives for a :class:`LambdaFunction`: invoke the function.
 
@@ -82,11 +73,9 @@ class LambdaClient(Generic[T]):
 
     def __init__(self, declaration: _Declaration) -> None:
         self.declaration = declaration
-        self._lock = threading.Lock()
-        self._clients: collections.OrderedDict[tuple[float, float], BotoLambdaClient] = (
-            collections.OrderedDict()
-        )
-        self.boto_client = self._new_client(declaration.connect_timeout, declaration.timeout)
+        # (one attempt: botocore never retries an invoke, see the module's docs)
+        self._clients = FittedClients(self._new_client, declaration.connect_timeout, declaration.timeout, 1)
+        self.boto_client: BotoLambdaClient = self._clients.declared
         """The boto3 Lambda client with the declared timeouts (the one used when time allows)."""
 
     # --- the calls ------------------------------------------------------------------------------
@@ -228,8 +217,8 @@ class LambdaClient(Generic[T]):
         name = decl.name
         while True:
             outcome["attempts"] += 1
-            connect_s, read_s = self._timeouts(function)
-            client = self._client_for(connect_s, read_s)
+            timeouts = self._timeouts(function)
+            client, read_s = self._clients.get(timeouts), timeouts[1]
             try:
                 response = client.invoke(**kwargs)
                 payload = response.get("Payload")
@@ -341,48 +330,28 @@ class LambdaClient(Generic[T]):
 
     # --- helpers ------------------------------------------------------------------------------
 
-    def _timeouts(self, function: str) -> tuple[float, float]:
-        """``(connect, read)`` timeouts for a call starting now: the declared ones, capped by
-        the invocation's remaining time (504 when too little is left to start)."""
+    def _timeouts(self, function: str) -> tuple[float, float, int]:
+        """``(connect, read, attempts)`` for a call starting now: the declared timeouts, cut to
+        the invocation's remaining time (:func:`~pypwext.dependencies._fitted.fit_timeouts`;
+        a 504 when too little is left to start)."""
         decl = self.declaration
-        read_s = decl.timeout
         budget = remaining_budget_s()
-        if budget is not None:
-            if budget < decl.min_time:
-                raise self._error(
-                    f"not invoking {decl.name}: {max(budget, 0.0):.2f} s left before the deadline, "
-                    f"at least {decl.min_time:g} s needed",
-                    code=HTTPStatus.GATEWAY_TIMEOUT,
-                    details={"remaining_s": round(max(budget, 0.0), 3)},
-                )
-            if budget < read_s:
-                read_s = _bucket(budget)
-        return min(decl.connect_timeout, read_s), read_s
+        if budget is not None and budget < decl.min_time:
+            raise self._error(
+                f"not invoking {decl.name}: {max(budget, 0.0):.2f} s left before the deadline, "
+                f"at least {decl.min_time:g} s needed",
+                code=HTTPStatus.GATEWAY_TIMEOUT,
+                details={"remaining_s": round(max(budget, 0.0), 3)},
+            )
+        return fit_timeouts(decl.connect_timeout, decl.timeout, 1, budget)
 
-    def _client_for(self, connect_s: float, read_s: float) -> BotoLambdaClient:
-        decl = self.declaration
-        if (connect_s, read_s) == (decl.connect_timeout, decl.timeout):
-            return self.boto_client
-        key = (connect_s, read_s)
-        with self._lock:
-            client = self._clients.get(key)
-            if client is not None:
-                self._clients.move_to_end(key)
-                return client
-        client = self._new_client(connect_s, read_s)
-        with self._lock:
-            self._clients[key] = client
-            while len(self._clients) > _CAPPED_CLIENTS:
-                self._clients.popitem(last=False)
-        return client
-
-    def _new_client(self, connect_s: float, read_s: float) -> BotoLambdaClient:
+    def _new_client(self, connect_s: float, read_s: float, attempts: int) -> BotoLambdaClient:
         from botocore.config import Config
 
         config = Config(
             connect_timeout=connect_s,
             read_timeout=read_s,
-            retries={"total_max_attempts": 1, "mode": "standard"},
+            retries={"total_max_attempts": attempts, "mode": "standard"},
             tcp_keepalive=True,
             user_agent_extra="pypwext",
         )

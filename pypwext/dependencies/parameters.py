@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, overload
 
 from pypwext import _placeholders, codec
 from pypwext.dependencies import _template
+from pypwext.dependencies._fitted import FittedClients
 from pypwext.dependencies._logged import logged_failure
 from pypwext.errors import DependencyError
 from pypwext.observability.tracing import trace_call
@@ -46,6 +48,10 @@ DEFAULT_MAX_AGE_S = 300.0
 Transform = Literal["json", "binary"] | type[Any] | None
 
 _MIN_TIME_S = 0.25
+# A store's timeouts: reads are idempotent, so a second attempt is safe; short timeouts keep a
+# slow store from eating the invocation, and near its deadline they are cut to the time left.
+_CONNECT_S, _READ_S, _ATTEMPTS = 1.0, 2.0, 2
+_TIMED_OUT = frozenset({"ReadTimeoutError", "ConnectTimeoutError"})
 _NOT_FOUND = frozenset({"ParameterNotFound", "ResourceNotFoundException"})
 _UNFIT = "the value does not fit its declaration"
 
@@ -154,19 +160,9 @@ class _Stored(Dependency[T], Generic[T]):
 
     @staticmethod
     def _new_boto_client(service: str) -> Any:
-        from botocore.config import Config
-
-        from pypwext.dependencies import _aws
-
-        # Reads are idempotent, so retrying them is safe; short timeouts keep a slow store from
-        # eating the invocation.
-        config = Config(
-            connect_timeout=1.0,
-            read_timeout=2.0,
-            retries={"total_max_attempts": 2, "mode": "standard"},
-            user_agent_extra="pypwext",
-        )
-        return _aws.new_client(service, config)
+        """What the Powertools provider is given as its boto3 client: each read goes to a client
+        whose timeouts fit the time the invocation has left (:mod:`pypwext.dependencies._fitted`)."""
+        return _FittedStore(FittedClients(partial(_store_client, service), _CONNECT_S, _READ_S, _ATTEMPTS))
 
     def _get_raw(self, provider: BaseProvider, name: str, force: bool) -> Any:
         return provider.get(name, max_age=self.max_age, force_fetch=force)  # type: ignore[arg-type]
@@ -188,6 +184,15 @@ class _Stored(Dependency[T], Generic[T]):
                     error_code=code,
                     reason=words,
                     status=HTTPStatus.NOT_FOUND,
+                ) from None
+            if code in _TIMED_OUT:
+                raise self._fail(
+                    "did not answer in time",
+                    f"{self.store} did not answer for {self.noun} {name} in time ({code})",
+                    name,
+                    error_code=code,
+                    reason=words,
+                    code=HTTPStatus.GATEWAY_TIMEOUT,
                 ) from None
             raise self._fail(
                 "could not be read",
@@ -277,6 +282,37 @@ class _Stored(Dependency[T], Generic[T]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name_template!r})"
+
+
+def _store_client(service: str, connect_s: float, read_s: float, attempts: int) -> Any:
+    from botocore.config import Config
+
+    from pypwext.dependencies import _aws
+
+    config = Config(
+        connect_timeout=connect_s,
+        read_timeout=read_s,
+        retries={"total_max_attempts": attempts, "mode": "standard"},
+        user_agent_extra="pypwext",
+    )
+    return _aws.new_client(service, config)
+
+
+class _FittedStore:
+    """A store's boto3 client for a Powertools provider: its reads (``get_parameter``,
+    ``get_secret_value``...) are made by the client of :class:`FittedClients` that fits the time
+    left; anything else (``meta``...) is the declared client's."""
+
+    __slots__ = ("_clients",)
+
+    def __init__(self, clients: FittedClients[Any]) -> None:
+        self._clients = clients
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("get_"):
+            client, _ = self._clients.fitted(remaining_budget_s())
+            return getattr(client, name)
+        return getattr(self._clients.declared, name)
 
 
 def _cached(provider: BaseProvider, name: str) -> bool:

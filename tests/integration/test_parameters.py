@@ -17,6 +17,7 @@ import pytest
 from pypwext import BaseService, DependencyError, Parameter, Request, Secret
 from pypwext.testing import invoke, lambda_context
 from tests._support.logs import json_lines
+from tests.integration.fault_server import FaultServer, silent
 
 pytestmark = pytest.mark.integration
 
@@ -321,3 +322,37 @@ def test_no_answer_names_a_path_a_store_or_an_aws_code(
         assert warning["store"] == store
     if case in ("missing-parameter", "missing-secret"):
         assert warning["error_code"] in logged and warning["reason"]
+
+
+# --- the Lambda's deadline against a store that never answers --------------------------------
+
+
+@pytest.mark.parametrize("kind", ["parameter", "secret"])
+@pytest.mark.parametrize("timeout_s", [2.0, 3.5])  # time for one 2 s read but not two; for less
+def test_a_store_that_never_answers_ends_with_a_504_before_the_deadline(
+    aws_env: Any, monkeypatch: pytest.MonkeyPatch, kind: str, timeout_s: float
+) -> None:
+    """The store's timeouts (1 s to connect, 2 s to read, two attempts) are cut to the time the
+    invocation has left: a silent store costs a 504 before the Lambda's deadline, never a
+    Lambda timeout without an answer."""
+    store = FaultServer().start()
+    try:
+        store.script("/", silent())
+        variable = "AWS_ENDPOINT_URL_SSM" if kind == "parameter" else "AWS_ENDPOINT_URL_SECRETS_MANAGER"
+        monkeypatch.setenv(variable, store.base_url)
+
+        class Svc(BaseService):
+            value = Parameter("/app/slow") if kind == "parameter" else Secret("app/slow")
+
+            def execute(self, request: Request) -> str:
+                return self.value
+
+        started = time.monotonic()
+        result = invoke(Svc, {}, lambda_context(timeout_s=timeout_s))
+        elapsed = time.monotonic() - started
+        assert result.status == 504, result.raw
+        assert result.errors[-1]["msg"] == "value: did not answer in time (see the log)"
+        assert elapsed < timeout_s  # the Lambda's deadline (as declared: 4 s and more)
+        assert store.count("/") == 1  # no second attempt: it would not fit
+    finally:
+        store.stop()

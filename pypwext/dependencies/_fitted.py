@@ -1,0 +1,103 @@
+"""boto3 clients whose timeouts fit the time the invocation has left.
+
+A botocore client's timeouts and retries are fixed when it is built, and a call cannot shorten
+them. A dependency that calls an AWS API (``LambdaFunction``, ``Parameter``, ``Secret``) builds
+its client with its declared timeouts, and near the Lambda's deadline a call with those could
+outlive the invocation: Lambda would end it without an answer. So each call starts with
+:func:`fit_timeouts`, and :class:`FittedClients` hands out a client built for what it says. The
+cut timeouts are rounded down to coarse steps, so that only a few clients are ever built.
+
+The rule, in one place: with ``budget`` seconds left (see
+:func:`pypwext.runtime._dependency.remaining_budget_s`), the declared timeouts stand when every
+attempt's read fits (``attempts * read <= budget``); otherwise the call makes one attempt, its
+read timeout cut to the budget and its connect timeout to the read timeout.
+
+>>> fit_timeouts(1.0, 2.0, 2, None)     # outside an invocation: as declared
+(1.0, 2.0, 2)
+>>> fit_timeouts(1.0, 2.0, 2, 10.0)     # time enough for both attempts
+(1.0, 2.0, 2)
+>>> fit_timeouts(1.0, 2.0, 2, 3.0)      # not for two: one attempt, as declared
+(1.0, 2.0, 1)
+>>> fit_timeouts(1.0, 2.0, 2, 1.5)      # not for one: its read cut (down to 0.25 s steps)
+(1.0, 1.5, 1)
+>>> fit_timeouts(1.0, 30.0, 1, 0.62)
+(0.6, 0.6, 1)
+
+Imports nothing but the standard library; botocore is the caller's.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+__all__ = ["FittedClients", "fit_timeouts", "round_down"]
+
+C = TypeVar("C")
+
+KEPT_CLIENTS = 8
+"""Clients with cut timeouts kept per dependency (the least recently used is dropped)."""
+
+
+def round_down(seconds: float) -> float:
+    """``seconds`` rounded *down* to a coarse step (0.1 s under 1 s, 0.25 s under 2 s, 1 s
+    under a minute, 10 s above), at least 0.1 s.
+
+    >>> round_down(0.37), round_down(1.9), round_down(42.5), round_down(0.01)
+    (0.3, 1.75, 42.0, 0.1)
+    """
+    step = 0.1 if seconds < 1 else 0.25 if seconds < 2 else 1.0 if seconds < 60 else 10.0
+    return max(round(math.floor(seconds / step) * step, 2), 0.1)
+
+
+def fit_timeouts(
+    connect_s: float, read_s: float, attempts: int, budget: float | None
+) -> tuple[float, float, int]:
+    """``(connect, read, attempts)`` for a call starting now with ``budget`` seconds left
+    (``None``: no deadline known); see the module's docs for the rule."""
+    if budget is None or budget >= attempts * read_s:
+        return connect_s, read_s, attempts
+    read = read_s if budget >= read_s else round_down(budget)
+    return min(connect_s, read), read, 1
+
+
+class FittedClients(Generic[C]):
+    """One dependency's clients: the one with its declared timeouts, built at once, and those
+    a call near the deadline asked for, built on first use (at most :data:`KEPT_CLIENTS`).
+
+    ``build(connect_s, read_s, attempts)`` makes a client. Safe to share between threads.
+    """
+
+    def __init__(
+        self, build: Callable[[float, float, int], C], connect_s: float, read_s: float, attempts: int
+    ) -> None:
+        self._build = build
+        self.declared_timeouts = (connect_s, read_s, attempts)
+        self.declared: C = build(connect_s, read_s, attempts)
+        """The client with the declared timeouts (the one used when time allows)."""
+        self._lock = threading.Lock()
+        self._cut: collections.OrderedDict[tuple[float, float, int], C] = collections.OrderedDict()
+
+    def fitted(self, budget: float | None) -> tuple[C, tuple[float, float, int]]:
+        """The client for a call starting now with ``budget`` seconds left, and its timeouts."""
+        timeouts = fit_timeouts(*self.declared_timeouts, budget)
+        return self.get(timeouts), timeouts
+
+    def get(self, timeouts: tuple[float, float, int]) -> C:
+        """The client built with ``timeouts`` ``(connect, read, attempts)``."""
+        if timeouts == self.declared_timeouts:
+            return self.declared
+        with self._lock:
+            client = self._cut.get(timeouts)
+            if client is not None:
+                self._cut.move_to_end(timeouts)
+                return client
+        client = self._build(*timeouts)
+        with self._lock:
+            self._cut[timeouts] = client
+            while len(self._cut) > KEPT_CLIENTS:
+                self._cut.popitem(last=False)
+        return client

@@ -1,0 +1,57 @@
+"""The one rule that fits an AWS client's timeouts to the invocation's remaining time
+(pypwext.dependencies._fitted), shared by LambdaFunction, Parameter and Secret."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pypwext.dependencies._fitted import KEPT_CLIENTS, FittedClients, fit_timeouts, round_down
+
+seconds = st.floats(min_value=0.1, max_value=900.0, allow_nan=False)
+
+
+@given(connect=seconds, read=seconds, attempts=st.integers(1, 5), budget=st.floats(0.1, 900.0))
+def test_every_read_of_a_call_fits_the_budget_or_the_declared_timeouts_stand(
+    connect: float, read: float, attempts: int, budget: float
+) -> None:
+    got_connect, got_read, got_attempts = fit_timeouts(connect, read, attempts, budget)
+    if (got_connect, got_read, got_attempts) == (connect, read, attempts):
+        assert attempts * read <= budget  # the declared timeouts only when all their reads fit
+    else:
+        assert got_attempts == 1
+        assert got_read <= max(budget, 0.1)  # (0.1 s is the shortest timeout built)
+        assert got_read <= read and got_connect <= min(connect, got_read)
+
+
+@given(st.floats(0.0, 10_000.0))
+def test_a_cut_timeout_is_rounded_down_to_few_values(value: float) -> None:
+    rounded = round_down(value)
+    assert rounded <= max(value, 0.1)
+    assert rounded >= 0.1
+    assert value < 0.2 or rounded > value / 2  # never far below what was left
+
+
+def test_no_deadline_keeps_the_declared_timeouts() -> None:
+    assert fit_timeouts(1.0, 2.0, 2, None) == (1.0, 2.0, 2)
+
+
+def test_clients_are_built_once_per_timeouts_and_only_a_few_are_kept() -> None:
+    built: list[tuple[float, float, int]] = []
+
+    def build(connect_s: float, read_s: float, attempts: int) -> object:
+        built.append((connect_s, read_s, attempts))
+        return object()
+
+    clients = FittedClients(build, 1.0, 30.0, 1)
+    assert built == [(1.0, 30.0, 1)]  # the declared client, at once
+    assert clients.fitted(None)[0] is clients.declared
+    assert clients.fitted(100.0) == (clients.declared, (1.0, 30.0, 1))
+    first, timeouts = clients.fitted(5.2)
+    assert timeouts == (1.0, 5.0, 1)
+    assert clients.fitted(5.9)[0] is first  # the same step: the same client
+    assert len(built) == 2
+    for budget in range(6, 6 + 2 * KEPT_CLIENTS):
+        clients.fitted(float(budget))
+    assert clients.fitted(5.2)[0] is not first  # dropped (least recently used) and built again
+    assert len(clients._cut) == KEPT_CLIENTS
