@@ -98,6 +98,7 @@ class InvokeServer:
         self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
+        self._workers: list[threading.Thread] = []  # the functions' runs, joined by stop()
 
     @property
     def endpoint(self) -> str:
@@ -119,11 +120,16 @@ class InvokeServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving, close the socket and wait for the functions still running (a slow one
+        outlives its caller's timeout: what it holds must be freed before the next test, which
+        may count the garbage an invocation leaves)."""
         self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        deadline = time.monotonic() + 30
+        for worker in list(self._workers):
+            worker.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def __enter__(self) -> InvokeServer:
         return self.start()
@@ -178,6 +184,7 @@ class InvokeServer:
                 outcome["error"] = exc
 
         worker = threading.Thread(target=target, name=f"lambda-{call.function}", daemon=True)
+        self._workers.append(worker)
         started = time.monotonic()
         worker.start()
         worker.join(function.timeout_s)
