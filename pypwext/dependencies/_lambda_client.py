@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
 from pypwext import codec
 from pypwext.base import ErrorAction
-from pypwext.dependencies._fitted import FittedClients, fit_timeouts
 from pypwext.errors import DependencyError, ServiceError, collect_or_raise
 from pypwext.observability.tracing import carry_trace_context, trace_call
 from pypwext.runtime._dependency import library_words, log, log_enabled, remaining_budget_s
+from pypwext.runtime._fitted import FittedClients, fit_timeouts
 from pypwext.wire._responses import from_direct, is_direct_document
 
 if TYPE_CHECKING:
@@ -332,7 +332,7 @@ class LambdaClient(Generic[T]):
 
     def _timeouts(self, function: str) -> tuple[float, float, int]:
         """``(connect, read, attempts)`` for a call starting now: the declared timeouts, cut to
-        the invocation's remaining time (:func:`~pypwext.dependencies._fitted.fit_timeouts`;
+        the invocation's remaining time (:func:`~pypwext.runtime._fitted.fit_timeouts`;
         a 504 when too little is left to start)."""
         decl = self.declaration
         budget = remaining_budget_s()

@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, over
 
 from pypwext import _placeholders, codec
 from pypwext.dependencies import _template
-from pypwext.dependencies._fitted import FittedClients
 from pypwext.dependencies._logged import logged_failure
 from pypwext.errors import DependencyError
 from pypwext.observability.tracing import trace_call
 from pypwext.runtime._dependency import Dependency, library_words, log, log_enabled, remaining_budget_s
+from pypwext.runtime._fitted import FittedClient, FittedClients
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters.base import BaseProvider
@@ -161,8 +161,8 @@ class _Stored(Dependency[T], Generic[T]):
     @staticmethod
     def _new_boto_client(service: str) -> Any:
         """What the Powertools provider is given as its boto3 client: each read goes to a client
-        whose timeouts fit the time the invocation has left (:mod:`pypwext.dependencies._fitted`)."""
-        return _FittedStore(FittedClients(partial(_store_client, service), _CONNECT_S, _READ_S, _ATTEMPTS))
+        whose timeouts fit the time the invocation has left (:mod:`pypwext.runtime._fitted`)."""
+        return FittedClient(FittedClients(partial(_store_client, service), _CONNECT_S, _READ_S, _ATTEMPTS))
 
     def _get_raw(self, provider: BaseProvider, name: str, force: bool) -> Any:
         return provider.get(name, max_age=self.max_age, force_fetch=force)  # type: ignore[arg-type]
@@ -296,23 +296,6 @@ def _store_client(service: str, connect_s: float, read_s: float, attempts: int) 
         user_agent_extra="pypwext",
     )
     return _aws.new_client(service, config)
-
-
-class _FittedStore:
-    """A store's boto3 client for a Powertools provider: its reads (``get_parameter``,
-    ``get_secret_value``...) are made by the client of :class:`FittedClients` that fits the time
-    left; anything else (``meta``...) is the declared client's."""
-
-    __slots__ = ("_clients",)
-
-    def __init__(self, clients: FittedClients[Any]) -> None:
-        self._clients = clients
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("get_"):
-            client, _ = self._clients.fitted(remaining_budget_s())
-            return getattr(client, name)
-        return getattr(self._clients.declared, name)
 
 
 def _cached(provider: BaseProvider, name: str) -> bool:

@@ -233,16 +233,36 @@ _CLIENT_ENV = (
 )
 
 
+# The store's timeouts: its calls are small and DynamoDB answers in milliseconds; near the
+# deadline they are cut to the time left (pypwext.runtime._fitted), so that a store that does not
+# answer costs an error answer, never the invocation.
+_CONNECT_S, _READ_S, _ATTEMPTS = 1.0, 2.0, 2
+
+
 def _dynamodb_client() -> Any:
     """One boto3 DynamoDB client per container (and environment) for every idempotent
-    service: building one costs far more than a call."""
+    service (building one costs far more than a call), each call fitted to the time left."""
     key = tuple(os.environ.get(name) for name in _CLIENT_ENV)
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(key)
         if client is None:
             import boto3
+            from botocore.config import Config
 
-            client = _CLIENTS[key] = boto3.session.Session().client("dynamodb")
+            from pypwext.runtime._fitted import FittedClient, FittedClients
+
+            session = boto3.session.Session()  # (one per environment: its clients share exceptions)
+
+            def build(connect_s: float, read_s: float, attempts: int) -> Any:
+                config = Config(
+                    connect_timeout=connect_s,
+                    read_timeout=read_s,
+                    retries={"total_max_attempts": attempts, "mode": "standard"},
+                    user_agent_extra="pypwext",
+                )
+                return session.client("dynamodb", config=config)
+
+            client = _CLIENTS[key] = FittedClient(FittedClients(build, _CONNECT_S, _READ_S, _ATTEMPTS))
     return client
 
 

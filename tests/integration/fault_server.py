@@ -22,9 +22,11 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from closing_server import ClosingHTTPServer
 
 __all__ = [
     "Action",
@@ -132,7 +134,7 @@ class FaultServer:
         self._scripts: dict[str, list[Action]] = {}
         self._received: list[Received] = []
         self._sigv4: _SigV4 | None = None
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: ClosingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.stopping = threading.Event()
         self.port = 0
@@ -145,9 +147,7 @@ class FaultServer:
         class Handler(_Handler):
             owner = server
 
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        httpd.daemon_threads = True
-        httpd.block_on_close = False
+        httpd = ClosingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd = httpd
         self.port = int(httpd.server_address[1])
         self._thread = threading.Thread(

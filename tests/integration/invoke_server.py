@@ -29,11 +29,12 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import attrs
+from closing_server import ClosingHTTPServer
 
 from pypwext import codec
 from pypwext.testing import ClientContext, lambda_context
@@ -95,8 +96,7 @@ class InvokeServer:
             self.add(name, handler)
         self.calls: list[Call] = []
         self._calls_changed = threading.Condition()
-        self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
-        self._httpd.daemon_threads = True
+        self._httpd = ClosingHTTPServer((host, port), _make_handler(self))
         self._thread: threading.Thread | None = None
         self._workers: list[threading.Thread] = []  # the functions' runs, joined by stop()
 

@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 import boto3
 import pytest
+from fault_server import FaultServer, silent
 
 from pypwext import BaseService
 from pypwext.kinds._batch import SqsBatchService
@@ -181,3 +182,26 @@ def test_batch_records_are_idempotent_per_record_and_a_concurrent_duplicate_is_r
     retry = sqs_event([{"order_id": 21, "amount": 1}, {"order_id": 22, "amount": 1}])
     assert Payments.handler(retry, lambda_context()) == {"batchItemFailures": []}
     assert processed == [21, 22]
+
+
+def test_a_store_that_never_answers_ends_with_an_error_before_the_deadline_and_charges_nothing(
+    aws_env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The idempotency store's calls fit the time the invocation has left (the rule of
+    LambdaFunction and Parameter): a DynamoDB that never answers costs an error answer before
+    the Lambda's deadline -- without running execute, which it could not record -- never a
+    Lambda timeout without an answer."""
+    store = FaultServer().start()
+    try:
+        store.script("/", silent())
+        monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", store.base_url)
+        service, calls = charge_service()
+        started = time.monotonic()
+        answer = post(service, {"order_id": 11, "amount": 10}, timeout_s=2.5)
+        elapsed = time.monotonic() - started
+        assert answer.status >= 500, answer.raw
+        assert elapsed < 2.5  # the Lambda's deadline (boto3's own timeouts: a minute a try)
+        assert calls == []  # nothing charged without a record of it
+        assert store.count("/") == 1
+    finally:
+        store.stop()

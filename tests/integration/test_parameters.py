@@ -13,11 +13,11 @@ from typing import Any
 import attrs
 import boto3
 import pytest
+from fault_server import FaultServer, silent
 
 from pypwext import BaseService, DependencyError, Parameter, Request, Secret
 from pypwext.testing import invoke, lambda_context
 from tests._support.logs import json_lines
-from tests.integration.fault_server import FaultServer, silent
 
 pytestmark = pytest.mark.integration
 

@@ -1,12 +1,12 @@
 """The one rule that fits an AWS client's timeouts to the invocation's remaining time
-(pypwext.dependencies._fitted), shared by LambdaFunction, Parameter and Secret."""
+(pypwext.runtime._fitted), shared by LambdaFunction, Parameter and Secret."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pypwext.dependencies._fitted import KEPT_CLIENTS, FittedClients, fit_timeouts, round_down
+from pypwext.runtime._fitted import KEPT_CLIENTS, FittedClients, fit_timeouts, round_down
 
 seconds = st.floats(min_value=0.1, max_value=900.0, allow_nan=False)
 

@@ -1,11 +1,13 @@
 """boto3 clients whose timeouts fit the time the invocation has left.
 
 A botocore client's timeouts and retries are fixed when it is built, and a call cannot shorten
-them. A dependency that calls an AWS API (``LambdaFunction``, ``Parameter``, ``Secret``) builds
-its client with its declared timeouts, and near the Lambda's deadline a call with those could
-outlive the invocation: Lambda would end it without an answer. So each call starts with
-:func:`fit_timeouts`, and :class:`FittedClients` hands out a client built for what it says. The
-cut timeouts are rounded down to coarse steps, so that only a few clients are ever built.
+them. What calls an AWS API during an invocation (``LambdaFunction``, ``Parameter``, ``Secret``,
+the ``Idempotency`` store) has a client with declared timeouts, and near the Lambda's deadline a
+call with those could outlive the invocation: Lambda would end it without an answer. So each
+call starts with :func:`fit_timeouts`, and :class:`FittedClients` hands out a client built for
+what it says; :class:`FittedClient` does it for a library that is handed one boto3 client (the
+Powertools parameter providers and idempotency store). The cut timeouts are rounded down to
+coarse steps, so that only a few clients are ever built.
 
 The rule, in one place: with ``budget`` seconds left (see
 :func:`pypwext.runtime._dependency.remaining_budget_s`), the declared timeouts stand when every
@@ -23,7 +25,7 @@ read timeout cut to the budget and its connect timeout to the read timeout.
 >>> fit_timeouts(1.0, 30.0, 1, 0.62)
 (0.6, 0.6, 1)
 
-Imports nothing but the standard library; botocore is the caller's.
+Imports nothing of pypwext's but the deadline budget; botocore is the caller's.
 """
 
 from __future__ import annotations
@@ -32,9 +34,11 @@ import collections
 import math
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-__all__ = ["FittedClients", "fit_timeouts", "round_down"]
+from pypwext.runtime._dependency import remaining_budget_s
+
+__all__ = ["FittedClient", "FittedClients", "fit_timeouts", "round_down"]
 
 C = TypeVar("C")
 
@@ -101,3 +105,21 @@ class FittedClients(Generic[C]):
             while len(self._cut) > KEPT_CLIENTS:
                 self._cut.popitem(last=False)
         return client
+
+
+class FittedClient:
+    """A boto3 client's stand-in for a library that is handed one: each API call (any
+    attribute but ``meta`` and ``exceptions``, which are the declared client's) is made by the
+    client of ``clients`` that fits the time the current invocation has left
+    (:func:`~pypwext.runtime._dependency.remaining_budget_s`)."""
+
+    __slots__ = ("_clients",)
+
+    def __init__(self, clients: FittedClients[Any]) -> None:
+        self._clients = clients
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("meta", "exceptions"):
+            return getattr(self._clients.declared, name)
+        client, _ = self._clients.fitted(remaining_budget_s())
+        return getattr(client, name)
