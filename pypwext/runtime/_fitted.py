@@ -10,20 +10,22 @@ Powertools parameter providers and idempotency store). The cut timeouts are roun
 coarse steps, so that only a few clients are ever built.
 
 The rule, in one place: with ``budget`` seconds left (see
-:func:`pypwext.runtime._dependency.remaining_budget_s`), the declared timeouts stand when every
-attempt's read fits (``attempts * read <= budget``); otherwise the call makes one attempt, its
-read timeout cut to the budget and its connect timeout to the read timeout.
+:func:`pypwext.runtime._dependency.remaining_budget_s`), the declared timeouts and attempts stand
+when the longest such a call can take fits (:func:`worst_case_s`: every attempt's connect and
+read, and botocore's pauses between them); otherwise the call makes one attempt, whose connect
+timeout is at most a quarter of the budget and whose read timeout is what is left (each at
+least 0.1 s, and no longer than declared).
 
 >>> fit_timeouts(1.0, 2.0, 2, None)     # outside an invocation: as declared
 (1.0, 2.0, 2)
->>> fit_timeouts(1.0, 2.0, 2, 10.0)     # time enough for both attempts
+>>> fit_timeouts(1.0, 2.0, 2, 20.0)     # time enough for both attempts and the pause
 (1.0, 2.0, 2)
->>> fit_timeouts(1.0, 2.0, 2, 3.0)      # not for two: one attempt, as declared
+>>> fit_timeouts(1.0, 2.0, 2, 5.0)      # not for two: one attempt, as declared
 (1.0, 2.0, 1)
->>> fit_timeouts(1.0, 2.0, 2, 1.5)      # not for one: its read cut (down to 0.25 s steps)
-(1.0, 1.5, 1)
->>> fit_timeouts(1.0, 30.0, 1, 0.62)
-(0.6, 0.6, 1)
+>>> fit_timeouts(1.0, 2.0, 2, 1.5)      # not for one: cut (down to steps of 0.1 and 0.25 s)
+(0.3, 1.0, 1)
+>>> fit_timeouts(2.0, 30.0, 1, 1.1)
+(0.2, 0.9, 1)
 
 Imports nothing of pypwext's but the deadline budget; botocore is the caller's.
 """
@@ -38,7 +40,7 @@ from typing import Any, Generic, TypeVar
 
 from pypwext.runtime._dependency import remaining_budget_s
 
-__all__ = ["FittedClient", "FittedClients", "fit_timeouts", "round_down"]
+__all__ = ["FittedClient", "FittedClients", "fit_timeouts", "round_down", "worst_case_s"]
 
 C = TypeVar("C")
 
@@ -57,15 +59,36 @@ def round_down(seconds: float) -> float:
     return max(round(math.floor(seconds / step) * step, 2), 0.1)
 
 
+RETRY_PAUSE_S = 2.0
+"""The longest pause botocore's standard retry mode makes before a second attempt (its
+``min(2 ** i, 20)`` seconds of jitter for a throttled call, ``i`` = 1), without an answer's
+``x-amz-retry-after``, which may add up to :data:`RETRY_AFTER_S`."""
+RETRY_AFTER_S = 5.0
+"""The most botocore adds to a retry's pause when the answer asks for it (``x-amz-retry-after``)."""
+
+
+def worst_case_s(connect_s: float, read_s: float, attempts: int) -> float:
+    """The longest a call with these timeouts can take: every attempt's connect and read, and
+    the longest pause before each retry.
+
+    >>> worst_case_s(1.0, 2.0, 2)
+    13.0
+    """
+    pauses = 0.0
+    for retry in range(1, attempts):
+        pauses += min(RETRY_PAUSE_S * 2.0 ** (retry - 1), 20.0) + RETRY_AFTER_S
+    return attempts * (connect_s + read_s) + pauses
+
+
 def fit_timeouts(
     connect_s: float, read_s: float, attempts: int, budget: float | None
 ) -> tuple[float, float, int]:
     """``(connect, read, attempts)`` for a call starting now with ``budget`` seconds left
     (``None``: no deadline known); see the module's docs for the rule."""
-    if budget is None or budget >= attempts * read_s:
+    if budget is None or budget >= worst_case_s(connect_s, read_s, attempts):
         return connect_s, read_s, attempts
-    read = read_s if budget >= read_s else round_down(budget)
-    return min(connect_s, read), read, 1
+    connect = min(connect_s, round_down(budget / 4))
+    return connect, min(read_s, round_down(budget - connect)), 1
 
 
 class FittedClients(Generic[C]):

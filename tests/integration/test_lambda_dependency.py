@@ -250,7 +250,7 @@ def test_the_read_timeout_is_capped_by_the_invocations_remaining_time(server: In
     elapsed = time.monotonic() - started
     assert result.status == 504  # not the callee's answer at 1.3 s: the read gave up first
     # the promise is the Lambda's deadline (a loaded machine may be slow, never early): the
-    # service answered before its 1.6 s ran out, having waited its capped read timeout (1.0 s)
+    # service answered before its 1.6 s ran out, having waited its capped read timeout (0.9 s)
     assert 0.8 < elapsed < 1.6
     server.wait_for_calls(1, timeout_s=3)
     assert len(server.calls_to("slow")) == 1

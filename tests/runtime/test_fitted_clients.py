@@ -6,22 +6,28 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pypwext.runtime._fitted import KEPT_CLIENTS, FittedClients, fit_timeouts, round_down
+from pypwext.runtime._fitted import KEPT_CLIENTS, FittedClients, fit_timeouts, round_down, worst_case_s
 
 seconds = st.floats(min_value=0.1, max_value=900.0, allow_nan=False)
 
 
-@given(connect=seconds, read=seconds, attempts=st.integers(1, 5), budget=st.floats(0.1, 900.0))
-def test_every_read_of_a_call_fits_the_budget_or_the_declared_timeouts_stand(
+@given(connect=seconds, read=seconds, attempts=st.integers(1, 5), budget=st.floats(0.2, 900.0))
+def test_the_longest_a_call_can_take_fits_the_budget(
     connect: float, read: float, attempts: int, budget: float
 ) -> None:
     got_connect, got_read, got_attempts = fit_timeouts(connect, read, attempts, budget)
     if (got_connect, got_read, got_attempts) == (connect, read, attempts):
-        assert attempts * read <= budget  # the declared timeouts only when all their reads fit
+        assert worst_case_s(connect, read, attempts) <= budget  # declared only when they fit
     else:
-        assert got_attempts == 1
-        assert got_read <= max(budget, 0.1)  # (0.1 s is the shortest timeout built)
-        assert got_read <= read and got_connect <= min(connect, got_read)
+        assert got_attempts == 1  # (no retry, no pause)
+        assert got_connect + got_read <= budget
+        assert 0.1 <= got_connect <= connect and 0.1 <= got_read <= read
+
+
+def test_the_worst_case_counts_botocores_pauses_between_attempts() -> None:
+    assert worst_case_s(1.0, 2.0, 1) == 3.0
+    assert worst_case_s(1.0, 2.0, 2) == 2 * 3.0 + 2.0 + 5.0  # a throttled retry's pause, and retry-after
+    assert worst_case_s(1.0, 2.0, 3) == 3 * 3.0 + (2.0 + 5.0) + (4.0 + 5.0)
 
 
 @given(st.floats(0.0, 10_000.0))
@@ -48,8 +54,8 @@ def test_clients_are_built_once_per_timeouts_and_only_a_few_are_kept() -> None:
     assert clients.fitted(None)[0] is clients.declared
     assert clients.fitted(100.0) == (clients.declared, (1.0, 30.0, 1))
     first, timeouts = clients.fitted(5.2)
-    assert timeouts == (1.0, 5.0, 1)
-    assert clients.fitted(5.9)[0] is first  # the same step: the same client
+    assert timeouts == (1.0, 4.0, 1)
+    assert clients.fitted(5.9)[0] is first  # the same steps: the same client
     assert len(built) == 2
     for budget in range(6, 6 + 2 * KEPT_CLIENTS):
         clients.fitted(float(budget))
