@@ -401,8 +401,14 @@ def run_curve(
     )
     if done.returncode != 0:
         raise SystemExit(f"curve {curve} failed:\n{done.stderr[-3000:]}")
+    return dump_counts(out)
+
+
+def dump_counts(folder: Path) -> dict[str, int]:
+    """{label: instructions} of the callgrind dumps in ``folder`` (``cg.out*``), one per block
+    a child counted (``with counter(label):``)."""
     counts: dict[str, int] = {}
-    for file in out.glob("cg.out*"):
+    for file in folder.glob("cg.out*"):
         text = file.read_text(errors="replace")
         label = re.search(r"^desc: Trigger: Client Request: (.*)$", text, re.M)
         total = re.search(r"^(?:summary|totals): (\d+)", text, re.M)

@@ -31,7 +31,6 @@ import argparse
 import json
 import marshal
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -160,7 +159,7 @@ def main() -> None:
     parser.add_argument("--pypwext-root", type=Path, default=REPO)
     args = parser.parse_args()
     sys.path.insert(0, str(BENCH))
-    from curves import _helper
+    from curves import _helper, dump_counts
 
     with tempfile.TemporaryDirectory(prefix="pypwext-parts-") as tmp:
         work = Path(tmp)
@@ -190,13 +189,7 @@ def main() -> None:
         )
         if done.returncode != 0:
             raise SystemExit(f"parts failed:\n{done.stderr[-3000:]}")
-        counts: dict[str, int] = {}
-        for file in work.glob("cg.out*"):
-            text = file.read_text(errors="replace")
-            label = re.search(r"^desc: Trigger: Client Request: (.*)$", text, re.M)
-            total = re.search(r"^(?:summary|totals): (\d+)", text, re.M)
-            if label and total:
-                counts[label.group(1)] = int(total.group(1))
+        counts = dump_counts(work)
     empty = counts.pop("none") / _REPS
     print(f"instructions per call, {args.body or 'valid order'} (REST event), less an empty loop's:")
     for name in args.parts:
