@@ -18,6 +18,7 @@ import logging
 import random
 import time
 from collections.abc import Mapping
+from functools import partial
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
@@ -26,7 +27,7 @@ from pypwext.base import ErrorAction
 from pypwext.errors import DependencyError, ServiceError, collect_or_raise
 from pypwext.observability.tracing import carry_trace_context, trace_call
 from pypwext.runtime._dependency import library_words, log, log_enabled, remaining_budget_s
-from pypwext.runtime._fitted import FittedClients, fit_timeouts
+from pypwext.runtime._fitted import FittedClients, fit_timeouts, within
 from pypwext.wire._responses import from_direct, is_direct_document
 
 if TYPE_CHECKING:
@@ -220,9 +221,7 @@ class LambdaClient(Generic[T]):
             timeouts = self._timeouts(function)
             client, read_s = self._clients.get(timeouts), timeouts[1]
             try:
-                response = client.invoke(**kwargs)
-                payload = response.get("Payload")
-                raw = payload.read() if payload is not None else b""
+                response, raw = within(client, remaining_budget_s(), partial(_invoked, client, kwargs))
                 outcome["status"] = response.get("StatusCode")
                 return response, raw
             except (EndpointConnectionError, ConnectTimeoutError) as exc:
@@ -404,3 +403,11 @@ def _warn(name: str, message: str, **fields: Any) -> None:
     """One WARNING line for a failed call, with what the client's answer leaves out (the
     function's name, the AWS error code, the library's or the callee's words)."""
     log(logging.WARNING, message, {"dependency": name, **fields})
+
+
+def _invoked(client: Any, kwargs: dict[str, Any]) -> tuple[Any, bytes]:
+    """One ``invoke`` and its payload read whole: what :func:`~pypwext.runtime._fitted.within`
+    bounds (the payload streams in after the call returns)."""
+    response = client.invoke(**kwargs)
+    payload = response.get("Payload")
+    return response, payload.read() if payload is not None else b""

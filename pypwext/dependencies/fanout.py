@@ -13,7 +13,7 @@ import contextvars
 import logging as _stdlib_logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pypwext.base import ErrorAction
 from pypwext.errors import ServiceError, collect_or_raise
@@ -62,7 +62,7 @@ def fan_out(
     work = list(items)
     if not work:
         return []
-    task = _traced(fn)
+    task = tracing.carried(fn)
     futures: list[Future[R]] = []
     with ThreadPoolExecutor(
         max_workers=min(max_workers, len(work)), thread_name_prefix="pypwext-fan-out"
@@ -94,24 +94,6 @@ def fan_out(
     if first is not None:
         raise first
     return results
-
-
-def _traced(fn: Callable[[T], R]) -> Callable[[T], R]:
-    """``fn``, made to open its subsegments under the caller's when the invocation is traced
-    (the X-Ray SDK keeps the current segment per thread, not per context)."""
-    if not tracing.xray_active():  # OpenTelemetry's context follows the copied contextvars
-        return fn
-    recorder: Any = tracing.tracer().provider
-    entity = recorder.get_trace_entity()
-
-    def run(item: T) -> R:
-        recorder.set_trace_entity(entity)
-        try:
-            return fn(item)
-        finally:
-            recorder.clear_trace_entities()
-
-    return run
 
 
 def _log_other(index: int, exc: BaseException) -> None:

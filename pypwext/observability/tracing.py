@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pypwext.base import InfoClassification
 from pypwext.errors import ServiceError
@@ -55,6 +56,8 @@ __all__ = [
     "wanted",
     "xray_active",
 ]
+
+R = TypeVar("R")
 
 _tracer: Tracer | None = None
 _sdk: bool | None = None
@@ -151,6 +154,26 @@ def xray_active() -> bool:
     thread: threads must be handed it; OpenTelemetry's context follows ``contextvars``)."""
     recorder = _ACTIVE.get()
     return recorder is not None and not hasattr(recorder, "open_span")
+
+
+def carried(fn: Callable[..., R]) -> Callable[..., R]:
+    """``fn``, made to open its subsegments under the caller's when it runs in another thread of
+    an invocation traced by the X-Ray SDK (whose current segment is per thread, not per context;
+    OpenTelemetry's context follows the ``contextvars`` the thread is given). Call it in the
+    caller's thread; ``fn`` itself when the invocation is not traced with X-Ray."""
+    if not xray_active():
+        return fn
+    recorder: Any = tracer().provider
+    entity = recorder.get_trace_entity()
+
+    def run(*args: Any, **kwargs: Any) -> R:
+        recorder.set_trace_entity(entity)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            recorder.clear_trace_entities()
+
+    return run
 
 
 def _record(subsegment: Any, exc: BaseException) -> None:

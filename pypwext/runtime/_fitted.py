@@ -33,16 +33,19 @@ Imports nothing of pypwext's but the deadline budget; botocore is the caller's.
 from __future__ import annotations
 
 import collections
+import contextvars
 import math
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
+from pypwext.observability import tracing
 from pypwext.runtime._dependency import remaining_budget_s
 
-__all__ = ["FittedClient", "FittedClients", "fit_timeouts", "round_down", "worst_case_s"]
+__all__ = ["FittedClient", "FittedClients", "fit_timeouts", "round_down", "within", "worst_case_s"]
 
 C = TypeVar("C")
+R = TypeVar("R")
 
 KEPT_CLIENTS = 8
 """Clients with cut timeouts kept per dependency (the least recently used is dropped)."""
@@ -130,11 +133,47 @@ class FittedClients(Generic[C]):
         return client
 
 
+def within(client: Any, budget: float | None, call: Callable[[], R]) -> R:
+    """``call()`` (a call of ``client``'s), given at most ``budget`` seconds in all.
+
+    A timeout bounds each wait for bytes, not the call: an endpoint that trickles a byte now and
+    then never trips it. So, with a deadline, the call runs in a thread of its own (with the
+    caller's context variables) and the caller waits ``budget`` seconds at most; past that,
+    ``client``'s connections are closed, which ends the thread's read, and the caller gets
+    botocore's ``ReadTimeoutError``, as for a read that timed out. Without a deadline
+    (``budget`` is ``None``) it is a plain call."""
+    if budget is None:
+        return call()
+    outcome: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as exc:  # (handed to the caller, below)
+            outcome.append((False, exc))
+
+    worker = threading.Thread(
+        target=contextvars.copy_context().run, args=(tracing.carried(run),), daemon=True
+    )
+    worker.name = "pypwext-aws-call"
+    worker.start()
+    worker.join(max(budget, 0.0))
+    if not outcome:
+        from botocore.exceptions import ReadTimeoutError
+
+        client.close()  # (a client reconnects on its next call)
+        raise ReadTimeoutError(endpoint_url=client.meta.endpoint_url)
+    done, value = outcome.pop()
+    if done:
+        return cast(R, value)
+    raise value
+
+
 class FittedClient:
-    """A boto3 client's stand-in for a library that is handed one: each API call (any
-    attribute but ``meta`` and ``exceptions``, which are the declared client's) is made by the
+    """A boto3 client's stand-in for a library that is handed one: each API call is made by the
     client of ``clients`` that fits the time the current invocation has left
-    (:func:`~pypwext.runtime._dependency.remaining_budget_s`)."""
+    (:func:`~pypwext.runtime._dependency.remaining_budget_s`), and :func:`within` it; anything
+    else (``meta``, ``exceptions``, ``get_paginator``...) is the declared client's."""
 
     __slots__ = ("_clients",)
 
@@ -142,7 +181,14 @@ class FittedClient:
         self._clients = clients
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("meta", "exceptions"):
-            return getattr(self._clients.declared, name)
-        client, _ = self._clients.fitted(remaining_budget_s())
-        return getattr(client, name)
+        declared = self._clients.declared
+        if name not in declared.meta.method_to_api_mapping:  # not an API operation
+            return getattr(declared, name)
+        budget = remaining_budget_s()
+        client, _ = self._clients.fitted(budget)
+        method = getattr(client, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return within(client, budget, lambda: method(*args, **kwargs))
+
+        return call

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 import boto3
 import pytest
-from fault_server import FaultServer, silent
+from fault_server import FaultServer, silent, slow_headers
 
 from pypwext import BaseService
 from pypwext.kinds._batch import SqsBatchService
@@ -184,8 +184,9 @@ def test_batch_records_are_idempotent_per_record_and_a_concurrent_duplicate_is_r
     assert processed == [21, 22]
 
 
+@pytest.mark.parametrize("fault", [silent(), slow_headers(0.25)], ids=["silent", "trickling"])
 def test_a_store_that_never_answers_ends_with_an_error_before_the_deadline_and_charges_nothing(
-    aws_env, monkeypatch: pytest.MonkeyPatch
+    aws_env, monkeypatch: pytest.MonkeyPatch, fault
 ) -> None:
     """The idempotency store's calls fit the time the invocation has left (the rule of
     LambdaFunction and Parameter): a DynamoDB that never answers costs an error answer before
@@ -193,7 +194,7 @@ def test_a_store_that_never_answers_ends_with_an_error_before_the_deadline_and_c
     Lambda timeout without an answer."""
     store = FaultServer().start()
     try:
-        store.script("/", silent())
+        store.script("/", fault)
         monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", store.base_url)
         service, calls = charge_service()
         started = time.monotonic()

@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 import pytest
+from fault_server import FaultServer, slow_headers
 from invoke_server import InvokeServer
 
 from pypwext import (
@@ -458,6 +459,25 @@ def test_each_invoke_is_a_subsegment_of_a_traced_invocation(server: InvokeServer
     assert calls[1]["cause"]["exceptions"][0]["type"] == "NotFound"  # recorded where it was raised
 
 
+def test_with_a_deadline_each_invoke_is_still_a_subsegment_of_the_traced_invocation(
+    server: InvokeServer,
+) -> None:
+    """With a Lambda context the invoke runs in a thread bounded by the deadline
+    (pypwext.runtime._fitted.within); the X-Ray trace goes with it: where the user patched
+    botocore, its subsegment of each call nests under pypwext's."""
+    pytest.importorskip("aws_xray_sdk")
+    code = "from aws_xray_sdk.core import patch\npatch(['botocore'])\n" + TRACED.replace(
+        "Checkout.handler({}, None)",
+        "from pypwext.testing import lambda_context\nCheckout.handler({}, lambda_context())",
+    )
+    documents = run_traced(code, drop=())  # (each subsegment sent alone, naming its parent)
+    calls = {d["id"] for d in documents if d.get("name") == "billing RequestResponse"}
+    botocore = [d for d in documents if d.get("namespace") == "aws"]
+    assert len(calls) == 2
+    assert len(botocore) == 2 and {d["parent_id"] for d in botocore} == calls
+    assert {d["aws"]["operation"] for d in botocore} == {"Invoke"}
+
+
 # --- attacks: no internals in any answer, the Lambda's deadline ------------------------------
 
 LAMBDA_INTERNALS = [
@@ -512,6 +532,32 @@ def test_no_answer_names_the_function_aws_codes_or_the_callee_s_error(
     out = capsys.readouterr().out  # the log has what the answers leave out
     assert "ValueError: cannot bill" in out and "ResourceNotFoundException" in out
     assert "needs {stage}: pass stage=..." in out and "EndpointConnectionError" in out
+
+
+def test_a_lambda_endpoint_that_trickles_its_answer_ends_with_a_504_before_the_deadline(
+    server: InvokeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A byte every 0.25 s never trips a read timeout: the invoke as a whole is bounded by the
+    time the invocation has left (pypwext.runtime._fitted.within)."""
+    endpoint = FaultServer().start()
+    try:
+        endpoint.script("/2015-03-31/functions/trickle/invocations", slow_headers(0.25))
+        monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", endpoint.base_url)
+
+        class Checkout(BaseService):
+            trickle = LambdaFunction("trickle")
+
+            def execute(self, request: Request) -> Any:
+                return self.trickle.invoke({})
+
+        started = time.monotonic()
+        result = invoke(Checkout, {}, lambda_context(timeout_s=2.0))
+        elapsed = time.monotonic() - started
+        assert result.status == 504, result.raw
+        assert elapsed < 2.0  # the Lambda's deadline (the trickle takes about 15 s)
+        assert endpoint.count("/2015-03-31/functions/trickle/invocations") == 1  # not retried
+    finally:
+        endpoint.stop()
 
 
 def test_a_callee_slower_than_the_invocation_ends_with_a_504_before_the_deadline(

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 import boto3
 import pytest
-from fault_server import FaultServer, silent
+from fault_server import FaultServer, silent, slow_headers
 
 from pypwext import BaseService, DependencyError, Parameter, Request, Secret
 from pypwext.testing import invoke, lambda_context
@@ -328,16 +328,24 @@ def test_no_answer_names_a_path_a_store_or_an_aws_code(
 
 
 @pytest.mark.parametrize("kind", ["parameter", "secret"])
-@pytest.mark.parametrize("timeout_s", [2.0, 3.5])  # time for one 2 s read but not two; for less
+@pytest.mark.parametrize(
+    ("timeout_s", "fault"),
+    [
+        (2.0, silent()),  # time for less than one 2 s read
+        (3.5, silent()),  # for one, not two
+        (2.0, slow_headers(0.25)),  # a byte every 0.25 s: no read timeout ever trips
+    ],
+    ids=["silent-2.0s", "silent-3.5s", "trickling-2.0s"],
+)
 def test_a_store_that_never_answers_ends_with_a_504_before_the_deadline(
-    aws_env: Any, monkeypatch: pytest.MonkeyPatch, kind: str, timeout_s: float
+    aws_env: Any, monkeypatch: pytest.MonkeyPatch, kind: str, timeout_s: float, fault: Any
 ) -> None:
     """The store's timeouts (1 s to connect, 2 s to read, two attempts) are cut to the time the
-    invocation has left: a silent store costs a 504 before the Lambda's deadline, never a
-    Lambda timeout without an answer."""
+    invocation has left, and the call as a whole is bounded by it: a silent or trickling store
+    costs a 504 before the Lambda's deadline, never a Lambda timeout without an answer."""
     store = FaultServer().start()
     try:
-        store.script("/", silent())
+        store.script("/", fault)
         variable = "AWS_ENDPOINT_URL_SSM" if kind == "parameter" else "AWS_ENDPOINT_URL_SECRETS_MANAGER"
         monkeypatch.setenv(variable, store.base_url)
 
