@@ -27,7 +27,7 @@ from pypwext.base import ErrorAction
 from pypwext.errors import DependencyError, ServiceError, collect_or_raise
 from pypwext.observability.tracing import carry_trace_context, trace_call
 from pypwext.runtime._dependency import library_words, log, log_enabled, remaining_budget_s
-from pypwext.runtime._fitted import FittedClients, fit_timeouts, within
+from pypwext.runtime._fitted import FittedClients, client_config, fit_timeouts, within
 from pypwext.wire._responses import from_direct, is_direct_document
 
 if TYPE_CHECKING:
@@ -218,10 +218,10 @@ class LambdaClient(Generic[T]):
         name = decl.name
         while True:
             outcome["attempts"] += 1
-            timeouts = self._timeouts(function)
+            timeouts, budget = self._timeouts(function)
             client, read_s = self._clients.get(timeouts), timeouts[1]
             try:
-                response, raw = within(client, remaining_budget_s(), partial(_invoked, client, kwargs))
+                response, raw = within(client, budget, partial(_invoked, client, kwargs))
                 outcome["status"] = response.get("StatusCode")
                 return response, raw
             except (EndpointConnectionError, ConnectTimeoutError) as exc:
@@ -329,10 +329,10 @@ class LambdaClient(Generic[T]):
 
     # --- helpers ------------------------------------------------------------------------------
 
-    def _timeouts(self, function: str) -> tuple[float, float, int]:
-        """``(connect, read, attempts)`` for a call starting now: the declared timeouts, cut to
-        the invocation's remaining time (:func:`~pypwext.runtime._fitted.fit_timeouts`;
-        a 504 when too little is left to start)."""
+    def _timeouts(self, function: str) -> tuple[tuple[float, float, int], float | None]:
+        """``(connect, read, attempts)`` for a call starting now -- the declared timeouts, cut to
+        the invocation's remaining time (:func:`~pypwext.runtime._fitted.fit_timeouts`; a 504
+        when too little is left to start) -- and that time (``None``: no deadline known)."""
         decl = self.declaration
         budget = remaining_budget_s()
         if budget is not None and budget < decl.min_time:
@@ -342,18 +342,10 @@ class LambdaClient(Generic[T]):
                 code=HTTPStatus.GATEWAY_TIMEOUT,
                 details={"remaining_s": round(max(budget, 0.0), 3)},
             )
-        return fit_timeouts(decl.connect_timeout, decl.timeout, 1, budget)
+        return fit_timeouts(decl.connect_timeout, decl.timeout, 1, budget), budget
 
     def _new_client(self, connect_s: float, read_s: float, attempts: int) -> BotoLambdaClient:
-        from botocore.config import Config
-
-        config = Config(
-            connect_timeout=connect_s,
-            read_timeout=read_s,
-            retries={"total_max_attempts": attempts, "mode": "standard"},
-            tcp_keepalive=True,
-            user_agent_extra="pypwext",
-        )
+        config = client_config(connect_s, read_s, attempts, tcp_keepalive=True)
         from pypwext.dependencies import _aws
 
         client: BotoLambdaClient = _aws.new_client("lambda", config)

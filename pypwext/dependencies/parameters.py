@@ -33,7 +33,7 @@ from pypwext.dependencies._logged import logged_failure
 from pypwext.errors import DependencyError
 from pypwext.observability.tracing import trace_call
 from pypwext.runtime._dependency import Dependency, library_words, log, log_enabled, remaining_budget_s
-from pypwext.runtime._fitted import FittedClient, FittedClients
+from pypwext.runtime._fitted import FittedClient, FittedClients, client_config
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters.base import BaseProvider
@@ -285,17 +285,9 @@ class _Stored(Dependency[T], Generic[T]):
 
 
 def _store_client(service: str, connect_s: float, read_s: float, attempts: int) -> Any:
-    from botocore.config import Config
-
     from pypwext.dependencies import _aws
 
-    config = Config(
-        connect_timeout=connect_s,
-        read_timeout=read_s,
-        retries={"total_max_attempts": attempts, "mode": "standard"},
-        user_agent_extra="pypwext",
-    )
-    return _aws.new_client(service, config)
+    return _aws.new_client(service, client_config(connect_s, read_s, attempts))
 
 
 def _cached(provider: BaseProvider, name: str) -> bool:

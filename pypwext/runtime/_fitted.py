@@ -27,7 +27,8 @@ least 0.1 s, and no longer than declared).
 >>> fit_timeouts(2.0, 30.0, 1, 1.1)
 (0.2, 0.9, 1)
 
-Imports nothing of pypwext's but the deadline budget; botocore is the caller's.
+Imports nothing of pypwext's but the deadline budget and the trace carried to a thread;
+botocore is imported when a client's configuration is first built (:func:`client_config`).
 """
 
 from __future__ import annotations
@@ -42,7 +43,15 @@ from typing import Any, Generic, TypeVar, cast
 from pypwext.observability import tracing
 from pypwext.runtime._dependency import remaining_budget_s
 
-__all__ = ["FittedClient", "FittedClients", "fit_timeouts", "round_down", "within", "worst_case_s"]
+__all__ = [
+    "FittedClient",
+    "FittedClients",
+    "client_config",
+    "fit_timeouts",
+    "round_down",
+    "within",
+    "worst_case_s",
+]
 
 C = TypeVar("C")
 R = TypeVar("R")
@@ -94,6 +103,21 @@ def fit_timeouts(
     return connect, min(read_s, round_down(budget - connect)), 1
 
 
+def client_config(connect_s: float, read_s: float, attempts: int, **options: Any) -> Any:
+    """The botocore ``Config`` of a client built for ``(connect_s, read_s, attempts)``: those
+    timeouts, botocore's standard retry mode, pypwext in the user agent, and ``options``
+    (``tcp_keepalive=True``...)."""
+    from botocore.config import Config
+
+    return Config(
+        connect_timeout=connect_s,
+        read_timeout=read_s,
+        retries={"total_max_attempts": attempts, "mode": "standard"},
+        user_agent_extra="pypwext",
+        **options,
+    )
+
+
 class FittedClients(Generic[C]):
     """One dependency's clients: the one with its declared timeouts, built at once, and those
     a call near the deadline asked for, built on first use (at most :data:`KEPT_CLIENTS`).
@@ -111,10 +135,9 @@ class FittedClients(Generic[C]):
         self._lock = threading.Lock()
         self._cut: collections.OrderedDict[tuple[float, float, int], C] = collections.OrderedDict()
 
-    def fitted(self, budget: float | None) -> tuple[C, tuple[float, float, int]]:
-        """The client for a call starting now with ``budget`` seconds left, and its timeouts."""
-        timeouts = fit_timeouts(*self.declared_timeouts, budget)
-        return self.get(timeouts), timeouts
+    def fitted(self, budget: float | None) -> C:
+        """The client for a call starting now with ``budget`` seconds left."""
+        return self.get(fit_timeouts(*self.declared_timeouts, budget))
 
     def get(self, timeouts: tuple[float, float, int]) -> C:
         """The client built with ``timeouts`` ``(connect, read, attempts)``."""
@@ -185,7 +208,7 @@ class FittedClient:
         if name not in declared.meta.method_to_api_mapping:  # not an API operation
             return getattr(declared, name)
         budget = remaining_budget_s()
-        client, _ = self._clients.fitted(budget)
+        client = self._clients.fitted(budget)
         method = getattr(client, name)
 
         def call(*args: Any, **kwargs: Any) -> Any:

@@ -247,20 +247,13 @@ def _dynamodb_client() -> Any:
         client = _CLIENTS.get(key)
         if client is None:
             import boto3
-            from botocore.config import Config
 
-            from pypwext.runtime._fitted import FittedClient, FittedClients
+            from pypwext.runtime._fitted import FittedClient, FittedClients, client_config
 
             session = boto3.session.Session()  # (one per environment: its clients share exceptions)
 
             def build(connect_s: float, read_s: float, attempts: int) -> Any:
-                config = Config(
-                    connect_timeout=connect_s,
-                    read_timeout=read_s,
-                    retries={"total_max_attempts": attempts, "mode": "standard"},
-                    user_agent_extra="pypwext",
-                )
-                return session.client("dynamodb", config=config)
+                return session.client("dynamodb", config=client_config(connect_s, read_s, attempts))
 
             client = _CLIENTS[key] = FittedClient(FittedClients(build, _CONNECT_S, _READ_S, _ATTEMPTS))
     return client

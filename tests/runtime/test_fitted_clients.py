@@ -51,13 +51,13 @@ def test_clients_are_built_once_per_timeouts_and_only_a_few_are_kept() -> None:
 
     clients = FittedClients(build, 1.0, 30.0, 1)
     assert built == [(1.0, 30.0, 1)]  # the declared client, at once
-    assert clients.fitted(None)[0] is clients.declared
-    assert clients.fitted(100.0) == (clients.declared, (1.0, 30.0, 1))
-    first, timeouts = clients.fitted(5.2)
-    assert timeouts == (1.0, 4.0, 1)
-    assert clients.fitted(5.9)[0] is first  # the same steps: the same client
+    assert clients.fitted(None) is clients.declared
+    assert clients.fitted(100.0) is clients.declared and fit_timeouts(1.0, 30.0, 1, 100.0) == (1.0, 30.0, 1)
+    first = clients.fitted(5.2)
+    assert fit_timeouts(1.0, 30.0, 1, 5.2) == (1.0, 4.0, 1) and clients.get((1.0, 4.0, 1)) is first
+    assert clients.fitted(5.9) is first  # the same steps: the same client
     assert len(built) == 2
     for budget in range(6, 6 + 2 * KEPT_CLIENTS):
         clients.fitted(float(budget))
-    assert clients.fitted(5.2)[0] is not first  # dropped (least recently used) and built again
+    assert clients.fitted(5.2) is not first  # dropped (least recently used) and built again
     assert len(clients._cut) == KEPT_CLIENTS
