@@ -360,6 +360,16 @@ def test_a_store_that_never_answers_ends_with_a_504_before_the_deadline(
         elapsed = time.monotonic() - started
         assert result.status == 504, result.raw
         assert result.errors[-1]["msg"] == "value: did not answer in time (see the log)"
+        shown = json.dumps(result.raw)  # the name, the store, its address and AWS's words stay in the log
+        for needle in (
+            "/app/slow",
+            "app/slow",
+            store.base_url.split("//", 1)[1],
+            "Timeout",
+            "SSM",
+            "Secrets",
+        ):
+            assert needle not in shown, (needle, shown)
         assert elapsed < timeout_s  # the Lambda's deadline (as declared: 4 s and more)
         assert store.count("/") == 1  # no second attempt: it would not fit
     finally:
